@@ -1,0 +1,52 @@
+"""The `lambda-console` command: subcommands for scripts, and the TUI when none is given."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Each module exposes register(subparsers) and keeps its heavy imports inside its run function,
+# so that `lambda-console invoke` never pays for Textual.
+COMMAND_MODULES = (
+    "console.cli.invoke",
+    "console.cli.catalog_cmds",
+    "console.cli.sfn",
+    "console.cli.serve",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lambda-console",
+        description="The AWS Lambda console's test cycle, locally. Without a command it opens the console.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # a front that is not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+    if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help")):
+        from console.tui.launch import run_tui
+
+        return run_tui(argv)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,422 @@
+"""The engine: runs invocations in pooled execution environments and writes Lambda's log and REPORT."""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import threading
+import time
+import uuid
+import weakref
+from typing import Any, Callable
+
+from . import logs
+from .codehash import code_sha256, fingerprint
+from .config import FunctionConfig, check
+from .environment import Environment, Reply
+from .envvars import trace_id
+from .logs import LogBuffer
+from .records import InvocationResult, Summary
+
+# Lambda gives the init phase 10 s of its own before it retries init inside the invoke.
+INIT_TIMEOUT_S = 10.0
+# Lambda's message names this figure (a little over the documented 6 MB).
+MAX_RESPONSE_BYTES = 6291556
+MAX_IDLE_PER_CONFIG = 16
+HOST_PYTHON = platform.python_version()
+
+
+def platform_error(error_type: str, message: str) -> bytes:
+    """An error object the platform (not the runtime) produces: errorType first, as Lambda does."""
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def _exit_message(request_id: str, reason: str) -> str:
+    return f"RequestId: {request_id} Error: Runtime exited with error: {reason}"
+
+
+def _error_type_of(payload: bytes) -> str | None:
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return None
+    return value.get("errorType") if isinstance(value, dict) else None
+
+
+def _kill_all(envs: set[Environment]) -> None:
+    for env in list(envs):
+        env.kill()
+
+
+class Engine:
+    """Owns execution environments: one process per function configuration and code version,
+    started on the first invocation (cold) and reused by the next ones (warm). Thread-safe:
+    concurrent invocations of one function get environments of their own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[tuple, list[Environment]] = {}
+        self._all: set[Environment] = set()
+        self._sha: dict[str, tuple[tuple, str]] = {}
+        self._current: dict[tuple, tuple] = {}
+        self._finalizer = weakref.finalize(self, _kill_all, self._all)
+
+    # ------------------------------------------------------------ pool
+
+    def _identity(self, config: FunctionConfig) -> tuple:
+        return (str(config.code_dir), config.function_name)
+
+    def _acquire(self, config: FunctionConfig, code_state: tuple) -> Environment | None:
+        """A warm environment for exactly this configuration and code, retiring stale ones."""
+        stale: list[Environment] = []
+        wanted = (config.key(), code_state)
+        with self._lock:
+            if self._current.get(self._identity(config)) != wanted:
+                self._current[self._identity(config)] = wanted
+                for key in [k for k in self._idle if k[0][:1] == wanted[0][:1]]:
+                    if key != wanted:
+                        stale.extend(self._idle.pop(key))
+            pool = self._idle.get(wanted, [])
+            env = None
+            while pool and env is None:
+                candidate = pool.pop()
+                if candidate.alive:
+                    env = candidate
+                else:
+                    stale.append(candidate)
+        for old in stale:
+            self._discard(old)
+        return env
+
+    def _release(self, env: Environment) -> None:
+        wanted = (env.config.key(), env.code_state)
+        with self._lock:
+            current = self._current.get(self._identity(env.config)) == wanted
+            pool = self._idle.setdefault(wanted, [])
+            if env.alive and current and len(pool) < MAX_IDLE_PER_CONFIG:
+                pool.append(env)
+                return
+        self._discard(env)
+
+    def _discard(self, env: Environment) -> None:
+        env.kill()
+        with self._lock:
+            self._all.discard(env)
+
+    def new_environment(self, config: FunctionConfig) -> None:
+        """Retire the warm environments of this function: the next invocation is a cold start."""
+        with self._lock:
+            victims = [
+                env
+                for key, pool in self._idle.items()
+                if key[0][0] == str(config.code_dir)
+                for env in pool
+            ]
+            for key in [k for k in self._idle if k[0][0] == str(config.code_dir)]:
+                del self._idle[key]
+        for env in victims:
+            self._discard(env)
+
+    def close(self) -> None:
+        """Kill every environment this engine started."""
+        with self._lock:
+            envs = list(self._all)
+            self._idle.clear()
+        for env in envs:
+            self._discard(env)
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def code_sha256(self, config: FunctionConfig, code_state: tuple | None = None) -> str:
+        code_state = fingerprint(config.code_dir) if code_state is None else code_state
+        key = str(config.code_dir)
+        cached = self._sha.get(key)
+        if cached is None or cached[0] != code_state:
+            cached = (code_state, code_sha256(config.code_dir))
+            self._sha[key] = cached
+        return cached[1]
+
+    # ------------------------------------------------------------ invocation
+
+    def _spawn(self, config: FunctionConfig, code_state: tuple) -> Environment:
+        env = Environment(config, code_state)
+        with self._lock:
+            self._all.add(env)
+        return env
+
+    def _init(
+        self,
+        config: FunctionConfig,
+        code_state: tuple,
+        log: LogBuffer,
+        deadline: float,
+        cancel: threading.Event | None,
+    ) -> tuple[Environment, Reply]:
+        env = self._spawn(config, code_state)
+        reply = env.wait(log, deadline, cancel)
+        # Init Duration counts from the process start, as Lambda's includes the runtime's own start.
+        reply.elapsed_ms = (time.perf_counter() - env.started) * 1000
+        if reply.outcome != "ready":
+            self._discard(env)
+        return env, reply
+
+    def invoke(
+        self,
+        config: FunctionConfig,
+        event: bytes | str = b"{}",
+        *,
+        client_context: dict[str, Any] | None = None,
+        identity: dict[str, Any] | None = None,
+        qualifier: str | None = None,
+        cancel: threading.Event | None = None,
+        on_log: Callable[[str], None] | None = None,
+        force_cold: bool = False,
+        request_id: str | None = None,
+    ) -> InvocationResult:
+        """Run one synchronous (RequestResponse) invocation and return what the caller gets."""
+        check(config)
+        body = event.encode() if isinstance(event, str) else bytes(event)
+        code_state = fingerprint(config.code_dir)
+        sha = self.code_sha256(config, code_state)
+        request_id = request_id or str(uuid.uuid4())
+        log = LogBuffer(on_log)
+        run = _Run(self, config, code_state, sha, request_id, log, cancel)
+
+        if force_cold:
+            self.new_environment(config)
+        env = self._acquire(config, code_state)
+        if env is None:
+            env = run.cold_start()
+            if env is None:
+                return run.result
+        header = {
+            "id": request_id,
+            "deadline": int(time.time() * 1000) + config.timeout_s * 1000,
+            "arn": config.function_arn + (f":{qualifier}" if qualifier else ""),
+            "trace": trace_id(),
+        }
+        if client_context is not None:
+            header["cc"] = json.dumps(client_context)
+        if identity is not None:
+            header["ci"] = json.dumps(identity)
+        return run.invoke(env, header, body)
+
+
+class _Run:
+    """The book-keeping of one invocation: its log, its timings and the record it ends in."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: FunctionConfig,
+        code_state: tuple,
+        sha: str,
+        request_id: str,
+        log: LogBuffer,
+        cancel: threading.Event | None,
+    ) -> None:
+        self.engine = engine
+        self.config = config
+        self.code_state = code_state
+        self.sha = sha
+        self.request_id = request_id
+        self.log = log
+        self.cancel = cancel
+        self.init_ms: float | None = None
+        self.cold = False
+        self.invoke_started: float | None = None
+        self.result: InvocationResult | None = None
+
+    # ------------------------------------------------------------ cold start
+
+    def cold_start(self) -> Environment | None:
+        """Start an environment; on an init failure retry init inside the invoke as Lambda does.
+        Returns None when the invocation already ended (self.result is then set)."""
+        config, log = self.config, self.log
+        self.cold = True
+        log.line(logs.init_start_line(config.runtime_version, HOST_PYTHON))
+        env, reply = self.engine._init(
+            config, self.code_state, log, time.perf_counter() + INIT_TIMEOUT_S, self.cancel
+        )
+        if reply.outcome == "ready":
+            self.init_ms = reply.elapsed_ms
+            return env
+        if reply.outcome == "cancelled":
+            self._finish_cancelled(reply.elapsed_ms, 0)
+            return None
+        error_type, _ = self._init_failure(reply)
+        status = "timeout" if reply.outcome == "timeout" else "error"
+        log.line(logs.init_report_line(reply.elapsed_ms, "init", status, error_type if status == "error" else None))
+
+        # The suppressed init is retried in the invoke phase, within the function's timeout.
+        self.invoke_started = time.perf_counter()
+        deadline = self.invoke_started + config.timeout_s
+        env, reply = self.engine._init(config, self.code_state, log, deadline, self.cancel)
+        if reply.outcome == "ready":
+            return env
+        if reply.outcome == "cancelled":
+            self._finish_cancelled(reply.elapsed_ms, 0)
+            return None
+        elapsed = (time.perf_counter() - self.invoke_started) * 1000
+        if reply.outcome == "timeout":
+            log.line(logs.init_report_line(config.timeout_s * 1000, "invoke", "timeout", None))
+            log.line(logs.start_line(self.request_id))
+            self._finish_timeout(max_used=env.peak_mb())
+            return None
+        error_type, payload = self._init_failure(reply)
+        log.line(logs.init_report_line(reply.elapsed_ms, "invoke", "error", error_type))
+        log.line(logs.start_line(self.request_id))
+        log.line(f"Unknown application error occurred\n{error_type}\n")
+        used = config.memory_mb if reply.outcome == "oom" else env.peak_mb()
+        self._finish(payload, "Failed", elapsed, used, report_status="error", error_type=error_type)
+        return None
+
+    def _init_failure(self, reply: Reply) -> tuple[str, bytes]:
+        """The error type and the error object an init that did not become ready produces."""
+        if reply.outcome == "init_error":
+            return _error_type_of(reply.body) or "Runtime.Unknown", reply.body
+        if reply.outcome == "oom":
+            message = _exit_message(self.request_id, "signal: killed")
+            return "Runtime.OutOfMemory", platform_error("Runtime.OutOfMemory", message)
+        if reply.outcome == "exited":
+            message = _exit_message(self.request_id, reply.exit_reason)
+            return "Runtime.ExitError", platform_error("Runtime.ExitError", message)
+        message = f"RequestId: {self.request_id} Error: Task timed out after {self.config.timeout_s:.2f} seconds"
+        return "Sandbox.Timedout", platform_error("Sandbox.Timedout", message)
+
+    # ------------------------------------------------------------ the invoke phase
+
+    def invoke(self, env: Environment, header: dict, body: bytes) -> InvocationResult:
+        config, log = self.config, self.log
+        log.line(logs.start_line(self.request_id))
+        if self.invoke_started is None:
+            self.invoke_started = time.perf_counter()
+        deadline = self.invoke_started + config.timeout_s
+        if env.send_invoke(header, body):
+            reply = env.wait(log, deadline, self.cancel)
+        else:
+            reply = env.wait(log, deadline, None)  # it is dying: collect why
+        env.invocations += 1
+        elapsed = (time.perf_counter() - self.invoke_started) * 1000
+
+        if reply.outcome in ("result", "error"):
+            self.engine._release(env)
+            duration = elapsed if self.init_ms is None and self.cold else float(reply.header.get("d", elapsed))
+            payload = reply.body
+            if reply.outcome == "result" and len(payload) > MAX_RESPONSE_BYTES:
+                payload = json.dumps(
+                    {
+                        "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                        f"({MAX_RESPONSE_BYTES} bytes).",
+                        "errorType": "Function.ResponseSizeTooLarge",
+                    }
+                ).encode()
+                return self._finish(payload, "Failed", duration, env.peak_mb())
+            status = "Succeeded" if reply.outcome == "result" else "Failed"
+            return self._finish(
+                payload,
+                status,
+                duration,
+                env.peak_mb(),
+                content_type=reply.header.get("ct", "application/json"),
+            )
+
+        used = env.peak_mb()
+        self.engine._discard(env)
+        if reply.outcome == "timeout":
+            return self._finish_timeout(max_used=used)
+        if reply.outcome == "cancelled":
+            return self._finish_cancelled(elapsed, used)
+        if reply.outcome == "oom":
+            error_type, reason, used = "Runtime.OutOfMemory", "signal: killed", config.memory_mb
+        else:
+            error_type, reason = "Runtime.ExitError", reply.exit_reason
+        message = _exit_message(self.request_id, reason)
+        log.line(f"{message}\n{error_type}\n")
+        return self._finish(
+            platform_error(error_type, message), "Failed", elapsed, used, report_status="error", error_type=error_type
+        )
+
+    # ------------------------------------------------------------ endings
+
+    def _finish_timeout(self, max_used: int) -> InvocationResult:
+        message = f"RequestId: {self.request_id} Error: Task timed out after {self.config.timeout_s:.2f} seconds"
+        return self._finish(
+            platform_error("Sandbox.Timedout", message),
+            "Failed",
+            self.config.timeout_s * 1000.0,
+            max_used,
+            report_status="timeout",
+            error_type="Sandbox.Timedout",
+            report_error_type=False,
+        )
+
+    def _finish_cancelled(self, elapsed: float, max_used: int) -> InvocationResult:
+        self.log.line("[lambda-console] Invocation cancelled: the execution environment was stopped.\n")
+        payload = platform_error(
+            "Console.InvocationCancelled",
+            f"RequestId: {self.request_id} Error: the invocation was cancelled in lambda-console "
+            "and its execution environment stopped",
+        )
+        return self._finish(
+            payload, "Failed", elapsed, max_used, report_status="cancelled", error_type="Console.InvocationCancelled",
+            report_error_type=False, cancelled=True,
+        )
+
+    def _finish(
+        self,
+        payload: bytes,
+        outcome: str,
+        duration_ms: float,
+        max_used_mb: int,
+        *,
+        report_status: str | None = None,
+        error_type: str | None = None,
+        report_error_type: bool = True,
+        content_type: str = "application/json",
+        cancelled: bool = False,
+    ) -> InvocationResult:
+        config, log = self.config, self.log
+        log.line(logs.end_line(self.request_id))
+        # Since August 2025 Lambda bills the init phase of a cold start too.
+        billed = math.ceil(duration_ms + (self.init_ms or 0.0))
+        log.line(
+            logs.report_line(
+                self.request_id,
+                duration_ms,
+                billed,
+                config.memory_mb,
+                max_used_mb,
+                self.init_ms,
+                report_status,
+                error_type if report_status and report_error_type else None,
+            )
+        )
+        failed = outcome != "Succeeded"
+        self.result = InvocationResult(
+            status="Failed" if failed else "Succeeded",
+            payload=payload,
+            function_error="Unhandled" if failed and not cancelled else None,
+            request_id=self.request_id,
+            log=log.text(),
+            summary=Summary(
+                code_sha256=self.sha,
+                init_duration_ms=self.init_ms,
+                duration_ms=round(duration_ms, 2),
+                billed_duration_ms=billed,
+                memory_size_mb=config.memory_mb,
+                max_memory_used_mb=max_used_mb,
+            ),
+            function_name=config.function_name,
+            platform_error=error_type if report_status else None,
+            content_type=content_type,
+            cold_start=self.cold,
+            log_truncated=log.truncated,
+            cancelled=cancelled,
+        )
+        return self.result

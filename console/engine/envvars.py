@@ -1,0 +1,55 @@
+"""The environment variables an execution environment sees: Lambda's reserved ones, the function's, nothing of the host's."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+from .config import FunctionConfig
+
+RUNTIME_DIR = str(Path(__file__).parent / "runtime")
+
+
+def log_stream_name() -> str:
+    return time.strftime("%Y/%m/%d", time.gmtime()) + "/[$LATEST]" + secrets.token_hex(16)
+
+
+def build_environment(config: FunctionConfig) -> dict[str, str]:
+    """A fresh environment: no host variable leaks in unless the function configures it."""
+    python_bin = str(Path(sys.executable).parent)
+    env = {
+        "PATH": f"{python_bin}:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH", "")
+        or "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+        "_HANDLER": config.handler,
+        "AWS_REGION": config.region,
+        "AWS_DEFAULT_REGION": config.region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
+        "AWS_LAMBDA_FUNCTION_NAME": config.function_name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.function_name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name(),
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+        # The real folder, not /var/task, so code that opens files beside itself still works;
+        # tracebacks show /var/task as Lambda does.
+        "LAMBDA_TASK_ROOT": str(config.code_dir),
+        "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
+    }
+    env.update(config.environment)
+    return env
+
+
+def trace_id() -> str:
+    """An X-Ray trace header shaped like the ones Lambda sets per invocation."""
+    return (
+        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
+        f"Parent={secrets.token_hex(8)};Sampled=0;Lineage=1:{secrets.token_hex(4)}:0"
+    )

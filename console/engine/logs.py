@@ -1,0 +1,132 @@
+"""Log text of one invocation: the platform's lines, and a capped buffer for what the function wrote."""
+
+from __future__ import annotations
+
+import codecs
+from collections import deque
+from typing import Callable
+
+# What is kept of one invocation's own output; a flood beyond this is counted, not stored.
+HEAD_BYTES = 960 * 1024
+TAIL_BYTES = 64 * 1024
+
+
+def fmt_ms(ms: float) -> str:
+    return f"{ms:.2f}"
+
+
+def init_start_line(runtime_version: str, host_python: str) -> str:
+    # Honest labels: the version is the runtime asked for, run on the host's interpreter.
+    return (
+        f"INIT_START Runtime Version: python:{runtime_version}.local"
+        f"\tRuntime Version ARN: local:host-python-{host_python}\n"
+    )
+
+
+def start_line(request_id: str) -> str:
+    return f"START RequestId: {request_id} Version: $LATEST\n"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}\n"
+
+
+def init_report_line(init_ms: float, phase: str, status: str, error_type: str | None) -> str:
+    line = f"INIT_REPORT Init Duration: {fmt_ms(init_ms)} ms\tPhase: {phase}\tStatus: {status}"
+    if error_type:
+        line += f"\tError Type: {error_type}"
+    return line + "\n"
+
+
+def report_line(
+    request_id: str,
+    duration_ms: float,
+    billed_ms: int,
+    memory_mb: int,
+    max_used_mb: int,
+    init_ms: float | None,
+    status: str | None = None,
+    error_type: str | None = None,
+) -> str:
+    line = (
+        f"REPORT RequestId: {request_id}\tDuration: {fmt_ms(duration_ms)} ms"
+        f"\tBilled Duration: {billed_ms} ms\tMemory Size: {memory_mb} MB"
+        f"\tMax Memory Used: {max_used_mb} MB"
+    )
+    if init_ms is not None:
+        line += f"\tInit Duration: {fmt_ms(init_ms)} ms"
+    if status:
+        line += f"\tStatus: {status}"
+    if error_type:
+        line += f"\tError Type: {error_type}"
+    return line + "\n"
+
+
+class LogBuffer:
+    """Collects one invocation's log; keeps the head and the tail of a flood and says what was cut."""
+
+    def __init__(self, on_log: Callable[[str], None] | None = None) -> None:
+        self._parts: list[str] = []
+        self._on_log = on_log
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._kept = 0
+        self._tail: deque[bytes] = deque()
+        self._tail_size = 0
+        self.cut_bytes = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.cut_bytes > 0
+
+    def line(self, text: str) -> None:
+        """A platform line (or any text the engine adds)."""
+        self._flush_tail()
+        self._emit(self._decoder.decode(b"", final=True) + text)
+
+    def output(self, data: bytes) -> None:
+        """Bytes the function wrote to stdout/stderr."""
+        room = HEAD_BYTES - self._kept
+        if room > 0:
+            head, data = data[:room], data[room:]
+            self._kept += len(head)
+            self._emit(self._decoder.decode(head))
+        if data:
+            self._tail.append(data)
+            self._tail_size += len(data)
+            while self._tail_size - len(self._tail[0]) >= TAIL_BYTES:
+                dropped = self._tail.popleft()
+                self._tail_size -= len(dropped)
+                self.cut_bytes += len(dropped)
+
+    def _flush_tail(self) -> None:
+        if not self._tail:
+            return
+        tail = b"".join(self._tail)
+        self._tail.clear()
+        self._tail_size = 0
+        extra = max(0, len(tail) - TAIL_BYTES)
+        self.cut_bytes += extra
+        tail = tail[extra:]
+        if self.cut_bytes:
+            pending = self._decoder.decode(b"", final=True)
+            self._emit(
+                pending
+                + f"\n[lambda-console: {self.cut_bytes:,} bytes of log output cut here; "
+                f"each invocation keeps the first {HEAD_BYTES // 1024} KiB and the last "
+                f"{TAIL_BYTES // 1024} KiB]\n"
+            )
+        self._emit(self._decoder.decode(tail))
+        self._kept += len(tail)
+
+    def _emit(self, text: str) -> None:
+        if text:
+            self._parts.append(text)
+            if self._on_log is not None:
+                self._on_log(text)
+
+    def text(self) -> str:
+        self._flush_tail()
+        rest = self._decoder.decode(b"", final=True)
+        if rest:
+            self._emit(rest)
+        return "".join(self._parts)

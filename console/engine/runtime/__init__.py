@@ -1,0 +1,1 @@
+"""The runtime that runs inside execution environments (a script, started as its own process)."""

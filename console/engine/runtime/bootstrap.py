@@ -1,0 +1,598 @@
+"""The Python runtime inside an execution environment: imports the handler, then serves invocations.
+
+This file runs as a script in a separate process (`python -I bootstrap.py REQ_FD RESP_FD`) and
+must stay self-contained and quick to start: it imports nothing from the `console` package.
+It follows awslambdaric's bootstrap.py (the reference implementation of Lambda's Python runtime,
+Apache-2.0): the same error objects, messages, log formats and context object. Instead of the
+Runtime API over HTTP it talks to the engine over two pipes with length-prefixed frames; stdout
+and stderr are the log pipe, read by the engine.
+"""
+
+import decimal
+import importlib
+import json as _stdlib_json
+import logging
+import math
+import os
+import resource
+import struct
+import sys
+import threading
+import time
+import traceback
+
+import simplejson as json
+
+ERROR_LOG_LINE_TERMINATE = "\n"  # what the production (telemetry) log sink joins lines with
+ERROR_LOG_IDENT = "\u00a0"  # NO-BREAK SPACE U+00A0
+_FRAME = struct.Struct("!II")
+
+lambda_unhandled_exception_warning_message = str(
+    "LAMBDA_WARNING: "
+    "Unhandled exception. "
+    "The most likely cause is an issue in the function code. "
+    "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. "
+    "For functions using managed runtimes, runtime updates can be triggered by a function change, or can be applied automatically. "
+    "To determine if the runtime has been updated, check the runtime version in the INIT_START log entry. "
+    "If this error correlates with a change in the runtime version, you may be able to mitigate this error by temporarily rolling back to the previous runtime version. "
+    "For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
+)
+
+_RUNTIME = os.environ.get("AWS_EXECUTION_ENV", "AWS_Lambda_python3.14").rsplit("python", 1)[-1]
+_MINOR = int(_RUNTIME.split(".")[1]) if "." in _RUNTIME else 14
+LEGACY_ERRORS = _MINOR <= 7  # python3.7 keeps the shape of the seed document
+TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+_STDLIB = os.path.dirname(os.__file__)
+_SHOWN_TASK_ROOT = "/var/task"
+_SHOWN_STDLIB = "/var/lang/lib/python" + _RUNTIME
+
+
+class FaultException(Exception):
+    MARSHAL_ERROR = "Runtime.MarshalError"
+    UNMARSHAL_ERROR = "Runtime.UnmarshalError"
+    USER_CODE_SYNTAX_ERROR = "Runtime.UserCodeSyntaxError"
+    HANDLER_NOT_FOUND = "Runtime.HandlerNotFound"
+    IMPORT_MODULE_ERROR = "Runtime.ImportModuleError"
+    BUILT_IN_MODULE_CONFLICT = "Runtime.BuiltInModuleConflict"
+    MALFORMED_HANDLER_NAME = "Runtime.MalformedHandlerName"
+    LAMBDA_CONTEXT_UNMARSHAL_ERROR = "Runtime.LambdaContextUnmarshalError"
+
+    def __init__(self, exception_type, msg, trace=None):
+        self.msg = msg
+        self.exception_type = exception_type
+        self.trace = trace
+
+
+# ---------------------------------------------------------------- marshalling (as the runtime)
+
+
+class Encoder(json.JSONEncoder):
+    def __init__(self):
+        if _MINOR >= 12:
+            super().__init__(use_decimal=False, ensure_ascii=False, allow_nan=True)
+        else:
+            super().__init__(use_decimal=False, allow_nan=True)
+
+    def default(self, obj):
+        if isinstance(obj, decimal.Decimal):
+            if obj.is_nan():
+                return math.nan
+            return json.raw_json.RawJSON(str(obj))
+        return super().default(obj)
+
+
+_ENCODER = Encoder()
+
+
+def to_json(obj):
+    return _ENCODER.encode(obj)
+
+
+def unmarshal_request(body):
+    try:
+        return json.loads(body)
+    except Exception as e:
+        raise FaultException(
+            FaultException.UNMARSHAL_ERROR, "Unable to unmarshal input: {}".format(str(e)), None
+        )
+
+
+def marshal_response(response):
+    if isinstance(response, bytes):
+        return response, "application/unknown"
+    try:
+        return _ENCODER.encode(response).encode("utf-8"), "application/json"
+    except Exception as e:
+        raise FaultException(
+            FaultException.MARSHAL_ERROR, "Unable to marshal response: {}".format(str(e)), None
+        )
+
+
+# ---------------------------------------------------------------- handler resolution
+
+
+def _get_handler(handler):
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError as e:
+        raise FaultException(
+            FaultException.MALFORMED_HANDLER_NAME, "Bad handler '{}': {}".format(handler, str(e))
+        )
+
+    try:
+        if modname.split(".")[0] in sys.builtin_module_names:
+            raise FaultException(
+                FaultException.BUILT_IN_MODULE_CONFLICT,
+                "Cannot use built-in module {} as a handler module".format(modname),
+            )
+        m = importlib.import_module(modname.replace("/", "."))
+    except ImportError as e:
+        raise FaultException(
+            FaultException.IMPORT_MODULE_ERROR,
+            "Unable to import module '{}': {}".format(modname, str(e)),
+        )
+    except SyntaxError as e:
+        trace = ['  File "%s" Line %s\n    %s' % (_shown_path(e.filename), e.lineno, e.text)]
+        raise FaultException(
+            FaultException.USER_CODE_SYNTAX_ERROR,
+            "Syntax error in module '{}': {}".format(modname, _syntax_error_str(e)),
+            trace,
+        )
+
+    try:
+        request_handler = getattr(m, fname)
+    except AttributeError:
+        raise FaultException(
+            FaultException.HANDLER_NOT_FOUND,
+            "Handler '{}' missing on module '{}'".format(fname, modname),
+            None,
+        )
+    return request_handler
+
+
+def _syntax_error_str(e):
+    text = str(e)
+    if e.filename:
+        text = text.replace(e.filename, _shown_path(e.filename))
+    return text
+
+
+# ---------------------------------------------------------------- error objects
+
+
+def _shown_path(path):
+    """The path as Lambda would show it: the task root is /var/task, the stdlib /var/lang/lib/..."""
+    if not path:
+        return path
+    if path.startswith(TASK_ROOT + os.sep):
+        return _SHOWN_TASK_ROOT + path[len(TASK_ROOT) :]
+    if path.startswith(_STDLIB + os.sep):
+        return _SHOWN_STDLIB + path[len(_STDLIB) :]
+    return path
+
+
+def make_error(error_message, error_type, stack_trace, invoke_id=None):
+    return {
+        "errorMessage": error_message if error_message else "",
+        "errorType": error_type if error_type else "",
+        "requestId": invoke_id if invoke_id is not None else "",
+        "stackTrace": stack_trace if stack_trace else [],
+    }
+
+
+def make_legacy_error(error_message, error_type, tb_tuples):
+    return {
+        "errorMessage": error_message if error_message else "",
+        "stackTrace": [list(t) for t in tb_tuples],
+        "errorType": error_type if error_type else "",
+    }
+
+
+def extract_traceback(tb):
+    return [
+        (_shown_path(frame.filename), frame.lineno, frame.name, frame.line)
+        for frame in traceback.extract_tb(tb)
+    ]
+
+
+def _user_frames(tb):
+    tb_tuples = extract_traceback(tb)
+    for i in range(len(tb_tuples)):
+        if "/bootstrap.py" not in tb_tuples[i][0]:
+            return tb_tuples[i:]
+    return tb_tuples
+
+
+def build_fault_result(exc_info, msg, invoke_id=None):
+    """The error object and the lines the [ERROR] log block shows for an exception."""
+    etype, value, tb = exc_info
+    tb_tuples = _user_frames(tb)
+    formatted = traceback.format_list(tb_tuples)
+    message = msg if msg else str(value)
+    log_view = make_error(message, etype.__name__, formatted, invoke_id)
+    if LEGACY_ERRORS:
+        return make_legacy_error(message, etype.__name__, tb_tuples), log_view
+    return log_view, log_view
+
+
+def fault_result(e, invoke_id=None):
+    log_view = make_error(e.msg, e.exception_type, e.trace, invoke_id)
+    if LEGACY_ERRORS:
+        return make_legacy_error(e.msg, e.exception_type, []), log_view
+    return log_view, log_view
+
+
+def replace_line_indentation(line, indent_char, new_indent_char):
+    count = 0
+    for c in line:
+        if c != indent_char:
+            break
+        count += 1
+    return (new_indent_char * count) + line[count:]
+
+
+def log_error(error_result):
+    error_description = "[ERROR]"
+    error_result_type = error_result.get("errorType")
+    if error_result_type:
+        error_description += " " + error_result_type
+    error_result_message = error_result.get("errorMessage")
+    if error_result_message:
+        if error_result_type:
+            error_description += ":"
+        error_description += " " + error_result_message
+
+    lines = [error_description]
+    stack_trace = error_result.get("stackTrace")
+    if stack_trace is not None:
+        lines += ["Traceback (most recent call last):"]
+        for element in stack_trace:
+            if element == "":
+                lines += [""]
+            else:
+                for trace_line in element.splitlines():
+                    lines += [replace_line_indentation(trace_line, " ", ERROR_LOG_IDENT)]
+    sys.stdout.write(ERROR_LOG_LINE_TERMINATE.join(lines) + "\n")
+
+
+# ---------------------------------------------------------------- context object
+
+
+class LambdaContext(object):
+    def __init__(
+        self,
+        invoke_id,
+        client_context,
+        cognito_identity,
+        epoch_deadline_time_in_ms,
+        invoked_function_arn=None,
+        tenant_id=None,
+    ):
+        self.aws_request_id = invoke_id
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = invoked_function_arn
+        self.tenant_id = tenant_id
+        self._w3c_fields = self._extract_and_strip_w3c(client_context)
+
+        self.client_context = make_obj_from_dict(ClientContext, client_context)
+        if self.client_context is not None:
+            self.client_context.client = make_obj_from_dict(Client, self.client_context.client)
+
+        self.identity = make_obj_from_dict(CognitoIdentity, {})
+        if cognito_identity is not None:
+            self.identity.cognito_identity_id = cognito_identity.get("cognitoIdentityId")
+            self.identity.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
+
+        self._epoch_deadline_time_in_ms = epoch_deadline_time_in_ms
+
+    def get_remaining_time_in_millis(self):
+        epoch_now_in_ms = int(time.time() * 1000)
+        delta_ms = self._epoch_deadline_time_in_ms - epoch_now_in_ms
+        return delta_ms if delta_ms > 0 else 0
+
+    def w3c(self):
+        return dict(self._w3c_fields)
+
+    @staticmethod
+    def _extract_and_strip_w3c(client_context):
+        if not isinstance(client_context, dict) or "w3c" not in client_context:
+            return {}
+        raw_w3c = client_context.pop("w3c")
+        if not isinstance(raw_w3c, dict):
+            return {}
+        return {
+            key: raw_w3c[key]
+            for key in ("traceparent", "tracestate", "baggage")
+            if isinstance(raw_w3c.get(key), str)
+        }
+
+    def log(self, msg):
+        sys.stdout.write(str(msg))
+
+    def __repr__(self):
+        return (
+            f"{self.__class__.__name__}(["
+            f"aws_request_id={self.aws_request_id},"
+            f"log_group_name={self.log_group_name},"
+            f"log_stream_name={self.log_stream_name},"
+            f"function_name={self.function_name},"
+            f"memory_limit_in_mb={self.memory_limit_in_mb},"
+            f"function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn},"
+            f"client_context={self.client_context},"
+            f"identity={self.identity},"
+            f"tenant_id={self.tenant_id}"
+            "])"
+        )
+
+
+class CognitoIdentity(object):
+    __slots__ = ["cognito_identity_id", "cognito_identity_pool_id"]
+
+    def __repr__(self):
+        return (
+            f"{self.__class__.__name__}(["
+            f"cognito_identity_id={self.cognito_identity_id},"
+            f"cognito_identity_pool_id={self.cognito_identity_pool_id}"
+            "])"
+        )
+
+
+class Client(object):
+    __slots__ = [
+        "installation_id",
+        "app_title",
+        "app_version_name",
+        "app_version_code",
+        "app_package_name",
+    ]
+
+    def __repr__(self):
+        return (
+            f"{self.__class__.__name__}(["
+            f"installation_id={self.installation_id},"
+            f"app_title={self.app_title},"
+            f"app_version_name={self.app_version_name},"
+            f"app_version_code={self.app_version_code},"
+            f"app_package_name={self.app_package_name}"
+            "])"
+        )
+
+
+class ClientContext(object):
+    __slots__ = ["custom", "env", "client"]
+
+    def __repr__(self):
+        return (
+            f"{self.__class__.__name__}(["
+            f"custom={self.custom},"
+            f"env={self.env},"
+            f"client={self.client}"
+            "])"
+        )
+
+
+def make_obj_from_dict(_class, _dict):
+    if _dict is None:
+        return None
+    obj = _class()
+    for field in obj.__class__.__slots__:
+        setattr(obj, field, _dict.get(field, None))
+    return obj
+
+
+def parse_json_header(header, name):
+    try:
+        return _stdlib_json.loads(header)
+    except Exception as e:
+        raise FaultException(
+            FaultException.LAMBDA_CONTEXT_UNMARSHAL_ERROR,
+            "Unable to parse {} JSON: {}".format(name, str(e)),
+            None,
+        )
+
+
+# ---------------------------------------------------------------- logging and output
+
+
+class Unbuffered(object):
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __getattr__(self, attr):
+        return getattr(self.stream, attr)
+
+    def write(self, msg):
+        self.stream.write(msg)
+        self.stream.flush()
+
+    def writelines(self, msgs):
+        self.stream.writelines(msgs)
+        self.stream.flush()
+
+
+class LambdaLoggerHandler(logging.Handler):
+    def emit(self, record):
+        sys.stdout.write(self.format(record))
+
+
+_GLOBAL_AWS_REQUEST_ID = None
+
+
+class LambdaLoggerFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _GLOBAL_AWS_REQUEST_ID or ""
+        record.tenant_id = None
+        return True
+
+
+def _setup_logging():
+    logging.Formatter.converter = time.gmtime
+    logger = logging.getLogger()
+    handler = LambdaLoggerHandler()
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+    )
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    level = "DEBUG" if level == "TRACE" else level
+    if level in logging._nameToLevel:
+        logger.setLevel(level)
+    handler.addFilter(LambdaLoggerFilter())
+    logger.addHandler(handler)
+
+
+# ---------------------------------------------------------------- the channel to the engine
+
+
+class Channel:
+    def __init__(self, req_fd, resp_fd):
+        self.req_fd = req_fd
+        self.resp_fd = resp_fd
+
+    def _read_exact(self, n):
+        chunks = []
+        while n:
+            chunk = os.read(self.req_fd, n)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self):
+        head = self._read_exact(_FRAME.size)
+        if head is None:
+            return None, None
+        hlen, blen = _FRAME.unpack(head)
+        data = self._read_exact(hlen + blen)
+        if data is None:
+            return None, None
+        return _stdlib_json.loads(data[:hlen]), data[hlen:]
+
+    def send(self, header, body=b""):
+        h = _stdlib_json.dumps(header).encode()
+        data = _FRAME.pack(len(h), len(body)) + h + body
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.resp_fd, view) :]
+
+
+def _peak_rss_kb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _watch_parent(ppid):
+    """Take the whole environment down if the engine dies while user code is running."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != ppid:
+            try:
+                os.killpg(0, 9)
+            finally:
+                os._exit(137)
+
+
+def _die_of_memory(channel):
+    """Python ran out of memory: report it and go the way Lambda's sandbox goes (killed)."""
+    try:
+        channel.send({"t": "oom"})
+    finally:
+        os.kill(os.getpid(), 9)
+
+
+def handle_event_request(channel, request_handler, header, body):
+    global _GLOBAL_AWS_REQUEST_ID
+    invoke_id = header["id"]
+    _GLOBAL_AWS_REQUEST_ID = invoke_id
+    trace_id = header.get("trace")
+    if trace_id:
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+
+    started = time.perf_counter()
+    error_result = log_view = None
+    try:
+        client_context = header.get("cc")
+        cognito_identity = header.get("ci")
+        lambda_context = LambdaContext(
+            invoke_id,
+            parse_json_header(client_context, "Client Context") if client_context else None,
+            parse_json_header(cognito_identity, "Cognito Identity") if cognito_identity else None,
+            header["deadline"],
+            header.get("arn"),
+            header.get("tenant"),
+        )
+        event = unmarshal_request(body)
+        response = request_handler(event, lambda_context)
+        result, content_type = marshal_response(response)
+    except FaultException as e:
+        error_result, log_view = fault_result(e, invoke_id)
+    except MemoryError:
+        _die_of_memory(channel)
+    except Exception:
+        error_result, log_view = build_fault_result(sys.exc_info(), None, invoke_id)
+
+    if error_result is not None:
+        log_error(log_view)
+        payload = to_json(error_result).encode("utf-8")
+        duration = (time.perf_counter() - started) * 1000.0
+        channel.send({"t": "error", "d": duration, "m": _peak_rss_kb()}, payload)
+    else:
+        duration = (time.perf_counter() - started) * 1000.0
+        channel.send({"t": "result", "ct": content_type, "d": duration, "m": _peak_rss_kb()}, result)
+
+
+def main(argv):
+    req_fd, resp_fd = int(argv[1]), int(argv[2])
+    channel = Channel(req_fd, resp_fd)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a segfault must not litter the code folder
+    if len(argv) > 3:
+        # A backstop only: the engine enforces the function's memory on the real resident size.
+        data_limit = int(argv[3]) * 1024 * 1024
+        try:
+            resource.setrlimit(resource.RLIMIT_DATA, (data_limit, data_limit))
+        except (ValueError, OSError):
+            pass
+    sys.dont_write_bytecode = True  # nor should imports (Lambda's /var/task is read-only)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+
+    sys.stdout = Unbuffered(sys.stdout)
+    sys.stderr = Unbuffered(sys.stderr)
+    sys.path[0:1] = [TASK_ROOT]
+    os.chdir(TASK_ROOT)
+
+    error_result = log_view = None
+    try:
+        _setup_logging()
+        request_handler = _get_handler(os.environ["_HANDLER"])
+    except FaultException as e:
+        error_result, log_view = fault_result(e)
+    except MemoryError:
+        _die_of_memory(channel)
+    except Exception:
+        error_result, log_view = build_fault_result(sys.exc_info(), None)
+
+    if error_result is not None:
+        logging.warning(lambda_unhandled_exception_warning_message)
+        log_error(log_view)
+        channel.send({"t": "init_error"}, to_json(error_result).encode("utf-8"))
+        sys.exit(1)
+
+    channel.send({"t": "ready", "m": _peak_rss_kb()})
+    while True:
+        header, body = channel.receive()
+        if header is None:
+            return  # the engine closed the channel: this environment is retired
+        handle_event_request(channel, request_handler, header, body)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
