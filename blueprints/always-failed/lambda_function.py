@@ -1,0 +1,2 @@
+def always_failed_handler(event, context):
+    raise Exception('I failed!')
