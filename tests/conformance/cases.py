@@ -1,0 +1,355 @@
+"""The handlers the differential conformance test runs through awslambdaric and through our engine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+DEFAULT_HANDLER = "lambda_function.lambda_handler"
+HELLO_EVENT = b'{"key1": "value1", "key2": "value2", "key3": "value3"}'
+
+
+@dataclass(frozen=True)
+class Case:
+    """One function (files + handler string) and the event it is invoked with."""
+
+    id: str
+    files: dict[str, str]
+    handler: str = DEFAULT_HANDLER
+    event: bytes = HELLO_EVENT
+    runtime: str = "python3.14"
+    environment: dict[str, str] = field(default_factory=dict)
+    client_context: dict | None = None
+    identity: dict | None = None
+
+
+def _fn(source: str, **kwargs: object) -> dict[str, str]:
+    return {"lambda_function.py": source.lstrip("\n"), **kwargs}  # type: ignore[dict-item]
+
+
+def _returning(expr: str, imports: str = "") -> dict[str, str]:
+    return _fn(f"{imports}\ndef lambda_handler(event, context):\n    return {expr}\n")
+
+
+_CONTEXT_ATTRIBUTES = """
+import re
+
+def lambda_handler(event, context):
+    remaining = context.get_remaining_time_in_millis()
+    return {
+        "function_name": context.function_name,
+        "function_version": context.function_version,
+        "memory_limit_in_mb": context.memory_limit_in_mb,
+        "memory_type": type(context.memory_limit_in_mb).__name__,
+        "invoked_function_arn": context.invoked_function_arn,
+        "log_group_name": context.log_group_name,
+        "log_stream_format": bool(re.fullmatch(r"\\d{4}/\\d{2}/\\d{2}/\\[\\$LATEST\\][0-9a-f]{32}", context.log_stream_name)),
+        "aws_request_id": context.aws_request_id,
+        "request_id_is_uuid": bool(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", context.aws_request_id)),
+        "remaining_type": type(remaining).__name__,
+        "remaining_in_range": 0 < remaining <= 30000,
+        "identity": repr(context.identity),
+        "client_context": repr(context.client_context),
+        "tenant_id": getattr(context, "tenant_id", "<missing>"),
+        "w3c": context.w3c() if hasattr(context, "w3c") else "<missing>",
+        "public": sorted(n for n in dir(context) if not n.startswith("_")),
+        "repr_has_id": repr(context).startswith("LambdaContext([aws_request_id=" + context.aws_request_id),
+    }
+"""
+
+_CLIENT_CONTEXT = """
+def lambda_handler(event, context):
+    cc = context.client_context
+    return {
+        "custom": cc.custom,
+        "env": cc.env,
+        "app_title": cc.client.app_title,
+        "installation_id": cc.client.installation_id,
+        "app_package_name": cc.client.app_package_name,
+        "identity_id": context.identity.cognito_identity_id,
+        "identity_pool": context.identity.cognito_identity_pool_id,
+        "w3c": context.w3c() if hasattr(context, "w3c") else "<missing>",
+    }
+"""
+
+_ENVIRONMENT = """
+import os, re, time
+
+KEYS = [
+    "_HANDLER", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_INITIALIZATION_TYPE", "MY_SETTING",
+    "CONFORMANCE_HOST_SECRET",
+]
+
+def lambda_handler(event, context):
+    return {
+        "vars": {k: os.environ.get(k) for k in KEYS},
+        "stream_matches_context": os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME") == context.log_stream_name,
+        "utc": time.strftime("%z", time.localtime()),
+    }
+"""
+
+_LOGGING_INFO = """
+import logging
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+def lambda_handler(event, context):
+    logger.debug("not shown")
+    logger.info("value1 = " + event["key1"])
+    logger.info("two\\nlines and %s", "ünïcödé")
+    logger.warning("careful")
+    logging.getLogger("child.module").error("from a child logger")
+    return event["key1"]
+"""
+
+_LOGGING_DEFAULT = """
+import logging
+
+logger = logging.getLogger()
+
+def lambda_handler(event, context):
+    logger.debug("debug hidden")
+    logger.info("info hidden below WARNING")
+    logger.warning("warning shown")
+    logging.error("error shown %d", 42)
+    logging.getLogger("mylib").critical("critical shown")
+    return "done"
+"""
+
+_LOGGER_EXCEPTION = """
+import logging
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+def divide(a, b):
+    return a / b
+
+def lambda_handler(event, context):
+    try:
+        divide(1, 0)
+    except ZeroDivisionError:
+        logger.exception("division failed")
+    return "handled"
+"""
+
+_PRINTS = """
+import sys
+
+def lambda_handler(event, context):
+    print("value1 = " + event["key1"])
+    print("to stderr", file=sys.stderr)
+    print("value2 =", event["key2"], "|", 3, sep=" ")
+    sys.stdout.write("no newline, ")
+    sys.stdout.write("then one\\n")
+    print("ünïcödé ✓ 日本")
+    print("tab\\tseparated")
+    return None
+"""
+
+_CONTEXT_LOG = """
+def lambda_handler(event, context):
+    context.log("via context.log\\n")
+    context.log("no newline ")
+    print("after context.log")
+    context.log(12345)
+    print()
+    return "ok"
+"""
+
+_DEEP_STACK = """
+def parse(record):
+    return validate(record["amount"])
+
+def validate(amount):
+    if amount < 0:
+        raise ValueError(f"negative amount: {amount}")
+    return amount
+
+def process(records):
+    return [parse(r) for r in records]
+
+def lambda_handler(event, context):
+    return process([{"amount": 1}, {"amount": -5}])
+"""
+
+_STDLIB_FRAMES = """
+import json
+
+def lambda_handler(event, context):
+    return json.loads("{not json")
+"""
+
+_CHAINED = """
+def load(key):
+    return {}[key]
+
+def lambda_handler(event, context):
+    try:
+        load("missing")
+    except KeyError as exc:
+        raise RuntimeError("could not load configuration") from exc
+"""
+
+_IMPLICIT_CHAIN = """
+def lambda_handler(event, context):
+    try:
+        int("x")
+    except ValueError:
+        raise LookupError("while handling another")
+"""
+
+_SEED_CREATE_ACCOUNT = """
+class AccountAlreadyExistsException(Exception): pass
+
+def create_account(event, context):
+    raise AccountAlreadyExistsException('Account is in use!')
+"""
+
+_SEED_ALWAYS_FAILED = """
+def always_failed_handler(event, context):
+    raise Exception('I failed!')
+"""
+
+_INIT_OUTPUT = """
+import logging, sys
+
+print("cold start print")
+print("cold start stderr", file=sys.stderr)
+logging.warning("module-level warning")
+logging.getLogger().setLevel(logging.INFO)
+logging.info("module-level info after setLevel")
+
+def lambda_handler(event, context):
+    logging.info("in handler")
+    return "warm"
+"""
+
+_IMPORT_TIME_EXCEPTION = """
+import os
+
+def _config():
+    raise RuntimeError("TABLE_NAME is not configured")
+
+TABLE = _config()
+
+def lambda_handler(event, context):
+    return TABLE
+"""
+
+_ECHO_EVENT = """
+def lambda_handler(event, context):
+    print(type(event).__name__, repr(event))
+    return {"type": type(event).__name__, "event": event}
+"""
+
+
+def _event_case(id_: str, event: bytes) -> Case:
+    return Case(id_, _fn(_ECHO_EVENT), event=event)
+
+
+CASES: list[Case] = [
+    # ---- results and marshalling
+    Case("return_str", _returning('"Hello from Lambda!"')),
+    Case("return_int", _returning("42")),
+    Case("return_float", _returning('[3.14, 1e100, -0.0, 1/3, float("nan"), float("inf"), -float("inf")]')),
+    Case("return_list", _returning('[1, "two", None, True, 2.5, []]')),
+    Case("return_dict", _returning('{"statusCode": 200, "body": "ok", "z": 1, "a": {"b": [1, 2]}}')),
+    Case("return_none", _returning("None")),
+    Case("return_bool", _returning("False")),
+    Case(
+        "return_decimal",
+        _returning(
+            '{"price": Decimal("19.90"), "big": Decimal("12345678901234567890.000000001"), '
+            '"exp": Decimal("1E+3"), "nan": Decimal("NaN"), "neg": Decimal("-0.5")}',
+            "from decimal import Decimal",
+        ),
+    ),
+    Case("return_nested", _returning('{"a": [{"b": (1, 2)}, {"c": {"d": None}}], "e": {}, 7: "int key"}')),
+    Case("return_unicode", _returning('{"msg": "héllo wörld ✓ 日本 😀", "quote": "\\"", "ctl": "\\u0001\\n"}')),
+    Case(
+        "return_unicode_python311",
+        _returning('{"msg": "héllo wörld ✓ 日本 😀"}'),
+        runtime="python3.11",
+    ),
+    Case("return_bytes", _returning('b"\\x00\\xffraw bytes"')),
+    Case("return_event_key", _returning('event["key1"]')),
+    # ---- logs
+    Case("print_stdout_stderr", _fn(_PRINTS)),
+    Case("logging_info_with_setlevel", _fn(_LOGGING_INFO)),
+    Case("logging_default_level", _fn(_LOGGING_DEFAULT)),
+    Case("logger_exception", _fn(_LOGGER_EXCEPTION)),
+    Case("context_log", _fn(_CONTEXT_LOG)),
+    Case("init_phase_output", _fn(_INIT_OUTPUT)),
+    # ---- unhandled exceptions
+    Case("exception_plain_seed", {"lambda_function.py": _SEED_ALWAYS_FAILED.lstrip()},
+         handler="lambda_function.always_failed_handler"),
+    Case("exception_custom_class_seed", {"lambda_function.py": _SEED_CREATE_ACCOUNT.lstrip()},
+         handler="lambda_function.create_account"),
+    Case("exception_no_message", _fn("def lambda_handler(event, context):\n    raise ValueError()\n")),
+    Case("exception_non_ascii_message",
+         _fn('def lambda_handler(event, context):\n    raise RuntimeError("échec — ошибка ✗ 😀")\n')),
+    Case("exception_non_ascii_python311",
+         _fn('def lambda_handler(event, context):\n    raise RuntimeError("échec — ошибка ✗")\n'),
+         runtime="python3.11"),
+    Case("exception_multiline_message",
+         _fn('def lambda_handler(event, context):\n    raise Exception("first line\\n  second line")\n')),
+    Case("exception_keyerror", _fn('def lambda_handler(event, context):\n    return event["nope"]\n')),
+    Case("exception_chained", _fn(_CHAINED)),
+    Case("exception_implicit_chain", _fn(_IMPLICIT_CHAIN)),
+    Case("exception_deep_stack", _fn(_DEEP_STACK)),
+    Case("exception_in_stdlib", _fn(_STDLIB_FRAMES)),
+    Case("exception_after_logs",
+         _fn('import logging\nlogging.getLogger().setLevel(logging.INFO)\n'
+             'def lambda_handler(event, context):\n    print("before")\n    logging.info("logged")\n'
+             '    raise TypeError("bad type")\n')),
+    Case("marshal_error_set", _returning("{1, 2, 3}")),
+    Case("marshal_error_object", _returning("object()")),
+    Case("marshal_error_nested_datetime", _returning('{"when": datetime.datetime(2020, 1, 1)}', "import datetime")),
+    # ---- init errors
+    Case("handler_not_found", _fn(_ECHO_EVENT), handler="lambda_function.missing_handler"),
+    Case("import_error_missing_module", _fn(_ECHO_EVENT), handler="no_such_module.lambda_handler"),
+    Case("import_error_missing_package",
+         _fn("import requests_not_installed_anywhere\n\ndef lambda_handler(event, context):\n    return 1\n")),
+    Case("import_error_from_name",
+         _fn("from json import no_such_name\n\ndef lambda_handler(event, context):\n    return 1\n")),
+    Case("syntax_error", _fn("def lambda_handler(event, context)\n    return 1\n")),
+    Case("syntax_error_indentation", _fn("def lambda_handler(event, context):\nreturn 1\n")),
+    Case("malformed_handler_name", _fn(_ECHO_EVENT), handler="nodot"),
+    Case("builtin_module_conflict", _fn(_ECHO_EVENT), handler="sys.handler"),
+    Case("exception_at_import_time", _fn(_IMPORT_TIME_EXCEPTION)),
+    # ---- handler strings, context, environment, events
+    Case("handler_in_package_slash",
+         {"pkg/__init__.py": "", "pkg/mod.py": _returning('"from pkg/mod"')["lambda_function.py"]},
+         handler="pkg/mod.lambda_handler"),
+    Case("handler_in_package_dot",
+         {"pkg/__init__.py": "", "pkg/mod.py": _returning('"from pkg.mod"')["lambda_function.py"]},
+         handler="pkg.mod.lambda_handler"),
+    Case("context_attributes", _fn(_CONTEXT_ATTRIBUTES)),
+    Case(
+        "context_client_context_identity",
+        _fn(_CLIENT_CONTEXT),
+        client_context={
+            "client": {"installation_id": "inst-1", "app_title": "My App", "app_package_name": "com.example"},
+            "custom": {"k": "v"},
+            "env": {"platform": "Android"},
+            "w3c": {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "x": "dropped"},
+        },
+        identity={"cognitoIdentityId": "us-east-1:1234", "cognitoIdentityPoolId": "us-east-1:pool"},
+    ),
+    Case("environment_variables", _fn(_ENVIRONMENT), environment={"MY_SETTING": "configured"}),
+    _event_case("event_object", b'{"a": 1, "b": [true, null], "c": "\\u00e9"}'),
+    _event_case("event_list", b'[1, "two", {"three": 3}]'),
+    _event_case("event_string", b'"just a string"'),
+    _event_case("event_number", b"12.5e3"),
+    _event_case("event_integer", b"-7"),
+    _event_case("event_null", b"null"),
+    _event_case("event_bool", b"true"),
+    _event_case("event_unicode_raw_utf8", '{"text": "ünïcödé ✓ 😀"}'.encode("utf-8")),
+]
+
+assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
+assert all(json.loads(c.event) is not None or c.event == b"null" for c in CASES)

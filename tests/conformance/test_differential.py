@@ -1,0 +1,319 @@
+"""Differential conformance: every case runs through the real awslambdaric and through our engine.
+
+awslambdaric (AWS's own Python runtime interface client) is driven by a local Runtime API
+(`runtime_api.py`); our engine is driven through its public API. Payloads, error objects, status,
+content type and the runtime-produced log text must be the same once the differences that are
+*not* the runtime's are normalised away:
+
+- timestamps and request ids (each side has its own);
+- file paths in stack frames: Lambda shows the task root as /var/task and the standard library under
+  /var/lang/lib/python3.X, while awslambdaric here runs from a temporary directory and the host's
+  Python; frames are compared as file basename + line + function + code;
+- the [ERROR] block's line joiner: awslambdaric's StandardLogSink (used without a telemetry fd, as
+  here) joins with "\\r", the production telemetry sink with "\\n";
+- platform lines (INIT_START, START, END, REPORT, INIT_REPORT) come from Lambda's platform, not
+  from the runtime, so only the text between them is compared, and a trailing newline the platform
+  adds before its own line is not a difference.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .cases import CASES, Case
+from .ric_runner import RicResult, RicRunner
+
+FUNCTION_NAME = "conformance"
+TIMEOUT_S = 30  # generous: only the 'remaining time' range depends on it, never a measured time
+HOST_SECRET = "CONFORMANCE_HOST_SECRET"
+
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+_STREAM = re.compile(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}")
+_FRAME_FILE = re.compile(r'File "([^"]*)"')
+
+
+@dataclass
+class EngineRun:
+    payload: bytes
+    status: str
+    function_error: str | None
+    content_type: str
+    request_id: str
+    log: str
+    platform_error: str | None
+
+
+@dataclass
+class Outcome:
+    case: Case
+    ric: RicResult | None
+    engine: EngineRun | None
+    ric_failure: str = ""
+    engine_failure: str = ""
+
+
+# ------------------------------------------------------------------ normalisation
+
+
+def _frames_by_basename(text: str) -> str:
+    return _FRAME_FILE.sub(lambda m: f'File "{os.path.basename(m.group(1))}"', text)
+
+
+def normalise_text(text: str, request_id: str) -> str:
+    """Replace what legitimately differs between the two runs (ids, times, paths)."""
+    if request_id:
+        text = text.replace(request_id, "<request-id>")
+    text = _TIMESTAMP.sub("<timestamp>", text)
+    text = _STREAM.sub("<log-stream>", text)
+    return _frames_by_basename(text)
+
+
+def normalise_error_blocks(text: str) -> str:
+    """Split awslambdaric's "\\r"-joined [ERROR] block into lines, as the telemetry sink does.
+
+    Only the runtime's unhandled-error block (`[ERROR] <type>...`, a space after the bracket) is
+    touched; a `logging` record at ERROR level (`[ERROR]\\t...`) is left as it is.
+    """
+    out = []
+    for line in text.split("\n"):
+        if line.startswith("[ERROR] ") or line == "[ERROR]" or line.startswith("[ERROR]\r"):
+            line = line.replace("\r", "\n")
+        out.append(line)
+    return "\n".join(out)
+
+
+def normalise_log(text: str, request_id: str) -> str:
+    return normalise_error_blocks(normalise_text(text, request_id)).rstrip("\n")
+
+
+def normalise_payload(payload: bytes, request_id: str) -> str:
+    return normalise_text(payload.decode("utf-8", "surrogateescape"), request_id)
+
+
+def error_object(payload: bytes) -> list[tuple[str, Any]]:
+    """The error object with its key order kept."""
+    return json.loads(payload, object_pairs_hook=list)
+
+
+# ------------------------------------------------------------------ engine log sections
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end + 1
+
+
+def engine_invoke_section(log: str, request_id: str) -> str:
+    """What was logged between START and END of the invocation."""
+    start_marker = f"START RequestId: {request_id} Version: $LATEST"
+    start = log.find(start_marker)
+    assert start >= 0, f"no START line for {request_id} in:\n{log}"
+    body_start = _line_end(log, start)
+    end = log.find(f"END RequestId: {request_id}", body_start)
+    assert end >= 0, f"no END line for {request_id} in:\n{log}"
+    return log[body_start:end]
+
+
+def engine_init_sections(log: str) -> list[str]:
+    """What the runtime logged during each init attempt (a failed init is retried at invoke)."""
+    sections = []
+    pos = 0
+    first = True
+    while True:
+        if first:
+            init_start = log.find("INIT_START")
+            pos = _line_end(log, init_start) if init_start >= 0 else 0
+            first = False
+        candidates = [i for i in (log.find("INIT_REPORT", pos), log.find("START RequestId:", pos)) if i >= 0]
+        if not candidates:
+            break
+        end = min(candidates)
+        sections.append(log[pos:end])
+        if log.startswith("START RequestId:", end):
+            break
+        pos = _line_end(log, end)
+    return sections
+
+
+# ------------------------------------------------------------------ running both sides
+
+
+def _write_case(root: Path, case: Case, side: str) -> Path:
+    code_dir = root / side / case.id
+    for name, source in case.files.items():
+        path = code_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    code_dir.mkdir(parents=True, exist_ok=True)
+    return code_dir
+
+
+def _run_ric(runner: RicRunner, root: Path, case: Case) -> RicResult:
+    return runner.run(
+        _write_case(root, case, "ric"),
+        case.handler,
+        case.event,
+        runtime=case.runtime,
+        function_name=FUNCTION_NAME,
+        timeout_s=TIMEOUT_S,
+        environment=case.environment,
+        client_context=case.client_context,
+        identity=case.identity,
+    )
+
+
+def _run_engine(engine: Any, root: Path, case: Case) -> EngineRun:
+    from console.engine import FunctionConfig
+
+    cfg = FunctionConfig(
+        code_dir=_write_case(root, case, "engine"),
+        handler=case.handler,
+        runtime=case.runtime,
+        timeout_s=TIMEOUT_S,
+        environment=case.environment,
+        function_name=FUNCTION_NAME,
+    )
+    r = engine.invoke(cfg, case.event, client_context=case.client_context, identity=case.identity)
+    return EngineRun(
+        payload=r.payload,
+        status=r.status,
+        function_error=r.function_error,
+        content_type=r.content_type,
+        request_id=r.request_id,
+        log=r.log,
+        platform_error=r.platform_error,
+    )
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """Run every case on both sides once, in parallel, and keep the results for the tests."""
+    try:
+        from console.engine import Engine
+    except ImportError as exc:  # pragma: no cover - only while the engine is being written
+        pytest.fail(f"console.engine is not importable: {exc}")
+    root = tmp_path_factory.mktemp("conformance")
+    results = {c.id: Outcome(c, None, None) for c in CASES}
+
+    def ric(case: Case) -> None:
+        try:
+            results[case.id].ric = _run_ric(runner, root, case)
+        except Exception as exc:  # reported by the test of that case
+            results[case.id].ric_failure = repr(exc)
+
+    def eng(case: Case) -> None:
+        try:
+            results[case.id].engine = _run_engine(engine, root, case)
+        except Exception as exc:
+            results[case.id].engine_failure = repr(exc)
+
+    # A host variable no function configured: Lambda functions never see the caller's environment.
+    os.environ[HOST_SECRET] = "leaked-from-host"
+    engine = Engine()
+    try:
+        with RicRunner(size=3) as runner, ThreadPoolExecutor(6) as pool:
+            futures = [pool.submit(ric, c) for c in CASES] + [pool.submit(eng, c) for c in CASES]
+            for f in futures:
+                f.result()
+    finally:
+        engine.close()
+        del os.environ[HOST_SECRET]
+    return results
+
+
+def _both(outcomes: dict[str, Outcome], case: Case) -> tuple[RicResult, EngineRun]:
+    o = outcomes[case.id]
+    assert o.ric is not None, f"awslambdaric run failed: {o.ric_failure}"
+    assert o.engine is not None, f"engine run failed: {o.engine_failure}"
+    return o.ric, o.engine
+
+
+IDS = [c.id for c in CASES]
+
+
+# ------------------------------------------------------------------ the comparisons
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_same_outcome_and_payload(outcomes: dict[str, Outcome], case: Case) -> None:
+    ric, eng = _both(outcomes, case)
+    assert ric.payload is not None, f"awslambdaric gave no answer (exit {ric.returncode}):\n{ric.init_output}"
+
+    expected_status = "Failed" if ric.failed else "Succeeded"
+    assert (eng.status, eng.function_error) == (expected_status, "Unhandled" if ric.failed else None)
+
+    expected = normalise_payload(ric.payload, ric.request_id)
+    actual = normalise_payload(eng.payload, eng.request_id)
+    if not ric.failed:
+        assert actual == expected
+        assert eng.content_type == ric.response_content_type
+        return
+
+    # Error objects: same keys in the same order, same values once frames are compared by basename.
+    assert error_object(actual.encode("utf-8", "surrogateescape")) == error_object(
+        expected.encode("utf-8", "surrogateescape")
+    )
+    # ...and byte for byte too (separators, escaping of non-ASCII text).
+    assert actual == expected
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_same_log_lines(outcomes: dict[str, Outcome], case: Case) -> None:
+    ric, eng = _both(outcomes, case)
+    init_sections = engine_init_sections(eng.log)
+    expected_init = normalise_log(ric.init_output, "")
+    if ric.init_error is not None:
+        # Lambda runs a failed init again inside the invoke phase; each attempt must log what the
+        # runtime logs for a failed init (the WARNING line, then the [ERROR] block).
+        assert len(init_sections) >= 2, f"expected the init and its retry in:\n{eng.log}"
+        for section in init_sections:
+            assert normalise_log(section, "") == expected_init
+        return
+    assert init_sections, f"no init section in:\n{eng.log}"
+    assert normalise_log(init_sections[0], "") == expected_init
+    expected = normalise_log(ric.invoke_output, ric.request_id)
+    actual = normalise_log(engine_invoke_section(eng.log, eng.request_id), eng.request_id)
+    assert actual == expected
+
+
+def test_covers_at_least_twenty_two_cases() -> None:
+    assert len(CASES) >= 22
+
+
+def test_normalisation_keeps_what_matters() -> None:
+    """The normalisation hides ids, times and directories, not content."""
+    rid = "11111111-2222-3333-4444-555555555555"
+    ric_line = (
+        f"[ERROR] ValueError: bad\rTraceback (most recent call last):\r\xa0\xa0File \"/tmp/x/y/lambda_function.py\", "
+        f"line 3, in h\r\xa0\xa0\xa0\xa0raise ValueError('bad')\n[INFO]\t2026-01-01T00:00:00.123Z\t{rid}\tmsg\n"
+    )
+    ours = (
+        "[ERROR] ValueError: bad\nTraceback (most recent call last):\n\xa0\xa0File \"/var/task/lambda_function.py\", "
+        "line 3, in h\n\xa0\xa0\xa0\xa0raise ValueError('bad')\n[INFO]\t2027-05-05T11:11:11.999Z\tother-id\tmsg\n"
+    )
+    assert normalise_log(ric_line, rid) == normalise_log(ours, "other-id")
+    assert normalise_log(ric_line, rid) != normalise_log(ours.replace("line 3", "line 4"), "other-id")
+    assert normalise_log(ric_line, rid) != normalise_log(ours.replace("\xa0\xa0File", "  File"), "other-id")
+    # a logging record at ERROR level keeps its "\r" (only the runtime's block is split)
+    assert normalise_error_blocks("[ERROR]\tts\tid\ta\rb") == "[ERROR]\tts\tid\ta\rb"
+
+
+def test_runtime_api_serves_awslambdaric(tmp_path: Path) -> None:
+    """The harness itself: awslambdaric fetches the event, answers, and gets its headers right."""
+    (tmp_path / "lambda_function.py").write_text(
+        "def lambda_handler(event, context):\n"
+        "    return [event, context.aws_request_id, context.invoked_function_arn]\n"
+    )
+    with RicRunner() as runner:
+        r = runner.run(tmp_path, "lambda_function.lambda_handler", b'{"k": 1}', function_name="fn")
+    assert json.loads(r.response) == [{"k": 1}, r.request_id, "arn:aws:lambda:us-east-1:123456789012:function:fn"]
+    assert r.response_content_type == "application/json"
+    assert r.error is None and r.init_error is None and r.returncode is None
