@@ -37,7 +37,12 @@ HOST_SECRET = "CONFORMANCE_HOST_SECRET"
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _STREAM = re.compile(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}")
+_ERROR_BLOCK_START = re.compile(r"^\[ERROR\](?: |\r|$)", re.MULTILINE)
+_TRACEBACK_MARKER = "\rTraceback (most recent call last):"
 _FRAME_FILE = re.compile(r'File "([^"]*)"')
+# The standard library's directory on this host (/root/.pyenv/.../lib/python3.11) or in Lambda
+# (/var/lang/lib/python3.14): it shows up in messages such as "cannot import name ... (<path>)".
+_STDLIB_DIR = re.compile(r"/[^\s\"'()]*?/lib/python3\.\d+/")
 
 
 @dataclass
@@ -49,6 +54,7 @@ class EngineRun:
     request_id: str
     log: str
     platform_error: str | None
+    code_dir: Path
 
 
 @dataclass
@@ -67,10 +73,14 @@ def _frames_by_basename(text: str) -> str:
     return _FRAME_FILE.sub(lambda m: f'File "{os.path.basename(m.group(1))}"', text)
 
 
-def normalise_text(text: str, request_id: str) -> str:
-    """Replace what legitimately differs between the two runs (ids, times, paths)."""
+def normalise_text(text: str, request_id: str, code_dir: Path | None = None) -> str:
+    """Replace what legitimately differs between the two runs (ids, times, directories)."""
     if request_id:
         text = text.replace(request_id, "<request-id>")
+    if code_dir is not None:
+        # Each side runs its copy of the code from its own directory; Lambda's is /var/task.
+        text = text.replace(str(code_dir), "/var/task")
+    text = _STDLIB_DIR.sub("<stdlib>/", text)
     text = _TIMESTAMP.sub("<timestamp>", text)
     text = _STREAM.sub("<log-stream>", text)
     return _frames_by_basename(text)
@@ -79,23 +89,33 @@ def normalise_text(text: str, request_id: str) -> str:
 def normalise_error_blocks(text: str) -> str:
     """Split awslambdaric's "\\r"-joined [ERROR] block into lines, as the telemetry sink does.
 
-    Only the runtime's unhandled-error block (`[ERROR] <type>...`, a space after the bracket) is
-    touched; a `logging` record at ERROR level (`[ERROR]\\t...`) is left as it is.
+    The block is `[ERROR] <type>: <message>` + "\\rTraceback (most recent call last):" + one "\\r"
+    per frame line, ended by "\\n" (the message itself may hold "\\n"). Only that block is touched;
+    a `logging` record at ERROR level (`[ERROR]\\t...`) keeps any "\\r" it has.
     """
     out = []
-    for line in text.split("\n"):
-        if line.startswith("[ERROR] ") or line == "[ERROR]" or line.startswith("[ERROR]\r"):
-            line = line.replace("\r", "\n")
-        out.append(line)
-    return "\n".join(out)
+    pos = 0
+    for match in _ERROR_BLOCK_START.finditer(text):
+        if match.start() < pos:
+            continue
+        marker = text.find(_TRACEBACK_MARKER, match.start())
+        if marker < 0:
+            continue
+        end = text.find("\n", marker)
+        end = len(text) if end < 0 else end
+        out.append(text[pos : match.start()])
+        out.append(text[match.start() : end].replace("\r", "\n"))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
-def normalise_log(text: str, request_id: str) -> str:
-    return normalise_error_blocks(normalise_text(text, request_id)).rstrip("\n")
+def normalise_log(text: str, request_id: str, code_dir: Path | None = None) -> str:
+    return normalise_error_blocks(normalise_text(text, request_id, code_dir)).rstrip("\n")
 
 
-def normalise_payload(payload: bytes, request_id: str) -> str:
-    return normalise_text(payload.decode("utf-8", "surrogateescape"), request_id)
+def normalise_payload(payload: bytes, request_id: str, code_dir: Path | None = None) -> str:
+    return normalise_text(payload.decode("utf-8", "surrogateescape"), request_id, code_dir)
 
 
 def error_object(payload: bytes) -> list[tuple[str, Any]]:
@@ -122,25 +142,23 @@ def engine_invoke_section(log: str, request_id: str) -> str:
     return log[body_start:end]
 
 
-def engine_init_sections(log: str) -> list[str]:
-    """What the runtime logged during each init attempt (a failed init is retried at invoke)."""
-    sections = []
-    pos = 0
-    first = True
+def engine_init_sections(log: str) -> tuple[list[str], str]:
+    """What the runtime logged during each failed init attempt, and during the init that led to START.
+
+    A failed init ends with an INIT_REPORT line (Lambda retries it inside the invoke phase, so there
+    are two); the last section runs up to START.
+    """
+    init_start = log.find("INIT_START")
+    pos = _line_end(log, init_start) if init_start >= 0 else 0
+    failed: list[str] = []
     while True:
-        if first:
-            init_start = log.find("INIT_START")
-            pos = _line_end(log, init_start) if init_start >= 0 else 0
-            first = False
-        candidates = [i for i in (log.find("INIT_REPORT", pos), log.find("START RequestId:", pos)) if i >= 0]
-        if not candidates:
-            break
-        end = min(candidates)
-        sections.append(log[pos:end])
-        if log.startswith("START RequestId:", end):
-            break
-        pos = _line_end(log, end)
-    return sections
+        report = log.find("INIT_REPORT", pos)
+        start = log.find("START RequestId:", pos)
+        if report >= 0 and (start < 0 or report < start):
+            failed.append(log[pos:report])
+            pos = _line_end(log, report)
+            continue
+        return failed, log[pos : start if start >= 0 else len(log)]
 
 
 # ------------------------------------------------------------------ running both sides
@@ -173,8 +191,9 @@ def _run_ric(runner: RicRunner, root: Path, case: Case) -> RicResult:
 def _run_engine(engine: Any, root: Path, case: Case) -> EngineRun:
     from console.engine import FunctionConfig
 
+    code_dir = _write_case(root, case, "engine")
     cfg = FunctionConfig(
-        code_dir=_write_case(root, case, "engine"),
+        code_dir=code_dir,
         handler=case.handler,
         runtime=case.runtime,
         timeout_s=TIMEOUT_S,
@@ -190,6 +209,7 @@ def _run_engine(engine: Any, root: Path, case: Case) -> EngineRun:
         request_id=r.request_id,
         log=r.log,
         platform_error=r.platform_error,
+        code_dir=cfg.code_dir,
     )
 
 
@@ -250,8 +270,8 @@ def test_same_outcome_and_payload(outcomes: dict[str, Outcome], case: Case) -> N
     expected_status = "Failed" if ric.failed else "Succeeded"
     assert (eng.status, eng.function_error) == (expected_status, "Unhandled" if ric.failed else None)
 
-    expected = normalise_payload(ric.payload, ric.request_id)
-    actual = normalise_payload(eng.payload, eng.request_id)
+    expected = normalise_payload(ric.payload, ric.request_id, ric.code_dir)
+    actual = normalise_payload(eng.payload, eng.request_id, eng.code_dir)
     if not ric.failed:
         assert actual == expected
         assert eng.content_type == ric.response_content_type
@@ -268,19 +288,22 @@ def test_same_outcome_and_payload(outcomes: dict[str, Outcome], case: Case) -> N
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_same_log_lines(outcomes: dict[str, Outcome], case: Case) -> None:
     ric, eng = _both(outcomes, case)
-    init_sections = engine_init_sections(eng.log)
-    expected_init = normalise_log(ric.init_output, "")
+    failed_inits, last_init = engine_init_sections(eng.log)
+    expected_init = normalise_log(ric.init_output, "", ric.code_dir)
     if ric.init_error is not None:
         # Lambda runs a failed init again inside the invoke phase; each attempt must log what the
-        # runtime logs for a failed init (the WARNING line, then the [ERROR] block).
-        assert len(init_sections) >= 2, f"expected the init and its retry in:\n{eng.log}"
-        for section in init_sections:
-            assert normalise_log(section, "") == expected_init
+        # runtime logs for a failed init (module output, the WARNING line, then the [ERROR] block).
+        # What the platform prints between START and END for it is not the runtime's, so it is
+        # not compared here.
+        assert len(failed_inits) == 2, f"expected the init and its retry in:\n{eng.log}"
+        for section in failed_inits:
+            assert normalise_log(section, "", eng.code_dir) == expected_init
+        assert last_init == ""
         return
-    assert init_sections, f"no init section in:\n{eng.log}"
-    assert normalise_log(init_sections[0], "") == expected_init
-    expected = normalise_log(ric.invoke_output, ric.request_id)
-    actual = normalise_log(engine_invoke_section(eng.log, eng.request_id), eng.request_id)
+    assert failed_inits == [], f"unexpected init failure in:\n{eng.log}"
+    assert normalise_log(last_init, "", eng.code_dir) == expected_init
+    expected = normalise_log(ric.invoke_output, ric.request_id, ric.code_dir)
+    actual = normalise_log(engine_invoke_section(eng.log, eng.request_id), eng.request_id, eng.code_dir)
     assert actual == expected
 
 
