@@ -1,0 +1,212 @@
+"""The Lambda Invoke REST API (Invoke, ListFunctions, GetFunction) as request → response, no sockets."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote
+
+from .api_names import parse_function_name
+from .errors import InvalidRequestContent, InvokeError, ResourceNotFound, ServiceError, TooManyRequests, UnknownOperation
+from .invocation_types import EXECUTED_VERSION, invoke, normalise_invocation_type
+
+if TYPE_CHECKING:
+    from console.engine import Engine, FunctionConfig
+
+    from .async_queue import AsyncQueue
+    from .concurrency import ConcurrencyLimiter
+    from .metrics import MetricsRegistry
+    from .registry import FunctionRegistry
+
+PREFIX = "/2015-03-31/functions"
+LOG_TAIL_BYTES = 4096
+MAX_CLIENT_CONTEXT = 3583
+LIST_PAGE_MAX = 50
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    content_type: str = "application/json"
+    request_id: str = ""
+
+
+def error_response(error: InvokeError) -> Response:
+    """Lambda's error: the type in `x-amzn-ErrorType` (botocore picks the class from it) and a JSON body."""
+    request_id = str(uuid.uuid4())
+    headers = [("x-amzn-ErrorType", error.error_type)]
+    if isinstance(error, TooManyRequests):
+        headers.append(("Retry-After", "1"))
+    return Response(error.status, json.dumps(error.body()).encode(), headers, request_id=request_id)
+
+
+def log_tail(log: str, limit: int = LOG_TAIL_BYTES) -> str:
+    """Base64 of the last `limit` bytes of the log, cut on a UTF-8 character boundary."""
+    data = log.encode("utf-8")
+    if len(data) > limit:
+        data = data[-limit:]
+        start = 0
+        while start < len(data) and (data[start] & 0xC0) == 0x80:
+            start += 1
+        data = data[start:]
+    return base64.b64encode(data).decode("ascii")
+
+
+class InvokeApi:
+    """Routes requests to Invoke / ListFunctions / GetFunction over a registry of functions."""
+
+    def __init__(
+        self,
+        registry: FunctionRegistry,
+        engine: Engine,
+        *,
+        async_queue: AsyncQueue,
+        limiter: ConcurrencyLimiter,
+        metrics: MetricsRegistry | None = None,
+    ) -> None:
+        self.registry = registry
+        self.engine = engine
+        self.async_queue = async_queue
+        self.limiter = limiter
+        self.metrics = metrics
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
+        """Never raises: every failure becomes one of Lambda's error responses."""
+        try:
+            return self._route(method, target, headers, body)
+        except InvokeError as exc:
+            return error_response(exc)
+        except Exception as exc:  # the server must survive anything a function or request does
+            return error_response(ServiceError(f"Internal error in lambda-console: {type(exc).__name__}: {exc}"))
+
+    def _route(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
+        path, _, query = target.partition("?")
+        if not path.startswith(PREFIX):
+            raise UnknownOperation("Unknown operation")
+        rest = path[len(PREFIX):]
+        params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()} if query else {}
+        if rest in ("", "/"):
+            if method == "GET":
+                return self._list_functions(params)
+            raise UnknownOperation("Unknown operation")
+        parts = rest[1:].split("/")
+        name = unquote(parts[0])
+        tail = "/".join(parts[1:])
+        if method == "POST" and tail == "invocations":
+            return self._invoke(name, params.get("Qualifier"), headers, body)
+        if method == "GET" and tail in ("", "configuration"):
+            config = self._config(name, params.get("Qualifier"))
+            conf = self.function_configuration(config)
+            if tail == "configuration":
+                return Response(200, json.dumps(conf).encode())
+            data = {"Configuration": conf, "Code": {"RepositoryType": "S3"}, "Tags": {}}
+            return Response(200, json.dumps(data).encode())
+        raise UnknownOperation("Unknown operation")
+
+    def _arn_prefix(self) -> str:
+        from console.engine.config import DEFAULT_ACCOUNT, DEFAULT_REGION
+
+        return f"arn:aws:lambda:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:function:"
+
+    def _config(self, raw_name: str, qualifier: str | None) -> FunctionConfig:
+        ref = parse_function_name(raw_name, qualifier, self._arn_prefix())
+        config = self.registry.get(ref.name)
+        if config is None:
+            suffix = f":{ref.qualifier}" if ref.qualifier else ""
+            raise ResourceNotFound(f"Function not found: {self._arn_prefix()}{ref.name}{suffix}")
+        return config
+
+    def _invoke(self, raw_name: str, qualifier: str | None, headers: dict[str, str], body: bytes) -> Response:
+        config = self._config(raw_name, qualifier)
+        invocation_type = normalise_invocation_type(headers.get("x-amz-invocation-type"))
+        client_context = _client_context(headers.get("x-amz-client-context"))
+        if invocation_type != "RequestResponse":
+            outcome = invoke(self.engine, config, body, invocation_type, async_queue=self.async_queue)
+            return Response(outcome.status_code, request_id=outcome.request_id, content_type="")
+        name = config.function_name
+        running = self.limiter.try_acquire(name)
+        if not running:
+            if self.metrics is not None:
+                self.metrics.record_throttle(name)
+            raise TooManyRequests(
+                "Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded"
+            )
+        try:
+            if self.metrics is not None:
+                self.metrics.record_concurrency(name, running)
+            outcome = invoke(self.engine, config, body, "RequestResponse",
+                             client_context=client_context, metrics=self.metrics)
+        finally:
+            self.limiter.release(name)
+        result = outcome.result
+        assert result is not None
+        out_headers = [("X-Amz-Executed-Version", EXECUTED_VERSION)]
+        if result.function_error:
+            out_headers.append(("X-Amz-Function-Error", result.function_error))
+        if headers.get("x-amz-log-type") == "Tail":
+            out_headers.append(("X-Amz-Log-Result", log_tail(result.log)))
+        return Response(200, result.payload, out_headers, result.content_type or "application/json",
+                        request_id=result.request_id)
+
+    def _list_functions(self, params: dict[str, str]) -> Response:
+        configs = self.registry.all()
+        try:
+            start = int(params.get("Marker") or 0)
+            size = min(LIST_PAGE_MAX, max(1, int(params.get("MaxItems") or LIST_PAGE_MAX)))
+        except ValueError:
+            raise InvalidRequestContent("Invalid Marker or MaxItems") from None
+        page = configs[start:start + size]
+        data: dict[str, Any] = {"Functions": [self.function_configuration(c) for c in page]}
+        if start + size < len(configs):
+            data["NextMarker"] = str(start + size)
+        return Response(200, json.dumps(data).encode())
+
+    def function_configuration(self, config: FunctionConfig) -> dict[str, Any]:
+        """FunctionConfiguration as GetFunction/ListFunctions return it (the fields that exist locally)."""
+        from console.engine.codehash import fingerprint
+
+        files = fingerprint(config.code_dir)
+        modified = max((f[2] for f in files), default=0) / 1e9
+        stamp = datetime.fromtimestamp(modified, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+        return {
+            "FunctionName": config.function_name,
+            "FunctionArn": config.function_arn,
+            "Runtime": config.runtime,
+            "Role": f"arn:aws:iam::{config.account}:role/lambda-console",
+            "Handler": config.handler,
+            "CodeSize": sum(f[1] for f in files),
+            "Description": "",
+            "Timeout": config.timeout_s,
+            "MemorySize": config.memory_mb,
+            "LastModified": stamp,
+            "CodeSha256": self.engine.code_sha256(config),
+            "Version": EXECUTED_VERSION,
+            "Environment": {"Variables": dict(config.environment)},
+            "TracingConfig": {"Mode": "PassThrough"},
+            "PackageType": "Zip",
+            "Architectures": ["x86_64"],
+            "EphemeralStorage": {"Size": 512},
+            "State": "Active",
+            "LastUpdateStatus": "Successful",
+        }
+
+
+def _client_context(value: str | None) -> dict[str, Any] | None:
+    if not value:
+        return None
+    if len(value) > MAX_CLIENT_CONTEXT:
+        raise InvalidRequestContent("Client context must be less than 3583 bytes (base64 encoded).")
+    try:
+        data = json.loads(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        raise InvalidRequestContent("Client context must be a valid Base64-encoded JSON object.") from None
+    if not isinstance(data, dict):
+        raise InvalidRequestContent("Client context must be a valid Base64-encoded JSON object.")
+    return data

@@ -1,0 +1,271 @@
+"""Per-function metrics named like Lambda's CloudWatch metrics, in one-minute buckets."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+# Lambda's metric names where Lambda has one; AsyncRetries has no CloudWatch counterpart.
+COUNTERS: tuple[str, ...] = (
+    "Invocations",
+    "Errors",
+    "Throttles",
+    "AsyncEventsReceived",
+    "AsyncRetries",
+    "AsyncEventsDropped",
+)
+BUCKET_S = 60
+KEEP_BUCKETS = 1440  # one day of minutes
+SAMPLES_PER_BUCKET = 1024  # reservoir for the duration percentiles
+SPARK_CHARS = "▁▂▃▄▅▆▇█"
+METRICS_FILE = "metrics.json"
+
+
+@dataclass
+class _Bucket:
+    counts: dict[str, int] = field(default_factory=dict)
+    durations: list[float] = field(default_factory=list)
+    duration_count: int = 0
+    duration_max: float = 0.0
+    concurrency_max: int = 0
+
+    def add_duration(self, ms: float, rng: random.Random) -> None:
+        self.duration_count += 1
+        self.duration_max = max(self.duration_max, ms)
+        if len(self.durations) < SAMPLES_PER_BUCKET:
+            self.durations.append(ms)
+        else:
+            # Reservoir sampling keeps the percentiles unbiased at any request rate.
+            slot = rng.randrange(self.duration_count)
+            if slot < SAMPLES_PER_BUCKET:
+                self.durations[slot] = ms
+
+    def to_json(self, minute: int) -> dict[str, Any]:
+        out: dict[str, Any] = {"timestamp": _iso(minute * BUCKET_S)}
+        for name in COUNTERS:
+            out[name] = self.counts.get(name, 0)
+        out["ConcurrentExecutions"] = self.concurrency_max
+        out["Duration"] = {
+            "count": self.duration_count,
+            "p50": percentile(self.durations, 50),
+            "p99": percentile(self.durations, 99),
+            "max": round(self.duration_max, 2) if self.duration_count else None,
+        }
+        return out
+
+    def to_file(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts,
+            "durations": [round(d, 3) for d in self.durations],
+            "durationCount": self.duration_count,
+            "durationMax": self.duration_max,
+            "concurrencyMax": self.concurrency_max,
+        }
+
+    @classmethod
+    def from_file(cls, data: dict[str, Any]) -> _Bucket:
+        return cls(
+            counts={k: int(v) for k, v in dict(data.get("counts", {})).items()},
+            durations=[float(d) for d in data.get("durations", [])][:SAMPLES_PER_BUCKET],
+            duration_count=int(data.get("durationCount", 0)),
+            duration_max=float(data.get("durationMax", 0.0)),
+            concurrency_max=int(data.get("concurrencyMax", 0)),
+        )
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile (what CloudWatch's pNN statistics approximate), None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return round(ordered[int(rank) - 1], 2)
+
+
+def sparkline(values: Iterable[float | None]) -> str:
+    """Values as ▁▂▃▄▅▆▇█ (a space for no data), scaled from zero to the largest value."""
+    items = list(values)
+    top = max((v for v in items if v), default=0)
+    chars = []
+    for v in items:
+        if v is None:
+            chars.append(" ")
+        elif top <= 0:
+            chars.append(SPARK_CHARS[0])
+        else:
+            chars.append(SPARK_CHARS[min(len(SPARK_CHARS) - 1, int(v / top * (len(SPARK_CHARS) - 1) + 0.5))])
+    return "".join(chars)
+
+
+def _iso(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class MetricsRegistry:
+    """Thread-safe per-function counters and duration samples, one bucket per minute."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._functions: dict[str, dict[int, _Bucket]] = {}
+        self._dirty: set[str] = set()
+        self._rng = random.Random()
+
+    def _bucket(self, function_name: str) -> _Bucket:
+        minute = int(self._clock() // BUCKET_S)
+        buckets = self._functions.setdefault(function_name, {})
+        bucket = buckets.get(minute)
+        if bucket is None:
+            bucket = buckets[minute] = _Bucket()
+            if len(buckets) > KEEP_BUCKETS:
+                for old in sorted(buckets)[: len(buckets) - KEEP_BUCKETS]:
+                    del buckets[old]
+        self._dirty.add(function_name)
+        return bucket
+
+    def count(self, function_name: str, metric: str, n: int = 1) -> None:
+        with self._lock:
+            counts = self._bucket(function_name).counts
+            counts[metric] = counts.get(metric, 0) + n
+
+    def record_invocation(self, function_name: str, result: Any) -> None:
+        """One finished invocation: Invocations, Errors (function errors and timeouts), Duration."""
+        failed = not getattr(result, "succeeded", True)
+        summary = getattr(result, "summary", None)
+        duration = getattr(summary, "duration_ms", None)
+        with self._lock:
+            bucket = self._bucket(function_name)
+            bucket.counts["Invocations"] = bucket.counts.get("Invocations", 0) + 1
+            if failed:
+                bucket.counts["Errors"] = bucket.counts.get("Errors", 0) + 1
+            if duration is not None:
+                bucket.add_duration(float(duration), self._rng)
+
+    def record_throttle(self, function_name: str) -> None:
+        self.count(function_name, "Throttles")
+
+    def record_concurrency(self, function_name: str, running: int) -> None:
+        with self._lock:
+            bucket = self._bucket(function_name)
+            bucket.concurrency_max = max(bucket.concurrency_max, running)
+
+    def functions(self) -> list[str]:
+        with self._lock:
+            return sorted(self._functions)
+
+    def export(self, function_name: str | None = None) -> dict[str, Any]:
+        """{"functions": {name: {"totals": {...}, "buckets": [per-minute dicts, oldest first]}}}."""
+        with self._lock:
+            names = [function_name] if function_name else sorted(self._functions)
+            out: dict[str, Any] = {}
+            for name in names:
+                buckets = self._functions.get(name, {})
+                out[name] = _export_function(buckets)
+        return {"functions": out}
+
+    # Persistence: one file per function, merged with what an earlier run left.
+
+    def load_file(self, function_name: str, path: Path) -> None:
+        try:
+            data = json.loads(Path(path).read_text())
+            loaded = {int(k): _Bucket.from_file(v) for k, v in dict(data.get("buckets", {})).items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return
+        with self._lock:
+            buckets = self._functions.setdefault(function_name, {})
+            for minute, bucket in loaded.items():
+                if minute in buckets:
+                    _merge(buckets[minute], bucket, self._rng)
+                else:
+                    buckets[minute] = bucket
+
+    def save_file(self, function_name: str, path: Path) -> None:
+        with self._lock:
+            buckets = self._functions.get(function_name, {})
+            data = {
+                "version": 1,
+                "function": function_name,
+                "buckets": {str(m): b.to_file() for m, b in sorted(buckets.items())},
+            }
+            self._dirty.discard(function_name)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")))
+        os.replace(tmp, path)
+
+    def dirty(self) -> set[str]:
+        with self._lock:
+            return set(self._dirty)
+
+
+def _merge(into: _Bucket, other: _Bucket, rng: random.Random) -> None:
+    for k, v in other.counts.items():
+        into.counts[k] = into.counts.get(k, 0) + v
+    for d in other.durations:
+        into.add_duration(d, rng)
+    into.duration_count += other.duration_count - len(other.durations)
+    into.duration_max = max(into.duration_max, other.duration_max)
+    into.concurrency_max = max(into.concurrency_max, other.concurrency_max)
+
+
+def _export_function(buckets: dict[int, _Bucket]) -> dict[str, Any]:
+    totals = {name: sum(b.counts.get(name, 0) for b in buckets.values()) for name in COUNTERS}
+    samples = [d for b in buckets.values() for d in b.durations]
+    totals["Duration"] = {
+        "count": sum(b.duration_count for b in buckets.values()),
+        "p50": percentile(samples, 50),
+        "p99": percentile(samples, 99),
+    }
+    return {"totals": totals, "buckets": [b.to_json(m) for m, b in sorted(buckets.items())]}
+
+
+def load_exports(files: dict[str, Path]) -> dict[str, Any]:
+    """Export the metrics saved in {function name: metrics.json path} (for `lambda-console metrics`)."""
+    registry = MetricsRegistry()
+    for name, path in files.items():
+        registry.load_file(name, path)
+        with registry._lock:
+            registry._functions.setdefault(name, {})
+    return registry.export()
+
+
+def render_table(export: dict[str, Any], *, minutes: int = 30, now: float | None = None) -> str:
+    """A text table: totals per function and sparklines of the last `minutes` minutes."""
+    now = time.time() if now is None else now
+    last = int(now // BUCKET_S)
+    first = last - minutes + 1
+    header = (
+        f"{'Function':<24} {'Invocations':>11} {'Errors':>6} {'Throttles':>9} {'AsyncRetries':>12} "
+        f"{'p50 ms':>8} {'p99 ms':>8}  Invocations / Duration p99 (last {minutes} min)"
+    )
+    lines = [header, "-" * len(header)]
+    functions = export.get("functions", {})
+    if not functions:
+        lines.append("(no functions)")
+    for name, data in functions.items():
+        totals = data["totals"]
+        by_minute: dict[int, dict[str, Any]] = {}
+        for b in data["buckets"]:
+            stamp = datetime.strptime(b["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            by_minute[int(stamp.timestamp() // BUCKET_S)] = b
+        window = [by_minute.get(m) for m in range(first, last + 1)]
+        invocations = sparkline([b["Invocations"] if b else 0 for b in window])
+        p99s = sparkline([b["Duration"]["p99"] if b and b["Duration"]["p99"] is not None else None for b in window])
+        dur = totals["Duration"]
+        lines.append(
+            f"{name[:24]:<24} {totals['Invocations']:>11} {totals['Errors']:>6} {totals['Throttles']:>9} "
+            f"{totals['AsyncRetries']:>12} {_ms(dur['p50']):>8} {_ms(dur['p99']):>8}  {invocations} {p99s}"
+        )
+    return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
