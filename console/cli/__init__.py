@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # e.g. `lambda-console invoke --json | head`: the reader left; that is not our failure
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,253 @@
+"""`lambda-console invoke`: one headless invocation, printed as the console shows it or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# Lambda's synchronous request limit (RequestResponse payloads).
+SYNC_REQUEST_LIMIT = 6_291_456
+DEFAULT_EVENT = "hello-world"
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: exit 2 with this one-line message."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "invoke",
+        help="invoke a function once and print the execution result and log output",
+        description="Invoke a function once (synchronously, like the console's Test button).",
+    )
+    p.add_argument("dir", nargs="?", help="the function's code directory (default: the current directory)")
+    p.add_argument("--blueprint", metavar="NAME", help="run a blueprint instead of a directory")
+    p.add_argument("--handler", metavar="H", help="handler string, e.g. lambda_function.lambda_handler")
+    p.add_argument(
+        "--runtime",
+        metavar="R",
+        help="python3.7 … python3.14 (default: the newest); the code runs on the host's Python, "
+        "the runtime choice sets the error format and environment Lambda would use",
+    )
+    p.add_argument("--event", metavar="NAME|FILE|-", help="a sample event name, a JSON file, or - for stdin")
+    p.add_argument("--timeout", type=int, metavar="S", help="timeout in seconds (1-900, default 3)")
+    p.add_argument("--memory", type=int, metavar="MB", help="memory in MB (128-10240, default 128)")
+    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="an environment variable (repeatable)")
+    p.add_argument("--function-name", metavar="NAME", help="function name (default: the directory's name)")
+    p.add_argument(
+        "--invocation-type",
+        choices=("RequestResponse", "Event", "DryRun"),
+        default="RequestResponse",
+        help="RequestResponse (default) waits for the result; Event queues it and retries errors; DryRun only validates",
+    )
+    p.add_argument("--time-scale", type=float, default=1.0, metavar="N", help="speed up async retry delays N times")
+    p.add_argument("--remote", metavar="NAME_OR_ARN", help="invoke a deployed function (or any Invoke API endpoint) with boto3")
+    p.add_argument("--endpoint-url", metavar="URL", help="the Invoke API endpoint for --remote")
+    p.add_argument("--region", metavar="R", help="AWS region for --remote")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the console view")
+    p.set_defaults(run=run)
+
+
+@dataclass
+class Target:
+    """What to run: a code folder with its settings and the default event."""
+
+    code_dir: Path
+    settings: dict
+    default_event: bytes | None
+
+
+def _load_target(args: argparse.Namespace) -> Target:
+    if args.blueprint:
+        from console import catalog
+
+        try:
+            bp = catalog.get_blueprint(args.blueprint)
+        except catalog.CatalogError as exc:
+            raise UsageError(str(exc).strip("'\"")) from exc
+        if bp.kind != "function":
+            raise UsageError(f"blueprint '{bp.name}' is a {bp.kind}; run it with `lambda-console sfn run`")
+        settings = {
+            "handler": bp.handler,
+            "runtime": bp.runtime,
+            "timeout_s": bp.timeout_s,
+            "memory_mb": bp.memory_mb,
+            "function_name": bp.name,
+        }
+        return Target(bp.path, settings, bp.event_bytes())
+    code_dir = Path(args.dir or os.getcwd())
+    if not code_dir.is_dir():
+        raise UsageError(f"{code_dir} is not a directory")
+    return Target(code_dir, _saved_settings(code_dir), None)
+
+
+def _saved_settings(code_dir: Path) -> dict:
+    """The settings the console saved for this function folder, if any."""
+    config_file = code_dir / ".lambda-console" / "config.json"
+    if not config_file.is_file():
+        return {}
+    from console import workspace
+
+    loaded, warning = workspace.load_function_config(code_dir)
+    if warning:
+        print(f"lambda-console: {warning}", file=sys.stderr)
+    return workspace.settings_dict(loaded)
+
+
+def _read_event(spec: str | None, default: bytes | None) -> bytes:
+    if spec is None:
+        if default is not None:
+            return default
+        spec = DEFAULT_EVENT
+    if spec == "-":
+        data = sys.stdin.buffer.read(SYNC_REQUEST_LIMIT + 1)
+        where = "standard input"
+    elif Path(spec).is_file():
+        try:
+            with open(spec, "rb") as f:
+                data = f.read(SYNC_REQUEST_LIMIT + 1)
+        except OSError as exc:
+            raise UsageError(f"cannot read event file {spec}: {exc.strerror}") from exc
+        where = spec
+    else:
+        from console import catalog
+
+        try:
+            data = catalog.get_sample_event(spec).event_bytes()
+        except catalog.CatalogError as exc:
+            raise UsageError(
+                f"no event file or sample event named '{spec}' (see `lambda-console events`)"
+            ) from exc
+        where = f"sample event {spec}"
+    if len(data) > SYNC_REQUEST_LIMIT:
+        raise UsageError(
+            f"the event from {where} is larger than Lambda's synchronous request limit "
+            f"({SYNC_REQUEST_LIMIT:,} bytes); it was not run"
+        )
+    check_event_json(data, where)
+    return data
+
+
+def check_event_json(data: bytes, where: str) -> None:
+    """Refuse an event Lambda's Invoke API would refuse, naming the line and column."""
+    try:
+        json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"the event from {where} is not valid UTF-8 (byte {exc.start}); it was not run") from exc
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"the event from {where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; it was not run"
+        ) from exc
+
+
+def _parse_env(pairs: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--env takes KEY=VALUE, got '{pair}'")
+        env[key] = value
+    return env
+
+
+def build_config(args: argparse.Namespace, target: Target):
+    from console.engine import ConfigError, FunctionConfig, check
+
+    settings = dict(target.settings)
+    for field, value in (
+        ("handler", args.handler),
+        ("runtime", args.runtime),
+        ("timeout_s", args.timeout),
+        ("memory_mb", args.memory),
+        ("function_name", args.function_name),
+    ):
+        if value is not None:
+            settings[field] = value
+    env = dict(settings.pop("environment", {}) or {})
+    env.update(_parse_env(args.env))
+    config = FunctionConfig(code_dir=target.code_dir, environment=env, **settings)
+    try:
+        check(config)
+    except ConfigError as exc:
+        raise UsageError(str(exc).replace("\n", "; ")) from exc
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.remote:
+            return _run_remote(args)
+        target = _load_target(args)
+        config = build_config(args, target)
+        event = _read_event(args.event, target.default_event)
+    except UsageError as exc:
+        print(f"lambda-console invoke: {exc}", file=sys.stderr)
+        return 2
+    from console.engine import Engine
+
+    with Engine() as engine:
+        if args.invocation_type != "RequestResponse":
+            return _run_typed(args, engine, config, event)
+        result = engine.invoke(config, event)
+    return _print(args, result)
+
+
+def _print(args: argparse.Namespace, result) -> int:
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        from console.cli.render import render
+
+        render(result, sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    return 0 if result.succeeded else 1
+
+
+def _run_typed(args: argparse.Namespace, engine, config, event: bytes) -> int:
+    """Event and DryRun: what the caller gets back, then (for Event) the attempts as they run."""
+    from console.service import invocation_types
+    from console.service.async_queue import AsyncQueue
+
+    queue = AsyncQueue(engine, time_scale=args.time_scale)
+    try:
+        outcome = invocation_types.invoke(
+            engine, config, event, args.invocation_type, async_queue=queue
+        )
+        if not args.json:
+            print(f"{outcome.status_code} {_REASONS.get(outcome.status_code, '')}".strip())
+        if args.invocation_type == "Event":
+            queue.drain(timeout=None)
+        summary = {"statusCode": outcome.status_code, "invocationType": args.invocation_type}
+        if args.json:
+            print(json.dumps(summary))
+        return 0 if outcome.status_code in (202, 204) else 1
+    finally:
+        queue.close()
+
+
+_REASONS = {200: "OK", 202: "Accepted", 204: "No Content"}
+
+
+def _run_remote(args: argparse.Namespace) -> int:
+    from console.service.remote import RemoteInvokeError, remote_invoke
+
+    event = _read_event(args.event, None)
+    try:
+        status_code, result = remote_invoke(
+            args.remote,
+            event,
+            invocation_type=args.invocation_type,
+            endpoint_url=args.endpoint_url,
+            region=args.region,
+        )
+    except RemoteInvokeError as exc:
+        print(f"lambda-console invoke: {exc}", file=sys.stderr)
+        return 2
+    if result is None:
+        print(f"{status_code} {_REASONS.get(status_code, '')}".strip())
+        return 0
+    return _print(args, result)

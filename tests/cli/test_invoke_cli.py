@@ -1,0 +1,115 @@
+"""`lambda-console invoke`: the headless contract scripts rely on (output, JSON shape, exit codes)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HELLO = (
+    "print('Loading function')\n"
+    "def lambda_handler(event, context):\n"
+    "    print('value1 = ' + event['key1'])\n"
+    "    return event['key1']\n"
+    "def fail(event, context):\n"
+    "    raise Exception('I failed!')\n"
+)
+
+
+def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def function_dir(tmp_path: Path) -> Path:
+    (tmp_path / "lambda_function.py").write_text(HELLO)
+    return tmp_path
+
+
+def test_json_output_has_the_documented_shape_and_exit_0(function_dir):
+    proc = run_cli("invoke", str(function_dir), "--event", "hello-world", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert list(out) == ["status", "functionError", "payload", "requestId", "logs", "summary"]
+    assert out["status"] == "Succeeded" and out["functionError"] is None and out["payload"] == "value1"
+    assert list(out["summary"]) == [
+        "codeSha256", "initDurationMs", "durationMs", "billedDurationMs", "memorySizeMb", "maxMemoryUsedMb"
+    ]
+    assert out["summary"]["initDurationMs"] is not None
+    assert "value1 = value1" in out["logs"]
+
+
+def test_failure_exits_1_with_the_error_object(function_dir):
+    proc = run_cli("invoke", str(function_dir), "--handler", "lambda_function.fail", "--json")
+    assert proc.returncode == 1
+    out = json.loads(proc.stdout)
+    assert out["status"] == "Failed" and out["functionError"] == "Unhandled"
+    assert out["payload"]["errorType"] == "Exception" and out["payload"]["errorMessage"] == "I failed!"
+
+
+def test_default_directory_is_the_current_one(function_dir):
+    proc = run_cli("invoke", "--json", cwd=function_dir)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["payload"] == "value1"
+
+
+def test_console_view_shows_banner_summary_and_log(function_dir):
+    proc = run_cli("invoke", str(function_dir))
+    text = proc.stdout.decode()
+    assert proc.returncode == 0
+    assert text.startswith("Execution result: succeeded")
+    for label in ("Response", '"value1"', "Summary", "Code SHA-256", "Init duration", "Billed duration",
+                  "Resources configured", "Max memory used", "Log output", "START RequestId:", "REPORT RequestId:"):
+        assert label in text
+    assert "\x1b[" not in text  # not a terminal: no colour
+
+
+def test_invalid_event_json_is_refused_with_line_and_column(function_dir):
+    proc = run_cli("invoke", str(function_dir), "--event", "-", stdin=b'{\n  "key1": "value1",\n}')
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "not valid JSON" in err and "line 3 column 1" in err and "not run" in err
+    assert proc.stdout == b""
+
+
+def test_event_over_the_synchronous_limit_is_refused(function_dir, tmp_path):
+    big = tmp_path / "big.json"
+    big.write_bytes(b'"' + b"x" * 6_291_456 + b'"')
+    proc = run_cli("invoke", str(function_dir), "--event", str(big))
+    assert proc.returncode == 2
+    assert "6,291,456 bytes" in proc.stderr.decode()
+
+
+def test_bad_configuration_exits_2_with_one_line(function_dir):
+    proc = run_cli("invoke", str(function_dir), "--timeout", "0")
+    assert proc.returncode == 2
+    assert len(proc.stderr.decode().strip().splitlines()) == 1
+    proc = run_cli("invoke", str(function_dir), "--env", "NOEQUALS")
+    assert proc.returncode == 2 and "KEY=VALUE" in proc.stderr.decode()
+
+
+def test_unknown_event_name_exits_2(function_dir):
+    proc = run_cli("invoke", str(function_dir), "--event", "no-such-event")
+    assert proc.returncode == 2 and "no-such-event" in proc.stderr.decode()
+
+
+def test_env_and_settings_reach_the_function(tmp_path):
+    (tmp_path / "lambda_function.py").write_text(
+        "import os\ndef lambda_handler(e, c):\n    return [os.environ['GREETING'], c.memory_limit_in_mb]\n"
+    )
+    proc = run_cli("invoke", str(tmp_path), "--env", "GREETING=hi", "--memory", "256", "--json")
+    assert json.loads(proc.stdout)["payload"] == ["hi", "256"]
+
+
+def test_blueprint_runs_with_its_default_event():
+    proc = run_cli("invoke", "--blueprint", "hello-world", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["payload"] == "value1"
