@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
 from .api_names import parse_function_name
-from .errors import InvalidRequestContent, InvokeError, ResourceNotFound, ServiceError, TooManyRequests, UnknownOperation
+from console.engine import ConfigError
+
+from .errors import InvalidParameterValue, InvalidRequestContent, InvokeError, ResourceNotFound, ServiceError, TooManyRequests, UnknownOperation
 from .invocation_types import EXECUTED_VERSION, invoke, normalise_invocation_type
 
 if TYPE_CHECKING:
@@ -83,6 +85,8 @@ class InvokeApi:
             return self._route(method, target, headers, body)
         except InvokeError as exc:
             return error_response(exc)
+        except ConfigError as exc:
+            return error_response(InvalidParameterValue(str(exc)))
         except Exception as exc:  # the server must survive anything a function or request does
             return error_response(ServiceError(f"Internal error in lambda-console: {type(exc).__name__}: {exc}"))
 

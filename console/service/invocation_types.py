@@ -138,14 +138,17 @@ def invoke(
     errors are still 200, with `function_error` set). Event queues it on `async_queue` and returns
     202 at once. DryRun validates the configuration and the handler statically and returns 204.
     Raises an InvokeError (InvalidParameterValue, InvalidRequestContent, RequestTooLarge) for
-    requests Lambda refuses; a failing DryRun raises InvalidParameterValue with every problem.
+    requests Lambda refuses, and console.engine.ConfigError (one problem a line) when the
+    configuration is invalid or, for DryRun, when the handler does not resolve.
     """
     invocation_type = normalise_invocation_type(invocation_type)
     event_bytes = check_payload(event_bytes, invocation_type)
     if invocation_type == "DryRun":
         problems = dry_run_problems(config)
         if problems:
-            raise InvalidParameterValue("\n".join(problems))
+            from console.engine import ConfigError
+
+            raise ConfigError("\n".join(problems))
         return InvokeOutcome(204, "DryRun", str(uuid.uuid4()))
     if invocation_type == "Event":
         if async_queue is None:

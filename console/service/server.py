@@ -240,7 +240,7 @@ class LambdaServer:
         self.persist_metrics = persist_metrics
         if persist_metrics:
             for config in registry.all():
-                self.metrics.load_file(config.function_name, _metrics_path(config.code_dir))
+                self.metrics.load_file(config.function_name, metrics_path(config.code_dir))
         server_cls = _TCPServer
         if ":" in host:
             server_cls = type("_TCPServer6", (_TCPServer,), {"address_family": socket.AF_INET6})
@@ -298,7 +298,7 @@ class LambdaServer:
             if config is None:
                 continue
             try:
-                self.metrics.save_file(name, _metrics_path(config.code_dir))
+                self.metrics.save_file(name, metrics_path(config.code_dir))
             except OSError as exc:
                 print(f"lambda-console serve: cannot save metrics of {name}: {exc}", file=sys.stderr)
 
@@ -312,7 +312,7 @@ class LambdaServer:
                 print(f"lambda-console serve: maintenance error: {exc!r}", file=sys.stderr)
 
 
-def _metrics_path(code_dir: Path) -> Path:
+def metrics_path(code_dir: Path) -> Path:
     return Path(code_dir) / STATE_DIR / METRICS_FILE
 
 

@@ -1,0 +1,150 @@
+"""`lambda-console serve` (the Lambda Invoke API over local functions) and `lambda-console metrics`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the Lambda Invoke API over local functions (for boto3, the AWS CLI, SDKs)",
+        description=(
+            "Serve the Lambda Invoke REST API (Invoke, ListFunctions, GetFunction) over the "
+            "workspace's functions, or over the function directories given (each named after its "
+            "directory). Point any SDK at it with an endpoint URL, e.g. "
+            "aws lambda invoke --endpoint-url http://127.0.0.1:3001 --function-name NAME out.json"
+        ),
+    )
+    serve.add_argument("dirs", nargs="*", metavar="DIR", type=Path, help="function directories (default: the workspace)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=3001, help="port (default 3001; 0 picks a free one)")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow binding an address other than localhost (anyone who can reach it can run your functions)",
+    )
+    serve.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="speed up async retry delays and event ages (60 = one minute passes in one second)",
+    )
+    serve.add_argument(
+        "--concurrency",
+        type=int,
+        default=10,
+        metavar="N",
+        help="concurrent executions per function before 429 TooManyRequestsException (default 10)",
+    )
+    serve.set_defaults(run=run_serve)
+
+    metrics = subparsers.add_parser(
+        "metrics",
+        help="print per-function metrics (invocations, errors, throttles, async retries, duration)",
+        description=(
+            "Print the metrics `lambda-console serve` recorded for each function (saved in the "
+            "function's .lambda-console/metrics.json), like Lambda's CloudWatch metrics."
+        ),
+    )
+    metrics.add_argument("dirs", nargs="*", metavar="DIR", type=Path, help="function directories (default: the workspace)")
+    metrics.add_argument("--json", action="store_true", help="print the per-minute series as JSON")
+    metrics.add_argument("--minutes", type=int, default=30, help="sparkline window in minutes (default 30)")
+    metrics.set_defaults(run=run_metrics)
+
+
+def _check_dirs(dirs: list[Path]) -> str | None:
+    for d in dirs:
+        if not d.is_dir():
+            return f"lambda-console: {d} is not a directory"
+    return None
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from console.service.server import make_server
+
+    problem = _check_dirs(args.dirs)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    if args.time_scale <= 0 or args.concurrency < 1:
+        print("lambda-console: --time-scale must be positive and --concurrency at least 1", file=sys.stderr)
+        return 2
+    local = args.host in ("127.0.0.1", "localhost", "::1")
+    if not local and not args.allow_remote:
+        print(
+            f"lambda-console: refusing to listen on {args.host}: it would let other machines run your "
+            "functions; add --allow-remote if that is what you want",
+            file=sys.stderr,
+        )
+        return 2
+    if not local:
+        print(
+            f"WARNING: listening on {args.host}: anyone who can reach this port can invoke your "
+            "functions (no authentication)",
+            file=sys.stderr,
+        )
+    try:
+        server = make_server(
+            args.dirs,
+            host=args.host,
+            port=args.port,
+            time_scale=args.time_scale,
+            concurrency=args.concurrency,
+            allow_remote=args.allow_remote,
+        )
+    except OSError as exc:
+        print(f"lambda-console: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    names = [c.function_name for c in server.registry.all()]
+    print(f"Lambda Invoke API on {server.url}  (functions: {', '.join(names) or 'none yet'})")
+    print(f"  aws lambda invoke --endpoint-url {server.url} --function-name {names[0] if names else 'NAME'} out.json")
+    print("Press Ctrl+C to stop.", flush=True)
+    _stop_on_sigterm()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()  # saves the metrics and stops the execution environments
+    return 0
+
+
+def _stop_on_sigterm() -> None:
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
+        signal.signal(signal.SIGINT, stop)
+
+
+def run_metrics(args: argparse.Namespace) -> int:
+    from console.service.metrics import load_exports, render_table
+    from console.service.server import metrics_path
+
+    problem = _check_dirs(args.dirs)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    if args.dirs:
+        from console.service.registry import load_function_dir
+
+        configs = [load_function_dir(d) for d in args.dirs]
+        files = {c.function_name: metrics_path(c.code_dir) for c in configs}
+    else:
+        from console import workspace
+
+        files = {f.name: metrics_path(f.dir) for f in workspace.list_functions()}
+    export = load_exports(files)
+    if args.json:
+        print(json.dumps(export, indent=2))
+    else:
+        print(render_table(export, minutes=max(1, args.minutes)))
+    return 0
