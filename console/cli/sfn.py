@@ -1,0 +1,198 @@
+"""`lambda-console sfn run`: execute a Step Functions state machine over local functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    sfn = subparsers.add_parser(
+        "sfn",
+        help="run Step Functions state machines over local functions",
+        description="Run Amazon States Language state machines locally, with Catch and Retry.",
+    )
+    sfn_sub = sfn.add_subparsers(dest="sfn_command", metavar="SUBCOMMAND")
+    sfn.set_defaults(run=lambda args: _usage(sfn))
+    run = sfn_sub.add_parser(
+        "run",
+        help="execute a state machine definition",
+        description=(
+            "Execute DEFINITION.json. Task states invoke local functions: a function ARN "
+            "(arn:aws:lambda:REGION:ACCOUNT:function:NAME) or arn:aws:states:::lambda:invoke with "
+            "Parameters.FunctionName. Names resolve to the --functions directories (each named after its "
+            "directory), then to the workspace. Exit status: 0 succeeded, 1 failed/timed out/aborted, "
+            "2 invalid definition or usage."
+        ),
+    )
+    run.add_argument("definition", metavar="DEFINITION.json", help="the state machine definition")
+    run.add_argument("--input", metavar="JSON|FILE", default=None, help="execution input: JSON text or a file (default {})")
+    run.add_argument(
+        "--functions", metavar="DIR", nargs="+", default=[], help="function directories, each named after its directory"
+    )
+    run.add_argument(
+        "--time-scale",
+        metavar="N",
+        type=float,
+        default=1.0,
+        help="divide Wait states and retry intervals by N (never a task's own run time or TimeoutSeconds)",
+    )
+    run.add_argument("--json", action="store_true", help="print {status, output, error, cause, path, events} as JSON")
+    run.add_argument(
+        "--strict-ids",
+        action="store_true",
+        help="number previousEventId exactly as Step Functions does (the first state points at 0, ...)",
+    )
+    run.set_defaults(run=run_command)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _fail_usage(message: str) -> int:
+    print(f"lambda-console sfn run: {message}", file=sys.stderr)
+    return 2
+
+
+def read_input(value: str | None) -> Any:
+    """--input: JSON text, or the path of a file holding JSON. Raises ValueError with a message."""
+    if value is None:
+        return {}
+    path = Path(value)
+    text = value
+    source = "--input"
+    try:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            source = str(path)
+    except OSError:
+        pass
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        if source == "--input" and not value.lstrip().startswith(("{", "[", '"')) and not path.exists():
+            raise ValueError(f"--input is neither JSON nor an existing file: {value}") from None
+        raise ValueError(f"{source} is not valid JSON: {exc}") from None
+
+
+def function_dirs(dirs: list[str]) -> dict[str, Path]:
+    """Workspace functions, overridden by --functions directories (named after the directory)."""
+    from console.stepfunctions import workspace_function_dirs
+
+    found = dict(workspace_function_dirs())
+    for entry in dirs:
+        path = Path(entry)
+        if not path.is_dir():
+            raise ValueError(f"--functions {entry}: not a directory")
+        found[path.resolve().name] = path.resolve()
+    return found
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from console.stepfunctions import DefinitionError, EngineInvoker, Execution, load
+
+    if args.time_scale <= 0:
+        return _fail_usage("--time-scale must be a positive number")
+    try:
+        definition = load(args.definition)
+    except DefinitionError as exc:
+        print(f"lambda-console sfn run: invalid definition {args.definition}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    try:
+        execution_input = read_input(args.input)
+        dirs = function_dirs(args.functions)
+    except ValueError as exc:
+        return _fail_usage(str(exc))
+    invoker = EngineInvoker(dirs)
+    execution = Execution(
+        definition,
+        invoker,
+        time_scale=args.time_scale,
+        strict_ids=args.strict_ids,
+        state_machine_name=Path(args.definition).stem or "LocalStateMachine",
+    )
+    try:
+        result = execution.run(execution_input)
+    except KeyboardInterrupt:
+        execution.abort()
+        raise
+    finally:
+        invoker.close()
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_human(result))
+    return 0 if result.succeeded else 1
+
+
+def format_human(result: Any) -> str:
+    """Path taken, event history, then the final status and output (or error and cause)."""
+    from console.stepfunctions.history import iso
+
+    lines: list[str] = []
+    lines.append("Path: " + (" → ".join(_path_entry(s) for s in result.states) or "(no state entered)"))
+    lines.append("")
+    lines.append("Events:")
+    lines.append(f"  {'ID':>3} {'PREV':>4}  {'TIMESTAMP':<24}  {'TYPE':<28} DETAILS")
+    for event in result.events:
+        stamp = iso(event.timestamp)
+        lines.append(
+            f"  {event.id:>3} {event.previous_event_id:>4}  {stamp:<24}  {event.type:<28} {_summary(event)}".rstrip()
+        )
+    lines.append("")
+    lines.append(f"Status: {result.status}")
+    if result.error is not None or result.cause is not None:
+        lines.append(f"Error: {result.error}")
+        lines.append(f"Cause: {result.cause if result.cause is not None else ''}")
+    if result.status == "SUCCEEDED":
+        lines.append("Output:")
+        lines.append(json.dumps(result.output, indent=2, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def _path_entry(record: Any) -> str:
+    status = record.display_status
+    indent = "  " * 0
+    mark = {"succeeded": "", "retried": f" (retried {record.retries}x)", "caught": f" (caught {record.error})",
+            "failed": f" (failed: {record.error})", "running": " (running)"}.get(status, "")
+    if status == "caught" and record.retries:
+        mark = f" (retried {record.retries}x, caught {record.error})"
+    return f"{indent}{record.name}{mark}"
+
+
+def _clip(text: str, width: int = 90) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _summary(event: Any) -> str:
+    d = event.details or {}
+    parts: list[str] = []
+    if "name" in d and "index" not in d:
+        parts.append(str(d["name"]))
+    if "index" in d:
+        parts.append(f"{d.get('name')}[{d['index']}]")
+    if "resource" in d and d.get("resourceType") != "lambda":
+        parts.append(str(d["resource"]))
+    if d.get("resourceType") == "lambda":
+        parts.append("lambda:invoke")
+    if "length" in d:
+        parts.append(f"{d['length']} items")
+    if "timeoutInSeconds" in d:
+        parts.append(f"timeout {d['timeoutInSeconds']}s")
+    for key in ("input", "parameters", "output"):
+        if key in d:
+            parts.append(f"{key}={d[key]}")
+    if "error" in d:
+        parts.append(f"error={d['error']}")
+    if "cause" in d:
+        parts.append(f"cause={d['cause']}")
+    return _clip(" ".join(parts))

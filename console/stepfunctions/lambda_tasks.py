@@ -1,0 +1,406 @@
+"""Lambda Task resources: the function-ARN task and the optimized `arn:aws:states:::lambda:invoke` integration."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Protocol
+
+from .dataflow import compact
+from .errors import DATA_LIMIT_EXCEEDED, LAMBDA_NOT_FOUND, LAMBDA_UNKNOWN, TIMEOUT, StateRuntimeError, StatesError
+from .history import History, Lane
+
+INVOKE_RESOURCE = "arn:aws:states:::lambda:invoke"
+MAX_PAYLOAD_BYTES = 256 * 1024
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"
+
+_FUNCTION_ARN_RE = re.compile(
+    r"^arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:"
+    r"(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]+))?$"
+)
+_PARTIAL_ARN_RE = re.compile(
+    r"^(?:(?P<account>\d{12}):function:)?(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]+))?$"
+)
+
+
+class InvocationLike(Protocol):
+    """What an invoker returns: the engine's InvocationResult satisfies it."""
+
+    payload: bytes
+    function_error: Optional[str]
+
+
+# invoker(function_name, payload_bytes, cancel=threading.Event) -> InvocationLike;
+# raises FunctionNotFound when no function has that name.
+Invoker = Callable[..., InvocationLike]
+
+
+class FunctionNotFound(LookupError):
+    """The invoker knows no function by that name."""
+
+
+class Aborted(Exception):
+    """The execution was stopped while a task was running."""
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    name: str
+    qualifier: Optional[str]
+    region: str = DEFAULT_REGION
+    account: str = DEFAULT_ACCOUNT
+
+    @property
+    def arn(self) -> str:
+        base = f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}"
+        return f"{base}:{self.qualifier or '$LATEST'}"
+
+
+def is_lambda_resource(resource: str) -> bool:
+    return resource == INVOKE_RESOURCE or bool(_FUNCTION_ARN_RE.match(resource or ""))
+
+
+def parse_function_arn(resource: str) -> Optional[FunctionRef]:
+    m = _FUNCTION_ARN_RE.match(resource or "")
+    if not m:
+        return None
+    return FunctionRef(m["name"], m["qualifier"], m["region"], m["account"])
+
+
+def parse_function_name(value: Any) -> Optional[FunctionRef]:
+    """FunctionName as lambda:invoke accepts it: a name, a partial ARN or a full ARN, maybe qualified."""
+    if not isinstance(value, str):
+        return None
+    ref = parse_function_arn(value)
+    if ref is not None:
+        return ref
+    m = _PARTIAL_ARN_RE.match(value)
+    if not m:
+        return None
+    return FunctionRef(m["name"], m["qualifier"], DEFAULT_REGION, m["account"] or DEFAULT_ACCOUNT)
+
+
+@dataclass
+class TaskContext:
+    """What a Lambda task needs from the running execution."""
+
+    history: History
+    lane: Lane
+    state_name: str
+    invoker: Invoker
+    abort: threading.Event
+
+
+def run_lambda_task(ctx: TaskContext, resource: str, params: Any, timeout_s: Optional[float]) -> Any:
+    """Run one attempt: record its events, return the task result or raise StatesError."""
+    if resource == INVOKE_RESOURCE:
+        return _run_invoke(ctx, params, timeout_s)
+    ref = parse_function_arn(resource)
+    if ref is None:
+        raise StateRuntimeError(f"Unsupported resource '{resource}'")
+    return _run_arn(ctx, resource, ref, params, timeout_s)
+
+
+def _run_arn(ctx: TaskContext, resource: str, ref: FunctionRef, params: Any, timeout_s: Optional[float]) -> Any:
+    details: dict[str, Any] = {
+        "resource": resource,
+        "input": compact(params),
+        "inputDetails": {"truncated": False},
+    }
+    if timeout_s is not None:
+        details["timeoutInSeconds"] = _int_if_whole(timeout_s)
+    ctx.history.add(ctx.lane, "LambdaFunctionScheduled", details, ctx.state_name)
+    ctx.history.add(ctx.lane, "LambdaFunctionStarted", None, ctx.state_name)
+
+    def fail(error: str, cause: Optional[str]) -> StatesError:
+        body = {"error": error}
+        if cause is not None:
+            body["cause"] = cause
+        event_type = "LambdaFunctionTimedOut" if error == TIMEOUT else "LambdaFunctionFailed"
+        ctx.history.add(ctx.lane, event_type, body, ctx.state_name)
+        return StatesError(error, cause)
+
+    try:
+        outcome = _call(ctx, ref.name, compact(params).encode("utf-8"), timeout_s)
+    except FunctionNotFound:
+        raise fail(LAMBDA_NOT_FOUND, _not_found_cause(ref)) from None
+    if outcome is None:
+        raise fail(TIMEOUT, None)
+    payload = bytes(outcome.payload or b"")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise fail(DATA_LIMIT_EXCEEDED, _data_limit_cause(resource))
+    if outcome.function_error:
+        # The function-ARN task hands on Lambda's response bytes unchanged as the cause.
+        raise fail(_error_name(payload), payload.decode("utf-8", errors="replace"))
+    try:
+        value = json.loads(payload.decode("utf-8")) if payload.strip() else None
+    except ValueError:
+        raise fail(LAMBDA_UNKNOWN, f"The function returned a response that is not JSON: {payload[:200]!r}") from None
+    ctx.history.add(
+        ctx.lane,
+        "LambdaFunctionSucceeded",
+        {"output": compact(value), "outputDetails": {"truncated": False}},
+        ctx.state_name,
+    )
+    return value
+
+
+def _run_invoke(ctx: TaskContext, params: Any, timeout_s: Optional[float]) -> Any:
+    base = {"resourceType": "lambda", "resource": "invoke"}
+    scheduled: dict[str, Any] = {**base, "region": DEFAULT_REGION, "parameters": compact(params)}
+    if timeout_s is not None:
+        scheduled["timeoutInSeconds"] = _int_if_whole(timeout_s)
+    ctx.history.add(ctx.lane, "TaskScheduled", scheduled, ctx.state_name)
+    ctx.history.add(ctx.lane, "TaskStarted", dict(base), ctx.state_name)
+
+    def fail(error: str, cause: Optional[str]) -> StatesError:
+        body = {**base, "error": error}
+        if cause is not None:
+            body["cause"] = cause
+        ctx.history.add(ctx.lane, "TaskTimedOut" if error == TIMEOUT else "TaskFailed", body, ctx.state_name)
+        return StatesError(error, cause)
+
+    name = params.get("FunctionName") if isinstance(params, dict) else None
+    ref = parse_function_name(name)
+    if ref is None:
+        raise fail(
+            "Lambda.AWSLambdaException",
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?"
+            "-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))? "
+            "(Service: AWSLambda; Status Code: 400; Error Code: ValidationException; "
+            f"Request ID: {uuid.uuid4()}; Proxy: null)",
+        )
+    payload_value = params.get("Payload") if isinstance(params, dict) else None
+    # A null or absent Payload reaches the function as {} (recorded: Content-Length 2).
+    event = b"{}" if payload_value is None else compact(payload_value).encode("utf-8")
+    try:
+        outcome = _call(ctx, ref.name, event, timeout_s)
+    except FunctionNotFound:
+        raise fail(LAMBDA_NOT_FOUND, _not_found_cause(ref)) from None
+    if outcome is None:
+        raise fail(TIMEOUT, None)
+    payload = bytes(outcome.payload or b"")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise fail(DATA_LIMIT_EXCEEDED, _data_limit_cause("lambda"))
+    if outcome.function_error:
+        text = payload.decode("utf-8", errors="replace")
+        try:
+            cause = compact(json.loads(text))  # the integration re-serializes the error compactly
+        except ValueError:
+            cause = text
+        raise fail(_error_name(payload), cause)
+    text = payload.decode("utf-8", errors="replace")
+    try:
+        value = json.loads(text) if text.strip() else None
+    except ValueError:
+        value = text
+    request_id = getattr(outcome, "request_id", "") or str(uuid.uuid4())
+    result = invoke_response(value, len(payload), request_id, ref.qualifier)
+    ctx.history.add(
+        ctx.lane,
+        "TaskSucceeded",
+        {**base, "output": compact(result), "outputDetails": {"truncated": False}},
+        ctx.state_name,
+    )
+    return result
+
+
+def invoke_response(payload: Any, length: int, request_id: str, qualifier: Optional[str] = None) -> dict[str, Any]:
+    """The object lambda:invoke returns on success, shaped as AWS's Java SDK response."""
+    version = "$LATEST" if not qualifier or not qualifier.isdigit() else qualifier
+    date = format_datetime(datetime.now(timezone.utc), usegmt=True)
+    trace = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0;Lineage=1:{uuid.uuid4().hex[:8]}:0"
+    return {
+        "ExecutedVersion": version,
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {
+                "X-Amz-Executed-Version": [version],
+                "x-amzn-Remapped-Content-Length": ["0"],
+                "Connection": ["keep-alive"],
+                "x-amzn-RequestId": [request_id],
+                "Content-Length": [str(length)],
+                "Date": [date],
+                "X-Amzn-Trace-Id": [trace],
+                "Content-Type": ["application/json"],
+            },
+            "HttpHeaders": {
+                "Connection": "keep-alive",
+                "Content-Length": str(length),
+                "Content-Type": "application/json",
+                "Date": date,
+                "X-Amz-Executed-Version": version,
+                "x-amzn-Remapped-Content-Length": "0",
+                "x-amzn-RequestId": request_id,
+                "X-Amzn-Trace-Id": trace,
+            },
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+        "StatusCode": 200,
+    }
+
+
+def _error_name(payload: bytes) -> str:
+    try:
+        value = json.loads(payload.decode("utf-8"))
+    except ValueError:
+        return LAMBDA_UNKNOWN
+    if isinstance(value, dict) and isinstance(value.get("errorType"), str) and value["errorType"]:
+        return value["errorType"]
+    return LAMBDA_UNKNOWN
+
+
+def _not_found_cause(ref: FunctionRef) -> str:
+    return (
+        f"Function not found: {ref.arn} (Service: AWSLambda; Status Code: 404; "
+        f"Error Code: ResourceNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null)"
+    )
+
+
+def _data_limit_cause(task: str) -> str:
+    return (
+        f"The state/task '{task}' returned a result with a size exceeding the maximum number of bytes "
+        "service limit."
+    )
+
+
+def _int_if_whole(value: float) -> Any:
+    return int(value) if float(value).is_integer() else value
+
+
+def _call(ctx: TaskContext, name: str, payload: bytes, timeout_s: Optional[float]) -> Optional[InvocationLike]:
+    """Invoke on a worker thread; None when TimeoutSeconds passed first (the invocation is cancelled)."""
+    cancel = threading.Event()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = ctx.invoker(name, payload, cancel=cancel)
+        except BaseException as exc:  # handed to the execution thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name=f"sfn-task-{name}", daemon=True)
+    worker.start()
+    deadline = None if timeout_s is None else time.monotonic() + float(timeout_s)
+    while worker.is_alive():
+        wait = 0.05 if deadline is None else max(0.0, min(0.05, deadline - time.monotonic()))
+        worker.join(wait)
+        if not worker.is_alive():
+            break
+        if ctx.abort.is_set():
+            cancel.set()
+            worker.join(5)
+            raise Aborted()
+        if deadline is not None and time.monotonic() >= deadline:
+            cancel.set()
+            worker.join(5)
+            return None
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+# --- resolving names to local functions -------------------------------------------------------
+
+
+def load_function_config(code_dir: Path, name: Optional[str] = None):
+    """A FunctionConfig for a function folder: defaults, overridden by .lambda-console/config.json."""
+    from console.engine import FunctionConfig
+
+    code_dir = Path(code_dir)
+    kwargs: dict[str, Any] = {}
+    config_file = code_dir / ".lambda-console" / "config.json"
+    if config_file.is_file():
+        try:
+            raw = json.loads(config_file.read_text(encoding="utf-8"))
+        except ValueError:
+            raw = {}
+        aliases = {
+            "handler": "handler",
+            "runtime": "runtime",
+            "memory_mb": "memory_mb",
+            "memory": "memory_mb",
+            "memorySize": "memory_mb",
+            "timeout_s": "timeout_s",
+            "timeout": "timeout_s",
+            "environment": "environment",
+        }
+        for key, target in aliases.items():
+            if key in raw and raw[key] is not None:
+                value = raw[key]
+                if target == "environment" and isinstance(value, dict) and "Variables" in value:
+                    value = value["Variables"]
+                kwargs[target] = value
+    return FunctionConfig(code_dir=code_dir, function_name=name or code_dir.resolve().name, **kwargs)
+
+
+def workspace_function_dirs() -> dict[str, Path]:
+    """Functions of the workspace, by folder name (empty until console.workspace exists)."""
+    try:
+        import console.workspace as workspace  # noqa: F401  (owned by the catalog helper)
+    except ImportError:
+        return {}
+    root = None
+    for attr in ("functions_dir", "functions_root"):
+        fn = getattr(workspace, attr, None)
+        if callable(fn):
+            try:
+                root = Path(fn())
+                break
+            except Exception:
+                root = None
+    if root is None:
+        for attr in ("workspace_root", "root", "default_root"):
+            fn = getattr(workspace, attr, None)
+            if callable(fn):
+                try:
+                    root = Path(fn()) / "functions"
+                    break
+                except Exception:
+                    root = None
+    if root is None or not root.is_dir():
+        return {}
+    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir()}
+
+
+class EngineInvoker:
+    """Invokes local functions through console.engine; one Engine for the whole execution."""
+
+    def __init__(self, functions: Mapping[str, Path], engine: Any = None) -> None:
+        self.dirs = dict(functions)
+        self._configs: dict[str, Any] = {}
+        self._engine = engine
+        self._own_engine = engine is None
+        self._lock = threading.Lock()
+
+    def config(self, name: str):
+        with self._lock:
+            if name not in self._configs:
+                if name not in self.dirs:
+                    raise FunctionNotFound(name)
+                self._configs[name] = load_function_config(self.dirs[name], name)
+            return self._configs[name]
+
+    def __call__(self, name: str, payload: bytes, cancel: Optional[threading.Event] = None) -> InvocationLike:
+        cfg = self.config(name)
+        with self._lock:
+            if self._engine is None:
+                from console.engine import Engine
+
+                self._engine = Engine()
+        return self._engine.invoke(cfg, payload, cancel=cancel)
+
+    def close(self) -> None:
+        if self._engine is not None and self._own_engine:
+            self._engine.close()
+            self._engine = None
