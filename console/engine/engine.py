@@ -60,6 +60,7 @@ class Engine:
         self._all: set[Environment] = set()
         self._sha: dict[str, tuple[tuple, str]] = {}
         self._current: dict[tuple, tuple] = {}
+        self._valid: set[tuple] = set()  # configurations already checked (they are immutable)
         self._finalizer = weakref.finalize(self, _kill_all, self._all)
 
     # ------------------------------------------------------------ pool
@@ -81,7 +82,7 @@ class Engine:
             env = None
             while pool and env is None:
                 candidate = pool.pop()
-                if candidate.alive:
+                if candidate.check_alive():
                     env = candidate
                 else:
                     stale.append(candidate)
@@ -179,9 +180,14 @@ class Engine:
         request_id: str | None = None,
     ) -> InvocationResult:
         """Run one synchronous (RequestResponse) invocation and return what the caller gets."""
-        check(config)
+        key = config.key()
+        if key not in self._valid:
+            check(config)
+            self._valid.add(key)
         body = event.encode() if isinstance(event, str) else bytes(event)
         code_state = fingerprint(config.code_dir)
+        if not code_state and not config.code_dir.is_dir():
+            check(config)  # the folder went away since it was checked: say so
         sha = self.code_sha256(config, code_state)
         request_id = request_id or str(uuid.uuid4())
         log = LogBuffer(on_log)
