@@ -8,7 +8,7 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ __all__ = [
     "rename_event",
     "save_event",
     "save_function_config",
+    "suggest_function_name",
     "to_function_config",
     "validate_event_name",
     "validate_function_name",
@@ -286,8 +287,22 @@ def _move_aside(path: Path) -> Path | None:
     return backup
 
 
-def save_function_config(function_dir: Path | str, settings: FunctionSettings) -> Path:
-    """Write the settings to `.lambda-console/config.json` (indent 2, atomically)."""
+def save_function_config(
+    function_dir: Path | str, settings: FunctionSettings | None = None, **changes: Any
+) -> Path:
+    """Write the settings to `.lambda-console/config.json` (indent 2, atomically).
+
+    Without `settings`, the current ones are loaded first; keyword arguments (handler, runtime,
+    memory_mb, timeout_s, environment, description, blueprint) change single fields.
+    """
+    if settings is None:
+        settings, _ = load_function_config(function_dir)
+    if changes:
+        known = {f.name for f in fields(FunctionSettings)}
+        unknown = set(changes) - known
+        if unknown:
+            raise TypeError(f"Unknown setting(s): {', '.join(sorted(unknown))}")
+        settings = replace(settings, **changes)
     text = json.dumps(settings.to_json(), indent=2, ensure_ascii=False) + "\n"
     return atomic_write_text(config_path(Path(function_dir)), text)
 
@@ -395,6 +410,16 @@ def create_function_from_blueprint(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return load_function(target, name=name)
+
+
+def suggest_function_name(base: str, root: Path | None = None) -> str:
+    """`base` if no function has that name yet, else `base-2`, `base-3`, ... (for name prompts)."""
+    stem = re.sub(r"[^A-Za-z0-9_-]", "-", base)[:60].strip("-") or "my-function"
+    candidate, n = stem, 1
+    while (functions_dir(root) / candidate).exists():
+        n += 1
+        candidate = f"{stem}-{n}"
+    return candidate
 
 
 def ensure_default_function(root: Path | None = None) -> Function:

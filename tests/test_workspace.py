@@ -307,3 +307,20 @@ def test_saved_events_survive_a_new_load_of_the_function(root):
     workspace.save_event(fn.dir, "Test1", '{"key1": "x", "key2": "y", "key3": "z"}')
     again = workspace.list_functions(root)[0]
     assert workspace.list_saved_events(again.dir) == ["Test1"]
+
+
+def test_save_config_can_change_single_fields(fn_dir):
+    workspace.save_function_config(fn_dir, FunctionSettings(handler="app.main", environment={"A": "1"}))
+    workspace.save_function_config(fn_dir, timeout_s=20)
+    settings, _ = workspace.load_function_config(fn_dir)
+    assert (settings.handler, settings.timeout_s, settings.environment) == ("app.main", 20, {"A": "1"})
+    with pytest.raises(TypeError, match="bogus"):
+        workspace.save_function_config(fn_dir, bogus=1)
+
+
+def test_suggested_names_avoid_existing_functions(root):
+    assert workspace.suggest_function_name("s3-put", root) == "s3-put"
+    workspace.create_function_from_blueprint("s3-put", "s3-put", root)
+    workspace.create_function_from_blueprint("s3-put", "s3-put-2", root)
+    assert workspace.suggest_function_name("s3-put", root) == "s3-put-3"
+    assert workspace.suggest_function_name("my function!", root) == "my-function"
