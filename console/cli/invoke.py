@@ -95,7 +95,13 @@ def _saved_settings(code_dir: Path) -> dict:
     loaded, warning = workspace.load_function_config(code_dir)
     if warning:
         print(f"lambda-console: {warning}", file=sys.stderr)
-    return workspace.settings_dict(loaded)
+    return {
+        "handler": loaded.handler,
+        "runtime": loaded.runtime,
+        "memory_mb": loaded.memory_mb,
+        "timeout_s": loaded.timeout_s,
+        "environment": dict(loaded.environment),
+    }
 
 
 def _read_event(spec: str | None, default: bytes | None) -> bytes:
@@ -208,35 +214,49 @@ def _print(args: argparse.Namespace, result) -> int:
 
 
 def _run_typed(args: argparse.Namespace, engine, config, event: bytes) -> int:
-    """Event and DryRun: what the caller gets back, then (for Event) the attempts as they run."""
+    """Event and DryRun: what the caller gets back at once, then (Event) every attempt as it runs."""
+    from console.engine import ConfigError
     from console.service import invocation_types
     from console.service.async_queue import AsyncQueue
+    from console.service.errors import InvokeError
 
-    queue = AsyncQueue(engine, time_scale=args.time_scale)
-    try:
-        outcome = invocation_types.invoke(
-            engine, config, event, args.invocation_type, async_queue=queue
-        )
+    attempts: list = []
+    with AsyncQueue(engine, time_scale=args.time_scale) as queue:
+
+        def follow(update) -> None:
+            if update.kind == "attempt" and update.result is not None:
+                attempts.append(update.result)
+                if not args.json:
+                    print(f"\n--- attempt {update.attempt} ---")
+                    _print(args, update.result)
+            elif update.kind in ("retry", "destination", "dropped") and update.text and not args.json:
+                print(update.text)
+
+        queue.add_listener(follow)
+        try:
+            outcome = invocation_types.invoke(engine, config, event, args.invocation_type, async_queue=queue)
+        except (ConfigError, InvokeError) as exc:
+            print(f"lambda-console invoke: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2 if args.invocation_type == "DryRun" else 1
         if not args.json:
-            print(f"{outcome.status_code} {_REASONS.get(outcome.status_code, '')}".strip())
+            print(outcome.caller_summary())
         if args.invocation_type == "Event":
             queue.drain(timeout=None)
-        summary = {"statusCode": outcome.status_code, "invocationType": args.invocation_type}
-        if args.json:
-            print(json.dumps(summary))
-        return 0 if outcome.status_code in (202, 204) else 1
-    finally:
-        queue.close()
-
-
-_REASONS = {200: "OK", 202: "Accepted", 204: "No Content"}
+    if args.json:
+        print(json.dumps({
+            "statusCode": outcome.status_code,
+            "invocationType": args.invocation_type,
+            "requestId": outcome.request_id,
+            "attempts": [r.to_json() for r in attempts],
+        }))
+    return 0
 
 
 def _run_remote(args: argparse.Namespace) -> int:
     from console.service.remote import RemoteInvokeError, remote_invoke
 
-    event = _read_event(args.event, None)
     try:
+        event = _read_event(args.event, None)
         status_code, result = remote_invoke(
             args.remote,
             event,
@@ -244,10 +264,10 @@ def _run_remote(args: argparse.Namespace) -> int:
             endpoint_url=args.endpoint_url,
             region=args.region,
         )
-    except RemoteInvokeError as exc:
+    except (RemoteInvokeError, UsageError) as exc:
         print(f"lambda-console invoke: {exc}", file=sys.stderr)
         return 2
-    if result is None:
+    if args.invocation_type != "RequestResponse":
         print(f"{status_code} {_REASONS.get(status_code, '')}".strip())
         return 0
     return _print(args, result)
