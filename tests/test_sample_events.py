@@ -287,3 +287,21 @@ def test_every_template_is_small_enough_for_a_synchronous_invoke():
     for event in EVENTS:
         assert len(event.event_bytes()) < 6_291_456
         assert Path(event.path).name == f"{event.name}.json"
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.name)
+def test_every_data_field_is_strict_base64(event):
+    for path, node in walk(event.value()):
+        if path.endswith(".data") and isinstance(node, str):
+            assert strict_b64(node), path
+
+
+def test_firehose_stream_source_metadata_matches_the_records():
+    event = value("kinesis-streams-as-source")
+    assert event["sourceKinesisStreamArn"].startswith("arn:aws:kinesis:")
+    for record in event["records"]:
+        meta = record["kinesisRecordMetadata"]
+        assert meta["approximateArrivalTimestamp"] == record["approximateArrivalTimestamp"]
+        json.loads(strict_b64(record["data"]))
+    for line in (strict_b64(r["data"]).decode() for r in value("kinesis-apachelog")["records"]):
+        assert re.match(r'^\S+ - - \[[^\]]+\] "(GET|POST) ', line)
