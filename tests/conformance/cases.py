@@ -17,10 +17,15 @@ class Case:
     files: dict[str, str]
     handler: str = DEFAULT_HANDLER
     event: bytes = HELLO_EVENT
+    more_events: tuple[bytes, ...] = ()  # sent to the same (then warm) environment
     runtime: str = "python3.14"
     environment: dict[str, str] = field(default_factory=dict)
     client_context: dict | None = None
     identity: dict | None = None
+
+    @property
+    def events(self) -> tuple[bytes, ...]:
+        return (self.event, *self.more_events)
 
 
 def _fn(source: str, **kwargs: object) -> dict[str, str]:
@@ -247,6 +252,66 @@ def lambda_handler(event, context):
 """
 
 
+_WARM_STATE = """
+import logging
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+CALLS = 0
+print("init runs once")
+
+def lambda_handler(event, context):
+    global CALLS
+    CALLS += 1
+    logger.info("call %d", CALLS)
+    print("handlers:", [type(h).__name__ for h in logging.getLogger().handlers])
+    if event.get("fail"):
+        raise RuntimeError(f"failing call {CALLS}")
+    return {"calls": CALLS, "event": event}
+"""
+
+_BASICCONFIG_REPLACED = """
+import logging, sys
+
+root = logging.getLogger()
+for h in list(root.handlers):
+    root.removeHandler(h)
+logging.basicConfig(level=logging.INFO, format="%(levelname)s:%(name)s:%(message)s")
+
+def lambda_handler(event, context):
+    logging.info("through basicConfig")
+    logging.getLogger("app").warning("also through basicConfig")
+    return [type(h).__name__ for h in root.handlers]
+"""
+
+_BASICCONFIG_NOOP = """
+import logging
+
+logging.basicConfig(level=logging.DEBUG, format="%(message)s")  # a no-op: the runtime set up root
+
+def lambda_handler(event, context):
+    root = logging.getLogger()
+    logging.info("info after basicConfig")
+    logging.warning("warning after basicConfig")
+    return {"level": logging.getLevelName(root.level), "handlers": [type(h).__name__ for h in root.handlers]}
+"""
+
+_MODULE_GLOBALS = """
+import os
+
+def lambda_handler(event, context):
+    return {"name": __name__, "file": __file__, "cwd": os.getcwd(), "doc": __doc__}
+"""
+
+_PKG_ERROR = """
+def helper(x):
+    raise ValueError(f"bad value {x!r}")
+
+def lambda_handler(event, context):
+    return helper(event["key1"])
+"""
+
+
 def _event_case(id_: str, event: bytes) -> Case:
     return Case(id_, _fn(_ECHO_EVENT), event=event)
 
@@ -283,7 +348,20 @@ CASES: list[Case] = [
     Case("logging_default_level", _fn(_LOGGING_DEFAULT)),
     Case("logger_exception", _fn(_LOGGER_EXCEPTION)),
     Case("context_log", _fn(_CONTEXT_LOG)),
-    Case("init_phase_output", _fn(_INIT_OUTPUT)),
+    Case("init_phase_output", _fn(_INIT_OUTPUT), more_events=(b"{}",)),
+    Case("log_level_from_environment",
+         _fn('import logging\ndef lambda_handler(event, context):\n    logging.debug("debug shown")\n'
+             '    logging.getLogger("x").info("info shown")\n    return logging.getLevelName(logging.getLogger().level)\n'),
+         environment={"AWS_LAMBDA_LOG_LEVEL": "DEBUG"}),
+    Case("logging_basicconfig_replacing_handlers", _fn(_BASICCONFIG_REPLACED)),
+    Case("logging_basicconfig_is_noop", _fn(_BASICCONFIG_NOOP)),
+    Case("print_without_trailing_newline",
+         _fn('def lambda_handler(event, context):\n    print("no newline at the end", end="")\n    return 1\n'),
+         more_events=(b"{}",)),
+    # ---- warm environments: module state survives, the runtime's set-up is not repeated
+    Case("warm_state_three_events", _fn(_WARM_STATE), event=b'{"n": 1}', more_events=(b'{"n": 2}', b'{"n": 3}')),
+    Case("warm_after_unhandled_error", _fn(_WARM_STATE), event=b'{"fail": true}',
+         more_events=(b'{"n": 2}', b'{"fail": true}', b'{"n": 4}')),
     # ---- unhandled exceptions
     Case("exception_plain_seed", {"lambda_function.py": _SEED_ALWAYS_FAILED.lstrip()},
          handler="lambda_function.always_failed_handler"),
@@ -297,6 +375,9 @@ CASES: list[Case] = [
          runtime="python3.11"),
     Case("exception_multiline_message",
          _fn('def lambda_handler(event, context):\n    raise Exception("first line\\n  second line")\n')),
+    Case("exception_non_string_args", _fn('def lambda_handler(event, context):\n    raise Exception(1, "two", None)\n')),
+    Case("exception_in_package_module",
+         {"pkg/__init__.py": "", "pkg/handlers.py": _PKG_ERROR.lstrip()}, handler="pkg/handlers.lambda_handler"),
     Case("exception_keyerror", _fn('def lambda_handler(event, context):\n    return event["nope"]\n')),
     Case("exception_chained", _fn(_CHAINED)),
     Case("exception_implicit_chain", _fn(_IMPLICIT_CHAIN)),
@@ -307,8 +388,19 @@ CASES: list[Case] = [
              'def lambda_handler(event, context):\n    print("before")\n    logging.info("logged")\n'
              '    raise TypeError("bad type")\n')),
     Case("marshal_error_set", _returning("{1, 2, 3}")),
+    Case("marshal_error_tuple_key", _returning('{(1, 2): "tuple key"}')),
+    Case("marshal_error_after_output",
+         _fn('def lambda_handler(event, context):\n    print("computed")\n    return {"gen": (i for i in range(3))}\n')),
     Case("marshal_error_object", _returning("object()")),
     Case("marshal_error_nested_datetime", _returning('{"when": datetime.datetime(2020, 1, 1)}', "import datetime")),
+    Case("exception_recursion",
+         _fn('def recurse(n):\n    return recurse(n + 1)\n\ndef lambda_handler(event, context):\n    return recurse(0)\n')),
+    Case("handler_with_wrong_arity", _fn('def lambda_handler(event):\n    return event\n')),
+    Case("handler_not_callable", _fn('lambda_handler = {"not": "callable"}\n')),
+    Case("handler_async_def", _fn('async def lambda_handler(event, context):\n    return 1\n')),
+    Case("warnings_module",
+         _fn('import warnings\n\ndef lambda_handler(event, context):\n    warnings.warn("careful with that")\n'
+             '    warnings.warn("deprecated thing", DeprecationWarning)\n    return 1\n')),
     # ---- init errors
     Case("handler_not_found", _fn(_ECHO_EVENT), handler="lambda_function.missing_handler"),
     Case("import_error_missing_module", _fn(_ECHO_EVENT), handler="no_such_module.lambda_handler"),
@@ -329,6 +421,7 @@ CASES: list[Case] = [
          {"pkg/__init__.py": "", "pkg/mod.py": _returning('"from pkg.mod"')["lambda_function.py"]},
          handler="pkg.mod.lambda_handler"),
     Case("context_attributes", _fn(_CONTEXT_ATTRIBUTES)),
+    Case("module_globals", _fn('"""Module docstring."""\n' + _MODULE_GLOBALS.lstrip())),
     Case(
         "context_client_context_identity",
         _fn(_CLIENT_CONTEXT),
@@ -348,6 +441,7 @@ CASES: list[Case] = [
     _event_case("event_integer", b"-7"),
     _event_case("event_null", b"null"),
     _event_case("event_bool", b"true"),
+    _event_case("event_number_edge_cases", b'{"a": 1.10, "b": 1e400, "c": 12345678901234567890123, "d": -0}'),
     _event_case("event_unicode_raw_utf8", '{"text": "ünïcödé ✓ 😀"}'.encode("utf-8")),
 ]
 

@@ -22,33 +22,62 @@ WAIT_S = 60.0
 
 
 @dataclass(frozen=True)
-class RicResult:
-    """What awslambdaric did with one event: its answer, its init error and everything it printed."""
+class RicInvocation:
+    """What awslambdaric answered for one event and what it printed while handling it."""
 
     request_id: str
     response: bytes | None  # body POSTed to /invocation/{id}/response
     response_content_type: str | None
     error: bytes | None  # body POSTed to /invocation/{id}/error
-    error_type_header: str | None  # Lambda-Runtime-Function-Error-Type of that POST
+    error_type_header: str | None  # Lambda-Runtime-Function-Error-Type of that POST (4.x sends none)
+    output: str  # stdout+stderr from handing the event over until the next `next` (or the end)
+
+
+@dataclass(frozen=True)
+class RicResult:
+    """What awslambdaric did with the events: its answers, its init error and everything it printed."""
+
+    invocations: list[RicInvocation]  # the events it handled, in order (none when init failed)
     init_error: bytes | None  # body POSTed to /init/error
     init_error_type_header: str | None
     init_output: str  # stdout+stderr written before the first `next` (the INIT phase)
-    invoke_output: str  # stdout+stderr written after the event was handed over
     returncode: int | None  # None when we killed it (the normal end: it waits for the next event)
     code_dir: Path
 
-    @property
-    def payload(self) -> bytes | None:
-        """What Lambda would return to the caller: the response, else the invoke or init error."""
-        if self.response is not None:
-            return self.response
-        if self.error is not None:
-            return self.error
+    def payload_of(self, index: int = 0) -> bytes | None:
+        """What Lambda returns for the index-th event: the response, else the invoke or init error."""
+        if index < len(self.invocations):
+            inv = self.invocations[index]
+            return inv.response if inv.response is not None else inv.error
         return self.init_error
 
+    def failed(self, index: int = 0) -> bool:
+        return index >= len(self.invocations) or self.invocations[index].response is None
+
+    # The single-event view most callers want.
     @property
-    def failed(self) -> bool:
-        return self.response is None
+    def request_id(self) -> str:
+        return self.invocations[0].request_id if self.invocations else ""
+
+    @property
+    def payload(self) -> bytes | None:
+        return self.payload_of(0)
+
+    @property
+    def response(self) -> bytes | None:
+        return self.invocations[0].response if self.invocations else None
+
+    @property
+    def response_content_type(self) -> str | None:
+        return self.invocations[0].response_content_type if self.invocations else None
+
+    @property
+    def error(self) -> bytes | None:
+        return self.invocations[0].error if self.invocations else None
+
+    @property
+    def invoke_output(self) -> str:
+        return self.invocations[0].output if self.invocations else ""
 
 
 def lambda_env(
@@ -104,7 +133,7 @@ class RicRunner:
         self,
         code_dir: Path,
         handler: str,
-        event: bytes,
+        event: bytes | list[bytes],
         *,
         runtime: str = "python3.14",
         function_name: str = "conformance",
@@ -130,7 +159,7 @@ class RicRunner:
         server: RuntimeApiServer,
         code_dir: Path,
         handler: str,
-        event: bytes,
+        event: bytes | list[bytes],
         *,
         runtime: str,
         function_name: str,
@@ -141,25 +170,28 @@ class RicRunner:
         client_context: dict | None,
         identity: dict | None,
     ) -> RicResult:
+        events = [event] if isinstance(event, bytes) else list(event)
         with tempfile.TemporaryFile() as out:
-            init_end: list[int] = []
+            # File offsets at each `next`: the runtime writes through unbuffered streams and answers
+            # an event before asking for the next one, so they split init and each invocation.
+            marks: list[int] = []
 
             def on_next(_: Invocation) -> None:
-                # The runtime writes through unbuffered streams, so everything it printed during
-                # init is already in the file when it asks for its first event.
-                if not init_end:
-                    init_end.append(os.fstat(out.fileno()).st_size)
+                marks.append(os.fstat(out.fileno()).st_size)
 
             session = server.session(on_next)
-            invocation = session.enqueue(
-                Invocation(
-                    event=event,
-                    function_arn=f"arn:aws:lambda:{region}:{ACCOUNT}:function:{function_name}",
-                    timeout_s=timeout_s,
-                    client_context=json.dumps(client_context) if client_context is not None else None,
-                    cognito_identity=json.dumps(identity) if identity is not None else None,
+            invocations = [
+                session.enqueue(
+                    Invocation(
+                        event=body,
+                        function_arn=f"arn:aws:lambda:{region}:{ACCOUNT}:function:{function_name}",
+                        timeout_s=timeout_s,
+                        client_context=json.dumps(client_context) if client_context is not None else None,
+                        cognito_identity=json.dumps(identity) if identity is not None else None,
+                    )
                 )
-            )
+                for body in events
+            ]
             env = lambda_env(
                 handler=handler, function_name=function_name, runtime=runtime, memory_mb=memory_mb,
                 region=region, environment=environment,
@@ -179,7 +211,7 @@ class RicRunner:
             try:
                 deadline = time.monotonic() + WAIT_S
                 while time.monotonic() < deadline:
-                    if invocation.done.wait(0.05):
+                    if invocations[-1].done.wait(0.05):
                         break
                     if proc.poll() is not None:
                         # Init failed (it posts /init/error and exits 1) or it crashed.
@@ -194,17 +226,23 @@ class RicRunner:
                 proc.wait(timeout=WAIT_S)
             out.seek(0)
             raw = out.read()
-        split = init_end[0] if init_end else len(raw)
+        bounds = marks[: len(invocations) + 1] + [len(raw)]
+        answered = [inv for inv in invocations if inv.done.is_set()]
         return RicResult(
-            request_id=invocation.request_id,
-            response=invocation.response,
-            response_content_type=invocation.response_content_type,
-            error=invocation.error,
-            error_type_header=invocation.error_type,
+            invocations=[
+                RicInvocation(
+                    request_id=inv.request_id,
+                    response=inv.response,
+                    response_content_type=inv.response_content_type,
+                    error=inv.error,
+                    error_type_header=inv.error_type,
+                    output=raw[bounds[i] : bounds[i + 1]].decode("utf-8", "replace"),
+                )
+                for i, inv in enumerate(answered)
+            ],
             init_error=session.init_error,
             init_error_type_header=session.init_error_type,
-            init_output=raw[:split].decode("utf-8", "replace"),
-            invoke_output=raw[split:].decode("utf-8", "replace"),
+            init_output=raw[: bounds[0]].decode("utf-8", "replace"),
             returncode=returncode,
             code_dir=code_dir,
         )

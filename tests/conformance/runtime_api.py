@@ -10,6 +10,7 @@ runtime process fed a queue of invocations); `RuntimeApiServer.session()` swaps 
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -19,6 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
 PREFIX = "/2018-06-01/runtime"
+# awslambdaric sends the X-Ray error cause as a header of up to 1 MiB (a deep recursion's trace);
+# http.server reads header lines with http.client's 64 KiB limit, so raise it (this only loosens).
+http.client._MAXLINE = max(getattr(http.client, "_MAXLINE", 65536), 2 * 1024 * 1024)
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
 

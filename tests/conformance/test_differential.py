@@ -6,11 +6,14 @@ content type and the runtime-produced log text must be the same once the differe
 *not* the runtime's are normalised away:
 
 - timestamps and request ids (each side has its own);
-- file paths in stack frames: Lambda shows the task root as /var/task and the standard library under
-  /var/lang/lib/python3.X, while awslambdaric here runs from a temporary directory and the host's
-  Python; frames are compared as file basename + line + function + code;
+- directories: Lambda runs the code from /var/task and the standard library from
+  /var/lang/lib/python3.X, while here each side runs its own copy of the code from a temporary
+  directory on the host's Python; each side's code directory is read as /var/task and any
+  `.../lib/python3.X/` as `<stdlib>/`, so frames still compare file, line, function and code;
 - the [ERROR] block's line joiner: awslambdaric's StandardLogSink (used without a telemetry fd, as
   here) joins with "\\r", the production telemetry sink with "\\n";
+- the runtime's own frames (kept when the handler cannot be called) and the recursion depth: they
+  depend on where the runtime is installed and how it is launched;
 - platform lines (INIT_START, START, END, REPORT, INIT_REPORT) come from Lambda's platform, not
   from the runtime, so only the text between them is compared, and a trailing newline the platform
   adds before its own line is not a difference.
@@ -36,17 +39,24 @@ TIMEOUT_S = 30  # generous: only the 'remaining time' range depends on it, never
 HOST_SECRET = "CONFORMANCE_HOST_SECRET"
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+# A frame of the runtime itself (the handler could not even be called: wrong arity, not callable).
+# awslambdaric keeps it in the trace; where that file lives and its line number belong to the
+# runtime's build (here the venv's awslambdaric, in Lambda /var/runtime), so only the function and
+# the code line are compared. test_runtime_frames_do_not_show_host_paths checks our path.
+_RUNTIME_FRAME = re.compile(r'File (\\?)"[^"]*/bootstrap\.py\\?", line \d+, in ')
+# The recursion limit counts the runtime's own frames below the handler, which depend on how the
+# runtime process was started (python -m awslambdaric here, /var/runtime/bootstrap in Lambda).
+_REPEATED = re.compile(r"\[Previous line repeated \d+ more times\]")
 _STREAM = re.compile(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}")
 _ERROR_BLOCK_START = re.compile(r"^\[ERROR\](?: |\r|$)", re.MULTILINE)
 _TRACEBACK_MARKER = "\rTraceback (most recent call last):"
-_FRAME_FILE = re.compile(r'File "([^"]*)"')
 # The standard library's directory on this host (/root/.pyenv/.../lib/python3.11) or in Lambda
 # (/var/lang/lib/python3.14): it shows up in messages such as "cannot import name ... (<path>)".
 _STDLIB_DIR = re.compile(r"/[^\s\"'()]*?/lib/python3\.\d+/")
 
 
 @dataclass
-class EngineRun:
+class EngineInvocation:
     payload: bytes
     status: str
     function_error: str | None
@@ -54,6 +64,12 @@ class EngineRun:
     request_id: str
     log: str
     platform_error: str | None
+    cold_start: bool
+
+
+@dataclass
+class EngineRun:
+    invocations: list[EngineInvocation]
     code_dir: Path
 
 
@@ -69,10 +85,6 @@ class Outcome:
 # ------------------------------------------------------------------ normalisation
 
 
-def _frames_by_basename(text: str) -> str:
-    return _FRAME_FILE.sub(lambda m: f'File "{os.path.basename(m.group(1))}"', text)
-
-
 def normalise_text(text: str, request_id: str, code_dir: Path | None = None) -> str:
     """Replace what legitimately differs between the two runs (ids, times, directories)."""
     if request_id:
@@ -80,10 +92,11 @@ def normalise_text(text: str, request_id: str, code_dir: Path | None = None) -> 
     if code_dir is not None:
         # Each side runs its copy of the code from its own directory; Lambda's is /var/task.
         text = text.replace(str(code_dir), "/var/task")
+    text = _RUNTIME_FRAME.sub(lambda m: f'File {m[1]}"<runtime>/bootstrap.py{m[1]}", line <n>, in ', text)
+    text = _REPEATED.sub("[Previous line repeated <n> more times]", text)
     text = _STDLIB_DIR.sub("<stdlib>/", text)
     text = _TIMESTAMP.sub("<timestamp>", text)
-    text = _STREAM.sub("<log-stream>", text)
-    return _frames_by_basename(text)
+    return _STREAM.sub("<log-stream>", text)
 
 
 def normalise_error_blocks(text: str) -> str:
@@ -178,7 +191,7 @@ def _run_ric(runner: RicRunner, root: Path, case: Case) -> RicResult:
     return runner.run(
         _write_case(root, case, "ric"),
         case.handler,
-        case.event,
+        list(case.events),
         runtime=case.runtime,
         function_name=FUNCTION_NAME,
         timeout_s=TIMEOUT_S,
@@ -191,26 +204,30 @@ def _run_ric(runner: RicRunner, root: Path, case: Case) -> RicResult:
 def _run_engine(engine: Any, root: Path, case: Case) -> EngineRun:
     from console.engine import FunctionConfig
 
-    code_dir = _write_case(root, case, "engine")
     cfg = FunctionConfig(
-        code_dir=code_dir,
+        code_dir=_write_case(root, case, "engine"),
         handler=case.handler,
         runtime=case.runtime,
         timeout_s=TIMEOUT_S,
         environment=case.environment,
         function_name=FUNCTION_NAME,
     )
-    r = engine.invoke(cfg, case.event, client_context=case.client_context, identity=case.identity)
-    return EngineRun(
-        payload=r.payload,
-        status=r.status,
-        function_error=r.function_error,
-        content_type=r.content_type,
-        request_id=r.request_id,
-        log=r.log,
-        platform_error=r.platform_error,
-        code_dir=cfg.code_dir,
-    )
+    invocations = []
+    for event in case.events:  # one environment: the second event on is a warm invocation
+        r = engine.invoke(cfg, event, client_context=case.client_context, identity=case.identity)
+        invocations.append(
+            EngineInvocation(
+                payload=r.payload,
+                status=r.status,
+                function_error=r.function_error,
+                content_type=r.content_type,
+                request_id=r.request_id,
+                log=r.log,
+                platform_error=r.platform_error,
+                cold_start=r.cold_start,
+            )
+        )
+    return EngineRun(invocations, cfg.code_dir)
 
 
 @pytest.fixture(scope="module")
@@ -262,49 +279,79 @@ IDS = [c.id for c in CASES]
 # ------------------------------------------------------------------ the comparisons
 
 
+def _pairs(outcomes: dict[str, Outcome], case: Case) -> list[tuple[int, RicResult, EngineRun]]:
+    ric, eng = _both(outcomes, case)
+    assert len(eng.invocations) == len(case.events)
+    if ric.init_error is None:
+        assert len(ric.invocations) == len(case.events), f"awslambdaric exited {ric.returncode}:\n{ric.init_output}"
+    return [(i, ric, eng) for i in range(len(case.events))]
+
+
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_same_outcome_and_payload(outcomes: dict[str, Outcome], case: Case) -> None:
-    ric, eng = _both(outcomes, case)
-    assert ric.payload is not None, f"awslambdaric gave no answer (exit {ric.returncode}):\n{ric.init_output}"
+    for i, ric, eng in _pairs(outcomes, case):
+        ours = eng.invocations[i]
+        reference = ric.payload_of(i)
+        assert reference is not None, f"awslambdaric gave no answer (exit {ric.returncode}):\n{ric.init_output}"
+        ric_failed = ric.failed(i)
+        ric_request_id = ric.invocations[i].request_id if i < len(ric.invocations) else ""
 
-    expected_status = "Failed" if ric.failed else "Succeeded"
-    assert (eng.status, eng.function_error) == (expected_status, "Unhandled" if ric.failed else None)
+        expected_status = ("Failed", "Unhandled") if ric_failed else ("Succeeded", None)
+        assert (ours.status, ours.function_error) == expected_status, f"event #{i}"
 
-    expected = normalise_payload(ric.payload, ric.request_id, ric.code_dir)
-    actual = normalise_payload(eng.payload, eng.request_id, eng.code_dir)
-    if not ric.failed:
-        assert actual == expected
-        assert eng.content_type == ric.response_content_type
-        return
-
-    # Error objects: same keys in the same order, same values once frames are compared by basename.
-    assert error_object(actual.encode("utf-8", "surrogateescape")) == error_object(
-        expected.encode("utf-8", "surrogateescape")
-    )
-    # ...and byte for byte too (separators, escaping of non-ASCII text).
-    assert actual == expected
+        expected = normalise_payload(reference, ric_request_id, ric.code_dir)
+        actual = normalise_payload(ours.payload, ours.request_id, eng.code_dir)
+        if not ric_failed:
+            assert actual == expected, f"event #{i}"
+            assert ours.content_type == ric.invocations[i].response_content_type, f"event #{i}"
+            continue
+        # Error objects: same keys in the same order and the same values...
+        assert error_object(actual.encode("utf-8", "surrogateescape")) == error_object(
+            expected.encode("utf-8", "surrogateescape")
+        ), f"event #{i}"
+        # ...and byte for byte too (separators, escaping of non-ASCII text).
+        assert actual == expected, f"event #{i}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_same_log_lines(outcomes: dict[str, Outcome], case: Case) -> None:
-    ric, eng = _both(outcomes, case)
-    failed_inits, last_init = engine_init_sections(eng.log)
-    expected_init = normalise_log(ric.init_output, "", ric.code_dir)
-    if ric.init_error is not None:
-        # Lambda runs a failed init again inside the invoke phase; each attempt must log what the
-        # runtime logs for a failed init (module output, the WARNING line, then the [ERROR] block).
-        # What the platform prints between START and END for it is not the runtime's, so it is
-        # not compared here.
-        assert len(failed_inits) == 2, f"expected the init and its retry in:\n{eng.log}"
-        for section in failed_inits:
-            assert normalise_log(section, "", eng.code_dir) == expected_init
-        assert last_init == ""
-        return
-    assert failed_inits == [], f"unexpected init failure in:\n{eng.log}"
-    assert normalise_log(last_init, "", eng.code_dir) == expected_init
-    expected = normalise_log(ric.invoke_output, ric.request_id, ric.code_dir)
-    actual = normalise_log(engine_invoke_section(eng.log, eng.request_id), eng.request_id, eng.code_dir)
-    assert actual == expected
+    for i, ric, eng in _pairs(outcomes, case):
+        ours = eng.invocations[i]
+        failed_inits, last_init = engine_init_sections(ours.log)
+        if ric.init_error is not None:
+            # Lambda runs a failed init again inside the invoke phase; each attempt must log what
+            # the runtime logs for a failed init (module output, the WARNING line, the [ERROR]
+            # block). What the platform prints between START and END for it is not the runtime's,
+            # so it is not compared here.
+            expected_init = normalise_log(ric.init_output, "", ric.code_dir)
+            assert len(failed_inits) == 2, f"expected the init and its retry in:\n{ours.log}"
+            for section in failed_inits:
+                assert normalise_log(section, "", eng.code_dir) == expected_init, f"event #{i}"
+            assert last_init == "", f"event #{i}"
+            continue
+        # Only the first event runs the init; later ones reuse the warm environment.
+        expected_init = normalise_log(ric.init_output if i == 0 else "", "", ric.code_dir)
+        assert failed_inits == [], f"unexpected init failure in:\n{ours.log}"
+        assert normalise_log(last_init, "", eng.code_dir) == expected_init, f"event #{i}"
+        assert ours.cold_start == (i == 0), f"event #{i}"
+        reference = ric.invocations[i]
+        expected = normalise_log(reference.output, reference.request_id, ric.code_dir)
+        actual = normalise_log(engine_invoke_section(ours.log, ours.request_id), ours.request_id, eng.code_dir)
+        assert actual == expected, f"event #{i}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_runtime_frames_do_not_show_host_paths(outcomes: dict[str, Outcome], case: Case) -> None:
+    """Where the runtime's own frame shows in a trace, it is where Lambda keeps its runtime.
+
+    LAMBDA_RUNTIME_DIR is /var/runtime in Lambda; a frame from our runtime must not reveal where
+    lambda-console is installed on the host.
+    """
+    _, eng = _both(outcomes, case)
+    for ours in eng.invocations:
+        text = ours.payload.decode("utf-8", "replace") + ours.log
+        for path in re.findall(r'File \\?"([^"\\]*/bootstrap\.py)\\?"', text):
+            assert path.startswith("/var/runtime/"), path
 
 
 def test_covers_at_least_twenty_two_cases() -> None:
@@ -322,9 +369,22 @@ def test_normalisation_keeps_what_matters() -> None:
         "[ERROR] ValueError: bad\nTraceback (most recent call last):\n\xa0\xa0File \"/var/task/lambda_function.py\", "
         "line 3, in h\n\xa0\xa0\xa0\xa0raise ValueError('bad')\n[INFO]\t2027-05-05T11:11:11.999Z\tother-id\tmsg\n"
     )
-    assert normalise_log(ric_line, rid) == normalise_log(ours, "other-id")
-    assert normalise_log(ric_line, rid) != normalise_log(ours.replace("line 3", "line 4"), "other-id")
-    assert normalise_log(ric_line, rid) != normalise_log(ours.replace("\xa0\xa0File", "  File"), "other-id")
+    expected = normalise_log(ric_line, rid, Path("/tmp/x/y"))
+    assert expected == normalise_log(ours, "other-id")
+    assert expected != normalise_log(ours.replace("line 3", "line 4"), "other-id")
+    assert expected != normalise_log(ours.replace("\xa0\xa0File", "  File"), "other-id")
+    assert expected != normalise_log(ours.replace("/var/task/", "/var/task/pkg/"), "other-id")
+    # the standard library's location is not compared, the file inside it is
+    host = 'File "/root/.pyenv/versions/3.11.7/lib/python3.11/json/decoder.py", line 3'
+    lam = 'File "/var/lang/lib/python3.14/json/decoder.py", line 3'
+    assert normalise_text(host, "") == normalise_text(lam, "")
+    assert normalise_text(host, "") != normalise_text(lam.replace("decoder", "scanner"), "")
+    # the runtime's own frame: its location and line are the build's, the function and code are not
+    ric_frame = '  File "/venv/site-packages/awslambdaric/bootstrap.py", line 178, in handle_event_request\n'
+    our_frame = '  File "/var/runtime/bootstrap.py", line 9, in handle_event_request\n'
+    assert normalise_text(ric_frame, "") == normalise_text(our_frame, "")
+    assert normalise_text(json.dumps(ric_frame), "") == normalise_text(json.dumps(our_frame), "")
+    assert normalise_text(ric_frame, "") != normalise_text(our_frame.replace("handle_event", "other"), "")
     # a logging record at ERROR level keeps its "\r" (only the runtime's block is split)
     assert normalise_error_blocks("[ERROR]\tts\tid\ta\rb") == "[ERROR]\tts\tid\ta\rb"
 
