@@ -93,7 +93,8 @@ def check_payload(event_bytes: bytes, invocation_type: str = "RequestResponse") 
     if not event_bytes.strip():
         return b"{}"
     try:
-        json.loads(event_bytes.decode("utf-8"))
+        # Numbers are only checked, not converted: a huge integer is valid JSON for Lambda.
+        json.loads(event_bytes.decode("utf-8"), parse_int=str, parse_float=str)
     except UnicodeDecodeError as exc:
         raise InvalidRequestContent(
             "Could not parse request body into json: Could not parse payload into json: "

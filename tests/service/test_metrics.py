@@ -1,0 +1,88 @@
+"""Per-function metrics: counting, percentiles, persistence, sparklines and `lambda-console metrics`."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from console.cli import main
+from console.service.metrics import MetricsRegistry, percentile, render_table, sparkline
+
+
+def _result(ms: float, ok: bool = True):
+    return SimpleNamespace(succeeded=ok, summary=SimpleNamespace(duration_ms=ms))
+
+
+def test_invocations_errors_and_durations_fall_into_minute_buckets():
+    now = [600.0]
+    metrics = MetricsRegistry(clock=lambda: now[0])
+    for ms in range(1, 101):
+        metrics.record_invocation("f", _result(float(ms), ok=ms % 10 != 0))
+    now[0] += 60
+    metrics.record_throttle("f")
+    metrics.count("f", "AsyncRetries", 2)
+    data = metrics.export("f")["functions"]["f"]
+    first, second = data["buckets"]
+    assert (first["Invocations"], first["Errors"], first["Throttles"]) == (100, 10, 0)
+    assert (first["Duration"]["p50"], first["Duration"]["p99"], first["Duration"]["max"]) == (50.0, 99.0, 100.0)
+    assert (second["Invocations"], second["Throttles"], second["AsyncRetries"]) == (0, 1, 2)
+    assert first["timestamp"] == "1970-01-01T00:10:00Z"
+    assert data["totals"]["Invocations"] == 100 and data["totals"]["Throttles"] == 1
+
+
+def test_percentile_is_nearest_rank():
+    assert percentile([], 50) is None
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile([float(i) for i in range(1, 1001)], 99) == 990.0
+
+
+def test_saved_metrics_merge_with_a_later_run(tmp_path):
+    path = tmp_path / "metrics.json"
+    first = MetricsRegistry(clock=lambda: 120.0)
+    first.record_invocation("f", _result(5.0))
+    first.save_file("f", path)
+    second = MetricsRegistry(clock=lambda: 120.0)
+    second.load_file("f", path)
+    second.record_invocation("f", _result(7.0, ok=False))
+    totals = second.export()["functions"]["f"]["totals"]
+    assert (totals["Invocations"], totals["Errors"], totals["Duration"]["count"]) == (2, 1, 2)
+
+
+def test_sparkline_scales_from_zero_to_the_largest_value():
+    assert sparkline([0, 1, 2, 4, 8]) == "▁▂▃▅█"
+    line = sparkline([0, 4, 8, None])
+    assert line[0] == "▁" and line[2] == "█" and line[3] == " "
+    assert sparkline([0, 0]) == "▁▁"
+
+
+def test_render_table_shows_totals_and_sparklines():
+    metrics = MetricsRegistry(clock=lambda: 6000.0)
+    metrics.record_invocation("my-fn", _result(2.5))
+    table = render_table(metrics.export(), minutes=5, now=6000.0)
+    assert "my-fn" in table and "2.50" in table
+    assert "█" in table.splitlines()[-1]
+
+
+def test_metrics_command_prints_saved_metrics_as_json_and_as_a_table(tmp_path, capsys):
+    folder = tmp_path / "fn"
+    (folder / ".lambda-console").mkdir(parents=True)
+    (folder / "lambda_function.py").write_text("def lambda_handler(e, c): pass\n")
+    metrics = MetricsRegistry()
+    metrics.record_invocation("fn", _result(3.0))
+    metrics.save_file("fn", folder / ".lambda-console" / "metrics.json")
+    assert main(["metrics", "--json", str(folder)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["functions"]["fn"]["totals"]["Invocations"] == 1
+    assert main(["metrics", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Invocations" in out and "fn" in out
+    assert main(["metrics", str(tmp_path / "missing")]) == 2
+
+
+def test_the_server_saves_metrics_in_the_function_folder(function_dirs, start_server, make_client):
+    server = start_server([function_dirs["hello"]])
+    make_client(server.url).invoke(FunctionName="hello")
+    server.close()
+    saved = json.loads((function_dirs["hello"] / ".lambda-console" / "metrics.json").read_text())
+    assert saved["function"] == "hello"
+    assert sum(b["counts"]["Invocations"] for b in saved["buckets"].values()) == 1

@@ -1,0 +1,23 @@
+"""Without directories the server exposes the workspace's functions, including ones created later."""
+
+from __future__ import annotations
+
+import json
+
+from console import workspace
+from console.service.registry import FunctionRegistry
+from console.service.server import LambdaServer
+
+
+def test_the_workspace_functions_are_served_by_name(tmp_path, monkeypatch, shared_engine, make_client):
+    monkeypatch.setenv("LAMBDA_CONSOLE_HOME", str(tmp_path / "home"))
+    workspace.create_function_from_blueprint("hello-world", "first")
+    with LambdaServer(FunctionRegistry(), port=0, engine=shared_engine, persist_metrics=False).start() as server:
+        client = make_client(server.url)
+        assert [f["FunctionName"] for f in client.list_functions()["Functions"]] == ["first"]
+        workspace.create_function_from_blueprint("hello-world", "second")
+        server.registry._scanned = 0.0  # as if the re-scan interval had passed
+        response = client.invoke(FunctionName="second", Payload=b'{"key1": "v"}')
+        assert response["StatusCode"] == 200
+        assert "FunctionError" not in response
+        json.loads(response["Payload"].read())
