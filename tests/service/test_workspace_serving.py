@@ -17,7 +17,7 @@ def test_the_workspace_functions_are_served_by_name(tmp_path, monkeypatch, share
         assert [f["FunctionName"] for f in client.list_functions()["Functions"]] == ["first"]
         workspace.create_function_from_blueprint("hello-world", "second")
         server.registry._scanned = 0.0  # as if the re-scan interval had passed
-        response = client.invoke(FunctionName="second", Payload=b'{"key1": "v"}')
+        response = client.invoke(FunctionName="second", Payload=b'{"key1": "a", "key2": "b", "key3": "c"}')
         assert response["StatusCode"] == 200
         assert "FunctionError" not in response
-        json.loads(response["Payload"].read())
+        assert json.loads(response["Payload"].read()) == "a"
