@@ -154,7 +154,9 @@ def load_sample_events(root: Path | None = None) -> tuple[list[SampleEvent], lis
             index = loaded
         except CorruptCatalogFileError as exc:
             problems.append(exc)
-    files = {p.stem: p for p in sorted(folder.glob("*.json")) if p.name != INDEX_FILE} if folder.is_dir() else {}
+    if not folder.is_dir():
+        return [], [CatalogError(f"{folder}: sample event folder not found")]
+    files = {p.stem: p for p in sorted(folder.glob("*.json")) if p.name != INDEX_FILE}
     order = [n for n in index if n in files] + sorted(n for n in files if n not in index)
     for name in index:
         if name not in files:
@@ -238,7 +240,9 @@ class Blueprint:
         """The default test event's JSON text: the inline body, else the named sample event."""
         if self.has_inline_event:
             return json.dumps(self.event_body, indent=2, ensure_ascii=False) + "\n"
-        return get_sample_event(self.event_name or _DEFAULT_EVENT, root).text()
+        # A blueprint's events come from the catalog it was loaded from (<root>/blueprints/<name>).
+        home = root if root is not None else self.path.parent.parent
+        return get_sample_event(self.event_name or _DEFAULT_EVENT, home).text()
 
     def event_bytes(self, root: Path | None = None) -> bytes:
         """The default test event as the bytes an invocation sends."""

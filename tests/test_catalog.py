@@ -40,6 +40,7 @@ def test_lookup_returns_the_metadata_of_the_blueprint(tmp_path):
     assert (bp.runtime, bp.handler, bp.timeout_s, bp.memory_mb, bp.event_name, bp.kind) == (
         "python3.12", "lambda_function.lambda_handler", 5, 256, "ev1", "function")
     assert bp.event_bytes(root) == b'{"a": 1}\n'
+    assert bp.event_bytes() == bp.event_bytes(root)  # events come from the same catalog
     assert bp.code_files() == [Path("lambda_function.py")]
     assert bp.handler_file == bp.path / "lambda_function.py"
 
