@@ -1,0 +1,56 @@
+"""Command palette provider: every console action, searchable by name."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+# (title, help, screen action); the palette runs the action on the main screen.
+ACTIONS: list[tuple[str, str, str]] = [
+    ("Test", "Run the test event (F5 / Ctrl+R)", "test"),
+    ("Cancel test", "Stop the running test (Esc)", "cancel"),
+    ("New environment", "Force a cold start on the next test (F4 / Ctrl+N)", "new_environment"),
+    ("Configuration", "Timeout, memory, runtime, environment variables (F2 / Ctrl+O)", "config"),
+    ("History", "This session's invocations (F3)", "history"),
+    ("Event templates", "Load a sample event into the editor (Ctrl+T)", "pick_template"),
+    ("Save test event", "Save the event in the editor (Ctrl+S)", "save_event"),
+    ("Rename test event", "Rename the selected saved event", "rename_event"),
+    ("Delete test event", "Delete the selected saved event", "delete_event"),
+    ("New function from blueprint", "Create a function from a blueprint (Ctrl+B)", "blueprints"),
+    ("New file", "Add a file to the function's code", "new_file"),
+    ("Rename file", "Rename the file in the editor", "rename_file"),
+    ("Toggle run on save", "Re-run the test whenever the code changes (F8)", "toggle_run_on_save"),
+    ("Switch Code / Test event", "Which pane shows on a narrow terminal (F6)", "switch_top"),
+    ("Switch Result / Log output", "Which pane shows on a narrow terminal (F7)", "switch_bottom"),
+    ("Key bindings", "Show every key (F1)", "help"),
+]
+
+
+class LambdaCommands(Provider):
+    """The main screen's actions for Ctrl+P."""
+
+    def _target(self):
+        from .screens.main import MainScreen
+
+        for screen in reversed(self.app.screen_stack):
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    async def discover(self) -> Hits:
+        target = self._target()
+        if target is None:
+            return
+        for title, help_text, action in ACTIONS:
+            yield DiscoveryHit(title, partial(target.run_action, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        target = self._target()
+        if target is None:
+            return
+        matcher = self.matcher(query)
+        for title, help_text, action in ACTIONS:
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(target.run_action, action), help=help_text)

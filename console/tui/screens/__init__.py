@@ -1,0 +1,1 @@
+"""Screens: the main test screen and its modals."""

@@ -1,0 +1,55 @@
+"""The help modal: every key binding of the console."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+KEYS: list[tuple[str, str]] = [
+    ("F5 / Ctrl+R", "Test: run the event in the editor (saved or not)"),
+    ("Esc", "Cancel the running test (kills the execution environment)"),
+    ("F2 / Ctrl+O", "Configuration: timeout, memory, runtime, environment variables"),
+    ("F3", "History of this session's invocations"),
+    ("F4 / Ctrl+N", "New environment: the next test is a cold start"),
+    ("F6", "Switch Code / Test event pane (narrow terminals)"),
+    ("F7", "Switch Result / Log pane (narrow terminals)"),
+    ("F8", "Run on save: re-run the test whenever the code changes"),
+    ("Ctrl+T", "Event templates (searchable)"),
+    ("Ctrl+S", "Save the test event (asks for a name when unsaved)"),
+    ("Ctrl+B", "New function from a blueprint"),
+    ("Ctrl+PgUp / Ctrl+PgDn", "Previous / next code file"),
+    ("Ctrl+P", "Command palette (every action, plus theme and screenshot)"),
+    ("F1", "This help"),
+    ("Ctrl+Q", "Quit (pending edits are saved first)"),
+]
+
+
+class HelpModal(ModalScreen[None]):
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [Binding("escape,f1,q", "close", "Close")]
+
+    def __init__(self) -> None:
+        super().__init__(classes="modal")
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2))
+        table.add_column("Key", no_wrap=True)
+        table.add_column("Action")
+        for key, action in KEYS:
+            table.add_row(key, action)
+        with Vertical(classes="dialog"):
+            yield Label("lambda-console ─ keys", classes="dialog-title")
+            with VerticalScroll():
+                yield Static(table)
+                yield Static(
+                    "\nEdits to code are saved automatically; files changed by another editor are "
+                    "reloaded. Every action is also in the command palette (Ctrl+P).",
+                    classes="hint",
+                )
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,64 @@
+"""The session's invocation history: pick one to show it again in the result and log panes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One invocation of this session and what it was run with."""
+
+    number: int
+    when: datetime
+    function_name: str
+    event_name: str
+    event_text: str
+    result: Any
+
+    def line(self) -> str:
+        r = self.result
+        status = "succeeded" if r.succeeded else "failed"
+        cold = " cold" if r.cold_start else ""
+        error = f"  {r.error_type}" if not r.succeeded and r.error_type else ""
+        return (
+            f"#{self.number:<3} {self.when:%H:%M:%S}  {self.function_name:<20.20} {self.event_name:<18.18} "
+            f"{status:<9} {r.summary.duration_ms:>9.2f} ms{cold}{error}"
+        )
+
+
+class HistoryModal(ModalScreen[HistoryEntry | None]):
+    """Newest first."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Close")]
+
+    def __init__(self, entries: list[HistoryEntry]) -> None:
+        super().__init__(classes="modal")
+        self.entries = list(reversed(entries))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"History ─ {len(self.entries)} invocation(s) this session", classes="dialog-title")
+            if self.entries:
+                yield OptionList(*[Option(e.line()) for e in self.entries], id="history-list")
+            else:
+                yield Static("No invocations yet: press F5 to run a test.")
+            yield Static("Enter show in the panes · Esc close", classes="hint")
+
+    @on(OptionList.OptionSelected, "#history-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.entries[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,534 @@
+"""The main screen: function bar, code and event editors, result and log panes, all test actions."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from console.engine import ConfigError, check
+
+from .. import store
+from ..render import event_problem
+from ..store import Settings
+from ..widgets.code_editor import CodeEditor
+from ..widgets.event_panel import EventPanel
+from ..widgets.function_bar import FunctionBar
+from ..widgets.panes import LogPane, ResultPane
+from ..widgets.running import RunningIndicator
+from .history import HistoryEntry
+
+SETTINGS_SAVE_DELAY_S = 0.5
+
+
+class MainScreen(Screen[None]):
+    """One function's test cycle."""
+
+    CSS_PATH = [
+        "main.tcss",
+        "../widgets/function_bar.tcss",
+        "../widgets/editors.tcss",
+        "../widgets/panes.tcss",
+    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("f5", "test", "Test", priority=True),
+        Binding("ctrl+r", "test", "Test", show=False, priority=True),
+        Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("ctrl+t", "pick_template", "Template", priority=True),
+        Binding("ctrl+s", "save_event", "Save event", priority=True),
+        Binding("f3", "history", "History", priority=True),
+        Binding("f4,ctrl+n", "new_environment", "New env", priority=True),
+        Binding("f2,ctrl+o", "config", "Config", priority=True),
+        Binding("ctrl+b", "blueprints", "Blueprint", priority=True),
+        Binding("f6", "switch_top", "Code/Event", priority=True),
+        Binding("f7", "switch_bottom", "Result/Log", priority=True),
+        Binding("f8", "toggle_run_on_save", "Run on save", show=False, priority=True),
+        Binding("f1", "help", "Help", priority=True),
+    ]
+
+    def __init__(self, code_dir: Path) -> None:
+        super().__init__()
+        self.code_dir = Path(code_dir).resolve()
+        self.settings, self._settings_warning = store.load_settings(self.code_dir)
+        self.function_name = store.function_name(self.code_dir)
+        self.run_on_save = False
+        self._cancel: threading.Event | None = None
+        self._rerun_pending = False
+        self._settings_timer: Timer | None = None
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield FunctionBar(self.code_dir, self.function_name, self.settings)
+        with Horizontal(id="top"):
+            yield CodeEditor(self.code_dir, id="code-pane")
+            yield EventPanel(self.code_dir, id="event-pane")
+        with Horizontal(id="bottom"):
+            yield ResultPane(id="result-pane")
+            yield LogPane(id="log-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._update_titles()
+        if self._settings_warning:
+            self.notify(self._settings_warning, title="Configuration", severity="error", timeout=12)
+        self.code_editor.text_area.focus()
+
+    @property
+    def bar(self) -> FunctionBar:
+        return self.query_one(FunctionBar)
+
+    @property
+    def code_editor(self) -> CodeEditor:
+        return self.query_one(CodeEditor)
+
+    @property
+    def event_panel(self) -> EventPanel:
+        return self.query_one(EventPanel)
+
+    @property
+    def result_pane(self) -> ResultPane:
+        return self.query_one(ResultPane)
+
+    @property
+    def log_pane(self) -> LogPane:
+        return self.query_one(LogPane)
+
+    @property
+    def indicator(self) -> RunningIndicator:
+        return self.query_one(RunningIndicator)
+
+    @property
+    def running(self) -> bool:
+        return self._cancel is not None
+
+    def _update_titles(self) -> None:
+        dirty = self.code_editor.dirty if self.is_mounted else False
+        state = "● unsaved" if dirty else "saved"
+        flags = " ─ run on save" if self.run_on_save else ""
+        self.sub_title = f"{self.function_name} ─ {store.runtime_label(self.settings.runtime)} ─ {state}{flags}"
+        self.title = "lambda-console"
+        narrow = self.has_class("-narrow")
+        self.code_editor.border_subtitle = "F6 ⇄ Test event" if narrow else ""
+        self.event_panel.border_subtitle = "F6 ⇄ Code" if narrow else ""
+        self.result_pane.border_subtitle = "F7 ⇄ Log output" if narrow else ""
+        self.log_pane.border_subtitle = "F7 ⇄ Result" if narrow else ""
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._update_titles)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return True if self.running else False
+        if action in ("switch_top", "switch_bottom"):
+            return self.has_class("-narrow")
+        return True
+
+    # -- the test cycle ----------------------------------------------------------------------
+
+    def action_test(self) -> None:
+        """Run the event in the editor (saved or not), off the UI thread."""
+        if self.running:
+            self.notify("A test is already running; Esc cancels it.", severity="warning")
+            return
+        text = self.event_panel.text
+        problem = event_problem(text)
+        if problem:
+            self.result_pane.show_message(
+                "Execution result: not run",
+                f"The test event is not valid JSON, so the test did not run.\n\n{problem}\n\n"
+                "Fix the event in the Test event editor (your text is kept) and press F5 again.",
+                error=True,
+            )
+            self.notify(problem, title="Test event", severity="error")
+            self._show_bottom("result")
+            return
+        self.code_editor.flush()
+        config = store.to_config(self.code_dir, self.settings)
+        try:
+            check(config)
+        except ConfigError as exc:
+            self.result_pane.show_message("Execution result: not run", f"Configuration problem:\n\n{exc}", error=True)
+            self.notify(str(exc), title="Configuration", severity="error")
+            return
+        self._cancel = threading.Event()
+        self.indicator.start()
+        self.result_pane.border_title = "Execution result: running…"
+        self.log_pane.start_live()
+        self.refresh_bindings()
+        self._invoke(config, text, self.event_panel.display_name, self._cancel)
+
+    @work(thread=True, group="invoke", exit_on_error=False)
+    def _invoke(self, config: Any, text: str, event_name: str, cancel: threading.Event) -> None:
+        app = self.app
+        engine = app.engine
+
+        def on_log(chunk: str) -> None:
+            try:
+                app.call_from_thread(self.log_pane.append_live, chunk)
+            except Exception:
+                pass  # the app is closing
+
+        try:
+            result = engine.invoke(config, text.encode("utf-8"), cancel=cancel, on_log=on_log)
+        except Exception as exc:  # an engine failure must not take the console down
+            app.call_from_thread(self._invoke_failed, exc)
+            return
+        app.call_from_thread(self._invoke_done, result, event_name, text)
+
+    def _finish_run(self) -> None:
+        self._cancel = None
+        self.indicator.stop()
+        self.refresh_bindings()
+        if self._rerun_pending:
+            self._rerun_pending = False
+            self.action_test()
+
+    def _invoke_failed(self, exc: Exception) -> None:
+        self.result_pane.show_message("Execution result: not run", f"The engine could not run the test:\n\n{exc}", error=True)
+        self.notify(str(exc), title="Engine", severity="error")
+        self._finish_run()
+
+    def _invoke_done(self, result: Any, event_name: str, text: str) -> None:
+        entry = self.app.record(self.function_name, event_name, text, result)
+        self.show_entry(entry, live=True)
+        self._finish_run()
+
+    def show_entry(self, entry: HistoryEntry, live: bool = False) -> None:
+        """Show an invocation (just finished or from history) in the result and log panes."""
+        note = None if live else f"history #{entry.number}"
+        self.result_pane.show_result(entry.result, note=note)
+        self.log_pane.show_log(entry.result.log)
+        self._show_bottom("result")
+
+    def action_cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self.indicator.set_label("Cancelling")
+
+    # -- environment, history, configuration --------------------------------------------------
+
+    def action_new_environment(self) -> None:
+        config = store.to_config(self.code_dir, self.settings)
+        self._new_environment(config)
+        self.notify("The next test starts a new execution environment (cold start).", title="New environment")
+
+    @work(thread=True, group="env", exit_on_error=False)
+    def _new_environment(self, config: Any) -> None:
+        self.app.engine.new_environment(config)
+
+    def action_history(self) -> None:
+        from .history import HistoryModal
+
+        def chosen(entry: HistoryEntry | None) -> None:
+            if entry is not None:
+                self.show_entry(entry)
+
+        self.app.push_screen(HistoryModal(self.app.history), chosen)
+
+    def action_config(self) -> None:
+        from .config import ConfigModal
+
+        def done(settings: Settings | None) -> None:
+            if settings is not None:
+                self._apply_settings(settings, save_now=True)
+                self.notify("Configuration saved.", title="Configuration")
+
+        self.app.push_screen(ConfigModal(self.code_dir, self.settings), done)
+
+    def _apply_settings(self, settings: Settings, save_now: bool = False) -> None:
+        self.settings = settings
+        self.bar.set_settings(settings)
+        self._update_titles()
+        if self._settings_timer is not None:
+            self._settings_timer.stop()
+        if save_now:
+            self._save_settings()
+        else:
+            self._settings_timer = self.set_timer(SETTINGS_SAVE_DELAY_S, self._save_settings)
+
+    def _save_settings(self) -> None:
+        self._settings_timer = None
+        try:
+            store.save_settings(self.code_dir, self.settings)
+        except Exception as exc:
+            self.notify(f"Could not save the configuration: {exc}", severity="error")
+
+    @on(FunctionBar.HandlerChanged)
+    def _handler_changed(self, event: FunctionBar.HandlerChanged) -> None:
+        if event.handler != self.settings.handler:
+            self.settings = store.updated(self.settings, handler=event.handler)
+            if self._settings_timer is not None:
+                self._settings_timer.stop()
+            self._settings_timer = self.set_timer(SETTINGS_SAVE_DELAY_S, self._save_settings)
+
+    @on(FunctionBar.RuntimeChanged)
+    def _runtime_changed(self, event: FunctionBar.RuntimeChanged) -> None:
+        self._apply_settings(store.updated(self.settings, runtime=event.runtime), save_now=True)
+
+    @on(FunctionBar.ConfigRequested)
+    def _config_requested(self) -> None:
+        self.action_config()
+
+    # -- code changes ------------------------------------------------------------------------
+
+    @on(CodeEditor.CodeChanged)
+    def _code_changed(self, event: CodeEditor.CodeChanged) -> None:
+        self.bar.recheck()
+        self._update_titles()
+        if self.run_on_save and event_problem(self.event_panel.text) is None:
+            if self.running:
+                self._rerun_pending = True
+            else:
+                self.action_test()
+
+    @on(CodeEditor.DirtyChanged)
+    def _dirty_changed(self) -> None:
+        self._update_titles()
+
+    def action_toggle_run_on_save(self) -> None:
+        self.run_on_save = not self.run_on_save
+        self._update_titles()
+        self.notify(
+            "Run on save is on: the test re-runs whenever the code changes."
+            if self.run_on_save
+            else "Run on save is off.",
+            title="Run on save",
+        )
+
+    def flush(self) -> None:
+        """Write pending code and settings (before quitting or switching function)."""
+        if self.is_mounted:
+            self.code_editor.flush()
+        if self._settings_timer is not None:
+            self._settings_timer.stop()
+            self._save_settings()
+
+    def on_unmount(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    # -- events --------------------------------------------------------------------------------
+
+    def action_pick_template(self) -> None:
+        from .pickers import TemplatePicker
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is not None:
+                self.event_panel.use_template(*choice)
+                self._show_top("event")
+
+        self.app.push_screen(TemplatePicker(), chosen)
+
+    def action_save_event(self) -> None:
+        panel = self.event_panel
+        problem = event_problem(panel.text)
+        if problem:
+            self.notify(f"Not saved: {problem}", title="Test event", severity="error")
+            return
+        if panel.saved_name:
+            self._save_event_as(panel.saved_name)
+            return
+        from .prompt import NamePrompt
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._save_event_as(name)
+
+        existing = set(store.saved_events(self.code_dir))
+        self.app.push_screen(
+            NamePrompt(
+                "Save test event as",
+                value=panel.template_name if panel.template_name not in existing else "",
+                check=lambda n: _event_name_problem(n, existing),
+                hint="Up to 25 letters, digits, '.', '_' or '-'.",
+            ),
+            chosen,
+        )
+
+    def _save_event_as(self, name: str) -> None:
+        try:
+            store.save_event(self.code_dir, name, self.event_panel.text)
+        except Exception as exc:
+            self.notify(f"Could not save the event: {exc}", severity="error")
+            return
+        self.event_panel.mark_saved(name)
+        self.notify(f"The test event {name} was successfully saved.", title="Test event")
+
+    def action_rename_event(self) -> None:
+        panel = self.event_panel
+        if not panel.saved_name:
+            self.notify("Select a saved event first (unsaved events have no name yet).", severity="warning")
+            return
+        from .prompt import NamePrompt
+
+        old = panel.saved_name
+        existing = set(store.saved_events(self.code_dir)) - {old}
+
+        def chosen(name: str | None) -> None:
+            if name and name != old:
+                try:
+                    store.rename_event(self.code_dir, old, name)
+                except Exception as exc:
+                    self.notify(f"Could not rename: {exc}", severity="error")
+                    return
+                panel.mark_saved(name)
+                self.notify(f"Renamed {old} to {name}.", title="Test event")
+
+        self.app.push_screen(
+            NamePrompt(f"Rename test event {old}", value=old, check=lambda n: _event_name_problem(n, existing)),
+            chosen,
+        )
+
+    def action_delete_event(self) -> None:
+        panel = self.event_panel
+        if not panel.saved_name:
+            self.notify("Select a saved event to delete.", severity="warning")
+            return
+        from .prompt import Confirm
+
+        name = panel.saved_name
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                try:
+                    store.delete_event(self.code_dir, name)
+                except Exception as exc:
+                    self.notify(f"Could not delete: {exc}", severity="error")
+                    return
+                panel.saved_name = None
+                panel.draft = panel.text
+                panel.refresh_saved()
+                panel._update_title()
+                self.notify(f"Deleted the test event {name}; its text stays in the editor.", title="Test event")
+
+        self.app.push_screen(Confirm(f"Delete the saved test event {name}?", yes="Delete"), answered)
+
+    # -- files -----------------------------------------------------------------------------------
+
+    def action_new_file(self) -> None:
+        from .prompt import NamePrompt
+
+        def chosen(name: str | None) -> None:
+            if name:
+                try:
+                    self.code_editor.create_file(name)
+                except OSError as exc:
+                    self.notify(str(exc), severity="error")
+
+        self.app.push_screen(NamePrompt("New file", value="utils.py", check=self._file_name_problem), chosen)
+
+    def action_rename_file(self) -> None:
+        from .prompt import NamePrompt
+
+        current = self.code_editor.current
+        if current is None:
+            return
+
+        def chosen(name: str | None) -> None:
+            if name and name != current:
+                try:
+                    self.code_editor.rename_file(name)
+                except OSError as exc:
+                    self.notify(str(exc), severity="error")
+                self.bar.recheck()
+
+        self.app.push_screen(NamePrompt(f"Rename {current}", value=current, check=self._file_name_problem), chosen)
+
+    def _file_name_problem(self, name: str) -> str | None:
+        if "/" in name or "\\" in name or name.startswith(".") or name in ("..",):
+            return "A plain file name in the function folder, like utils.py"
+        if (self.code_dir / name).exists():
+            return f"{name} already exists"
+        return None
+
+    # -- functions -------------------------------------------------------------------------------
+
+    def action_blueprints(self) -> None:
+        from .pickers import BlueprintPicker
+
+        self.app.push_screen(BlueprintPicker(), self._blueprint_chosen)
+
+    def _blueprint_chosen(self, blueprint: Any) -> None:
+        if blueprint is None:
+            return
+        from .prompt import NamePrompt
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                new_dir = store.create_from_blueprint(blueprint, name)
+            except Exception as exc:
+                self.notify(f"Could not create the function: {exc}", severity="error")
+                return
+            self.app.open_function(new_dir)
+            self.app.notify(f"Created {name} from the {blueprint.name} blueprint.", title="New function")
+
+        self.app.push_screen(
+            NamePrompt(
+                f"Name of the new function ({blueprint.name} blueprint)",
+                value=_free_name(blueprint.name),
+                check=_function_name_problem,
+                hint="An existing function is never overwritten.",
+            ),
+            named,
+        )
+
+    # -- panes on narrow terminals ----------------------------------------------------------------
+
+    def _show_top(self, which: str) -> None:
+        self.query_one("#top").set_class(which == "event", "-show-event")
+
+    def _show_bottom(self, which: str) -> None:
+        self.query_one("#bottom").set_class(which == "log", "-show-log")
+
+    def action_switch_top(self) -> None:
+        top = self.query_one("#top")
+        showing_event = top.has_class("-show-event")
+        self._show_top("code" if showing_event else "event")
+        (self.code_editor.text_area if showing_event else self.event_panel.editor).focus()
+
+    def action_switch_bottom(self) -> None:
+        bottom = self.query_one("#bottom")
+        self._show_bottom("result" if bottom.has_class("-show-log") else "log")
+
+    def action_help(self) -> None:
+        from .help import HelpModal
+
+        self.app.push_screen(HelpModal())
+
+
+def _event_name_problem(name: str, existing: set[str]) -> str | None:
+    if not store.EVENT_NAME_RE.match(name):
+        return "Use up to 25 letters, digits, '.', '_' or '-'"
+    if name in existing:
+        return f"There is already a saved event named {name}"
+    return None
+
+
+def _function_name_problem(name: str) -> str | None:
+    if not store.FUNCTION_NAME_RE.match(name):
+        return "Use 1-64 letters, digits, hyphens or underscores"
+    if store.function_exists(name):
+        return f"A function named {name} already exists; choose another name"
+    return None
+
+
+def _free_name(base: str) -> str:
+    if not store.function_exists(base):
+        return base
+    n = 2
+    while store.function_exists(f"{base}-{n}"):
+        n += 1
+    return f"{base}-{n}"

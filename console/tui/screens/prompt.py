@@ -1,0 +1,87 @@
+"""Small modals: ask for a name (validated as typed) and confirm a destructive action."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class NamePrompt(ModalScreen[str | None]):
+    """Returns the name typed, or None; `check` returns an error message to block bad names."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "", check: Callable[[str], str | None] | None = None, hint: str = "") -> None:
+        super().__init__(classes="modal")
+        self.title_text = title
+        self.value = value
+        self.check = check
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog small"):
+            yield Label(self.title_text, classes="dialog-title")
+            if self.hint:
+                yield Static(self.hint, classes="hint")
+            yield Input(self.value, id="name")
+            yield Static("", id="name-problem", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("OK", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def _problem(self, value: str) -> str | None:
+        if not value.strip():
+            return "Enter a name"
+        return self.check(value.strip()) if self.check else None
+
+    @on(Input.Changed, "#name")
+    def _changed(self, event: Input.Changed) -> None:
+        self.query_one("#name-problem", Static).update(self._problem(event.value) or "")
+
+    @on(Input.Submitted, "#name")
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        value = self.query_one("#name", Input).value
+        problem = self._problem(value)
+        if problem:
+            self.query_one("#name-problem", Static).update(problem)
+            return
+        self.dismiss(value.strip())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """Yes/no question; Escape means no."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [Binding("escape", "no", "Cancel"), Binding("y", "yes", "Yes", show=False)]
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__(classes="modal")
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog small"):
+            yield Static(self.question)
+            with Horizontal(classes="buttons"):
+                yield Button(self.yes, variant="error", id="yes")
+                yield Button("Cancel", id="no")
+
+    @on(Button.Pressed, "#yes")
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_no(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,168 @@
+"""The TUI's one door to the catalog, the workspace and the engine config (no Textual here).
+
+Keeping every call to console.workspace / console.catalog in this module means the screens
+never depend on the exact shape of those APIs.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from console import catalog, workspace
+from console.engine import FunctionConfig
+from console.workspace import FunctionSettings
+
+HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+EVENT_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,25}$")
+FUNCTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Files the editor never opens: bytecode, archives and anything that is not text.
+_SKIP_SUFFIXES = {".pyc", ".pyo", ".zip", ".so", ".png", ".jpg", ".gif", ".gz", ".whl"}
+MAX_EDITABLE_BYTES = 1_000_000
+
+
+Settings = FunctionSettings  # the workspace's record; it keeps unknown config keys for us
+
+
+def updated(settings: Settings, **changes: Any) -> Settings:
+    """A copy of the settings with some fields changed (the original stays as it was)."""
+    return replace(settings, **changes)
+
+
+def runtime_label(runtime: str) -> str:
+    """'python3.14 (runs on host Python 3.11)': the engine always uses this machine's Python."""
+    return f"{runtime} (runs on host Python {HOST_PYTHON})"
+
+
+# -- functions ---------------------------------------------------------------------------------
+
+
+def default_function_dir() -> Path:
+    """The ready hello-world function the console opens without arguments."""
+    return Path(workspace.ensure_default_function().dir)
+
+
+def function_exists(name: str) -> bool:
+    return (workspace.functions_dir() / name).exists()
+
+
+def function_name(code_dir: Path) -> str:
+    return workspace.load_function(code_dir).name
+
+
+def create_from_blueprint(blueprint: Any, name: str) -> Path:
+    return Path(workspace.create_function_from_blueprint(blueprint, name).dir)
+
+
+def load_settings(code_dir: Path) -> tuple[Settings, str | None]:
+    """The function's settings and a warning when its config file was unreadable (moved aside)."""
+    try:
+        return workspace.load_function_config(code_dir)
+    except Exception as exc:  # a broken file must never stop the console opening
+        return Settings(), f"Could not read the configuration ({exc}); using defaults."
+
+
+def save_settings(code_dir: Path, settings: Settings) -> None:
+    workspace.save_function_config(code_dir, settings)
+
+
+def to_config(code_dir: Path, settings: Settings) -> FunctionConfig:
+    return FunctionConfig(
+        code_dir=Path(code_dir),
+        handler=settings.handler.strip(),
+        runtime=settings.runtime,
+        memory_mb=settings.memory_mb,
+        timeout_s=settings.timeout_s,
+        environment=dict(settings.environment),
+    )
+
+
+# -- code files --------------------------------------------------------------------------------
+
+
+def code_files(code_dir: Path) -> list[str]:
+    """The function's editable top-level files, handler-ish Python files first."""
+    names: list[str] = []
+    try:
+        entries = list(Path(code_dir).iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.name.startswith(".") or not entry.is_file():
+            continue
+        if entry.suffix.lower() in _SKIP_SUFFIXES:
+            continue
+        try:
+            if entry.stat().st_size > MAX_EDITABLE_BYTES:
+                continue
+        except OSError:
+            continue
+        names.append(entry.name)
+    return sorted(names, key=lambda n: (not n.endswith(".py"), n != "lambda_function.py", n.lower()))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a crash never leaves half a file."""
+    workspace.atomic_write_text(Path(path), text)
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+def saved_events(code_dir: Path) -> list[str]:
+    try:
+        return workspace.list_saved_events(code_dir)
+    except OSError:
+        return []
+
+
+def load_event(code_dir: Path, name: str) -> str:
+    return workspace.load_saved_event(code_dir, name)
+
+
+def save_event(code_dir: Path, name: str, text: str) -> None:
+    workspace.save_event(code_dir, name, text)
+
+
+def rename_event(code_dir: Path, old: str, new: str) -> None:
+    workspace.rename_event(code_dir, old, new)
+
+
+def delete_event(code_dir: Path, name: str) -> None:
+    workspace.delete_event(code_dir, name)
+
+
+# -- catalog -----------------------------------------------------------------------------------
+
+
+def blueprints() -> list[Any]:
+    """Function blueprints (state-machine examples belong to the Step Functions view)."""
+    return [b for b in catalog.blueprints() if b.kind == "function"]
+
+
+def sample_events() -> list[Any]:
+    return list(catalog.sample_events())
+
+
+HELLO_WORLD_EVENT = '{\n  "key1": "value1",\n  "key2": "value2",\n  "key3": "value3"\n}\n'
+
+
+def initial_event(code_dir: Path, settings: Settings | None = None) -> tuple[str, str]:
+    """(template name, text) the test event starts from: the blueprint's own, else hello-world."""
+    if settings is None:
+        settings, _ = load_settings(code_dir)
+    name = "hello-world"
+    if settings.blueprint:
+        try:
+            bp = catalog.get_blueprint(settings.blueprint)
+            name = bp.event_name or f"{bp.name} event"
+            return name, bp.event_text()
+        except Exception:
+            pass
+    try:
+        return name, catalog.get_sample_event(name).text()
+    except Exception:
+        return name, HELLO_WORLD_EVENT

@@ -1,0 +1,115 @@
+"""The function bar: name, runtime, handler (checked as typed), limits, running indicator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Select, Static
+
+from console.engine import RUNTIMES
+
+from ..handler_check import check_handler
+from ..store import HOST_PYTHON, Settings, runtime_label
+from .running import RunningIndicator
+
+
+class FunctionBar(Vertical):
+    """Top strip of the main screen; posts HandlerChanged / RuntimeChanged as the user edits."""
+
+    class HandlerChanged(Message):
+        def __init__(self, handler: str) -> None:
+            super().__init__()
+            self.handler = handler
+
+    class RuntimeChanged(Message):
+        def __init__(self, runtime: str) -> None:
+            super().__init__()
+            self.runtime = runtime
+
+    class ConfigRequested(Message):
+        """The Config button was pressed."""
+
+    def __init__(self, code_dir: Path, function_name: str, settings: Settings) -> None:
+        super().__init__(id="function-bar")
+        self.code_dir = code_dir
+        self.function_name = function_name
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="bar-row"):
+            yield Label(self.function_name, id="function-name")
+            yield Select(
+                [(r, r) for r in RUNTIMES],
+                value=self.settings.runtime if self.settings.runtime in RUNTIMES else RUNTIMES[0],
+                allow_blank=False,
+                compact=True,
+                id="runtime",
+                tooltip=runtime_label(self.settings.runtime),
+            )
+            yield Static(f"(runs on host Python {HOST_PYTHON})", id="host-python")
+            yield Label("Handler", id="handler-label")
+            yield Input(self.settings.handler, id="handler", compact=True, placeholder="module.function")
+            yield Static("", id="handler-ok")
+        with Horizontal(id="bar-row-2"):
+            yield Static(self._limits_text(), id="limits")
+            yield Button("Config", id="config-button", compact=True)
+            yield RunningIndicator(id="running")
+            yield Static("", id="handler-problem")
+
+    def on_mount(self) -> None:
+        self.recheck()
+
+    def _limits_text(self) -> str:
+        s = self.settings
+        return f"Timeout {s.timeout_s} s · Memory {s.memory_mb} MB · Env {len(s.environment)}"
+
+    def set_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.query_one("#limits", Static).update(self._limits_text())
+        handler_input = self.query_one("#handler", Input)
+        if handler_input.value != settings.handler:
+            handler_input.value = settings.handler
+        runtime = self.query_one("#runtime", Select)
+        if settings.runtime in RUNTIMES and runtime.value != settings.runtime:
+            runtime.value = settings.runtime
+        self.recheck()
+
+    def recheck(self) -> None:
+        """Run the static handler check again (after edits to the handler or the code)."""
+        handler = self.query_one("#handler", Input).value
+        problem = check_handler(self.code_dir, handler)
+        ok = self.query_one("#handler-ok", Static)
+        line = self.query_one("#handler-problem", Static)
+        if problem is None:
+            ok.update("✔")
+            ok.set_class(False, "-bad")
+            line.update("")
+        else:
+            ok.update("✖")
+            ok.set_class(True, "-bad")
+            line.update(f"⚠ {problem.message} ({problem.error_type})")
+
+    @property
+    def handler_problem(self) -> str:
+        return str(self.query_one("#handler-problem", Static).render())
+
+    @on(Input.Changed, "#handler")
+    def _handler_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.recheck()
+        self.post_message(self.HandlerChanged(event.value))
+
+    @on(Select.Changed, "#runtime")
+    def _runtime_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str) and event.value != self.settings.runtime:
+            self.post_message(self.RuntimeChanged(event.value))
+
+    @on(Button.Pressed, "#config-button")
+    def _config(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.ConfigRequested())

@@ -1,0 +1,39 @@
+"""Tree-sitter languages for the editors, with a JSON query that tree-sitter 0.26 can digest.
+
+Textual's bundled JSON highlight query holds `(#set! conceal "")`; compiling it with the
+tree-sitter 0.26 Python binding corrupts the heap and later crashes the process. We register
+JSON with the same query minus its #set! directives (they only conceal quotes).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from textual.widgets import TextArea
+
+
+@lru_cache(maxsize=1)
+def _json_language():
+    try:
+        import tree_sitter
+        import tree_sitter_json
+    except ImportError:
+        return None
+    query = TextArea._get_builtin_highlight_query("json")
+    query = re.sub(r"\(#set! [^()]*\)", "", query)
+    return tree_sitter.Language(tree_sitter_json.language()), query
+
+
+def set_language(area: TextArea, language: str | None) -> None:
+    """Switch an editor's highlighting; unknown languages fall back to plain text."""
+    if language == "json":
+        registered = _json_language()
+        if registered is None:
+            language = None
+        elif "json" not in area.available_languages or "json" not in getattr(area, "_languages", {}):
+            area.register_language("json", registered[0], registered[1])
+    try:
+        area.language = language
+    except Exception:
+        area.language = None

@@ -1,0 +1,138 @@
+"""The result pane (banner, response, Summary) and the colour-coded log pane."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.color import Color
+from textual.containers import VerticalScroll
+from textual.widgets import RichLog, Static
+
+from ..render import Palette, banner_text, log_line_text, classify, render_log, render_result, split_lines
+
+
+def _solid(value: str | None, background: Color, fallback: str) -> str:
+    """A theme colour as an opaque #rrggbb rich understands (theme values may carry alpha)."""
+    if not value:
+        return fallback
+    try:
+        colour = Color.parse(value)
+    except Exception:
+        return fallback
+    return (background + colour).hex6 if colour.a < 1 else colour.hex6
+
+
+def palette_for(widget: Any) -> Palette:
+    """Colours of the current theme (NO_COLOR is applied later by Textual itself)."""
+    app = widget.app
+    variables = app.theme_variables
+    theme = app.current_theme
+    try:
+        background = Color.parse(variables.get("background", "#000000"))
+    except Exception:
+        background = Color(0, 0, 0)
+    return Palette(
+        success=_solid(variables.get("success"), background, "green"),
+        error=_solid(variables.get("error"), background, "red"),
+        warning=_solid(variables.get("warning"), background, "yellow"),
+        accent=_solid(variables.get("accent"), background, "cyan"),
+        muted=_solid(variables.get("foreground-muted") or variables.get("text-muted"), background, "bright_black"),
+        dark=bool(getattr(theme, "dark", True)),
+    )
+
+
+class ResultPane(VerticalScroll):
+    """'Execution result: succeeded/failed', the response pretty-printed, and the Summary."""
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.result: Any = None
+        self.border_title = "Execution result"
+
+    def compose(self):
+        yield Static(Text("Press F5 to run the test event.", style="italic"), id="result-body")
+
+    @property
+    def body(self) -> Static:
+        return self.query_one("#result-body", Static)
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_result())
+
+    def show_result(self, result: Any, note: str | None = None) -> None:
+        self.result = result
+        self._note = note
+        self.refresh_result()
+        self.scroll_home(animate=False)
+
+    def refresh_result(self) -> None:
+        if self.result is None:
+            return
+        palette = palette_for(self)
+        title = banner_text(self.result, palette)
+        title.append(f" ─ {self.result.request_id[:8]}", style=palette.muted)
+        if getattr(self, "_note", None):
+            title.append(f" ─ {self._note}")
+        self.border_title = title
+        self.set_class(not self.result.succeeded, "-failed")
+        self.set_class(self.result.succeeded, "-succeeded")
+        self.body.update(render_result(self.result, palette))
+
+    def show_message(self, title: str, message: str, error: bool = False) -> None:
+        """A note instead of a result (invalid event, configuration problem, running...)."""
+        self.result = None
+        self.border_title = title
+        self.set_class(error, "-failed")
+        self.set_class(False, "-succeeded")
+        palette = palette_for(self)
+        self.body.update(Text(message, style=palette.error if error else ""))
+
+
+class LogPane(RichLog):
+    """The invocation log, coloured by kind; live while running, whole once finished."""
+
+    def __init__(self, id: str | None = None) -> None:
+        # min_width=1: RichLog would otherwise render every line at least 78 cells wide.
+        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=1)
+        self.border_title = "Log output"
+        self._log_text = ""
+        self._partial = ""
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.show_log(self._log_text))
+
+    def on_resize(self) -> None:
+        # Lines are wrapped when written: wrap them again for the new width.
+        if self._log_text and not self._partial:
+            self.call_after_refresh(self.show_log, self._log_text)
+
+    @property
+    def log_text(self) -> str:
+        return self._log_text
+
+    def show_log(self, log: str) -> None:
+        self._log_text = log
+        self._partial = ""
+        self.clear()
+        palette = palette_for(self)
+        for line in render_log(log, palette):
+            self.write(line)
+
+    def start_live(self) -> None:
+        self._log_text = ""
+        self._partial = ""
+        self.clear()
+
+    def append_live(self, chunk: str) -> None:
+        """Log text as it arrives; complete lines are shown, the rest waits for its newline."""
+        self._log_text += chunk
+        data = self._partial + chunk
+        lines = split_lines(data)
+        if data and not data.endswith(("\n", "\r")):
+            self._partial = lines.pop() if lines else data
+        else:
+            self._partial = ""
+        palette = palette_for(self)
+        for kind, line in classify(lines):
+            self.write(log_line_text(kind, line, palette))
