@@ -231,6 +231,8 @@ class Blueprint:
     kind: str
     path: Path
     event_body: Any = field(default=None, compare=False)
+    # The whole blueprint.json, for kind-specific keys (a state machine's "definition", "inputs"...).
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def has_inline_event(self) -> bool:
@@ -335,6 +337,7 @@ def _blueprint_from(folder: Path) -> Blueprint:
         kind=kind,
         path=folder,
         event_body=event_body,
+        meta=dict(meta),
     )
 
 

@@ -128,6 +128,7 @@ def test_state_machine_blueprints_load_with_kind_and_without_handler(tmp_path):
     bp = catalog.get_blueprint("sfn-demo", root)
     assert bp.kind == "state-machine"
     assert bp.handler_file is None
+    assert bp.meta["kind"] == "state-machine" and bp.meta["title"] == "SFN"
     assert json.loads(bp.event_text()) == {"username": "a"}
     assert Path("statemachine.json") in bp.code_files()
     assert {b.name: b.kind for b in catalog.blueprints(root)} == {"demo": "function", "sfn-demo": "state-machine"}
