@@ -1,0 +1,1 @@
+"""Differential conformance: our engine against the real awslambdaric."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 DEFAULT_HANDLER = "lambda_function.lambda_handler"
@@ -182,7 +181,6 @@ def lambda_handler(event, context):
 """
 
 _STDLIB_FRAMES = """
-import json
 
 def lambda_handler(event, context):
     return json.loads("{not json")
@@ -303,6 +301,20 @@ def lambda_handler(event, context):
     return {"name": __name__, "file": __file__, "cwd": os.getcwd(), "doc": __doc__}
 """
 
+_PYTHON_SETTINGS = """
+import sys, warnings
+
+def lambda_handler(event, context):
+    warnings.warn("filtered out by PYTHONWARNINGS")
+    return {
+        "hash": hash("lambda-console"),
+        "hash_randomization": sys.flags.hash_randomization,
+        "dont_write_bytecode": sys.flags.dont_write_bytecode,
+        "ignore_environment": sys.flags.ignore_environment,
+        "warnoptions": sys.warnoptions,
+    }
+"""
+
 _PKG_ERROR = """
 def helper(x):
     raise ValueError(f"bad value {x!r}")
@@ -342,6 +354,10 @@ CASES: list[Case] = [
     ),
     Case("return_bytes", _returning('b"\\x00\\xffraw bytes"')),
     Case("return_event_key", _returning('event["key1"]')),
+    Case("return_namedtuple",
+         _returning('{"p": P(1, 2), "items": [P(3, P(4, 5))]}',
+                    'import collections\nP = collections.namedtuple("P", "x y")')),
+    Case("return_lone_surrogate_python311", _returning('"bad \\ud800"'), runtime="python3.11"),
     # ---- logs
     Case("print_stdout_stderr", _fn(_PRINTS)),
     Case("logging_info_with_setlevel", _fn(_LOGGING_INFO)),
@@ -401,6 +417,12 @@ CASES: list[Case] = [
     Case("warnings_module",
          _fn('import warnings\n\ndef lambda_handler(event, context):\n    warnings.warn("careful with that")\n'
              '    warnings.warn("deprecated thing", DeprecationWarning)\n    return 1\n')),
+    # ---- the runtime process dies while handling the event (the platform answers for it)
+    Case("sys_exit_in_handler",
+         _fn('import sys\ndef lambda_handler(event, context):\n    print("about to exit")\n    sys.exit(3)\n')),
+    # awslambdaric >= 3.12 encodes the response with ensure_ascii=False, then .encode("utf-8") in
+    # post_invocation_result outside the marshaller's try: a lone surrogate kills the runtime.
+    Case("return_lone_surrogate", _returning('"bad \\ud800"')),
     # ---- init errors
     Case("handler_not_found", _fn(_ECHO_EVENT), handler="lambda_function.missing_handler"),
     Case("import_error_missing_module", _fn(_ECHO_EVENT), handler="no_such_module.lambda_handler"),
@@ -434,6 +456,10 @@ CASES: list[Case] = [
         identity={"cognitoIdentityId": "us-east-1:1234", "cognitoIdentityPoolId": "us-east-1:pool"},
     ),
     Case("environment_variables", _fn(_ENVIRONMENT), environment={"MY_SETTING": "configured"}),
+    # Lambda starts the runtime's interpreter with the function's variables, so PYTHON* settings
+    # a user configures (hash seed, warning filters...) take effect.
+    Case("python_settings_from_environment", _fn(_PYTHON_SETTINGS),
+         environment={"PYTHONHASHSEED": "0", "PYTHONWARNINGS": "ignore::UserWarning", "PYTHONDONTWRITEBYTECODE": "1"}),
     _event_case("event_object", b'{"a": 1, "b": [true, null], "c": "\\u00e9"}'),
     _event_case("event_list", b'[1, "two", {"three": 3}]'),
     _event_case("event_string", b'"just a string"'),
@@ -442,8 +468,9 @@ CASES: list[Case] = [
     _event_case("event_null", b"null"),
     _event_case("event_bool", b"true"),
     _event_case("event_number_edge_cases", b'{"a": 1.10, "b": 1e400, "c": 12345678901234567890123, "d": -0}'),
+    _event_case("event_invalid_json_unmarshal_error", b'{"key1": '),
+    _event_case("event_empty_unmarshal_error", b""),
     _event_case("event_unicode_raw_utf8", '{"text": "ünïcödé ✓ 😀"}'.encode("utf-8")),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
-assert all(json.loads(c.event) is not None or c.event == b"null" for c in CASES)

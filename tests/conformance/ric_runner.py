@@ -43,6 +43,17 @@ class RicResult:
     init_output: str  # stdout+stderr written before the first `next` (the INIT phase)
     returncode: int | None  # None when we killed it (the normal end: it waits for the next event)
     code_dir: Path
+    # When the runtime process died while handling an event (sys.exit, or awslambdaric itself
+    # failing): that event's request id and what was printed while handling it.
+    crashed_request_id: str | None = None
+    crash_output: str = ""
+
+    def exit_reason(self) -> str:
+        """How Lambda's platform words the runtime's death: 'exit status N' / 'signal: N'."""
+        assert self.returncode is not None
+        if self.returncode >= 0:
+            return f"exit status {self.returncode}"
+        return f"signal: {-self.returncode}"
 
     def payload_of(self, index: int = 0) -> bytes | None:
         """What Lambda returns for the index-th event: the response, else the invoke or init error."""
@@ -228,6 +239,9 @@ class RicRunner:
             raw = out.read()
         bounds = marks[: len(invocations) + 1] + [len(raw)]
         answered = [inv for inv in invocations if inv.done.is_set()]
+        # An event handed over (it has a deadline) but never answered: the runtime died on it.
+        crashed = next((inv for inv in invocations if inv.deadline_ms and not inv.done.is_set()), None)
+        crash_start = bounds[len(answered)] if crashed is not None and len(answered) < len(bounds) else len(raw)
         return RicResult(
             invocations=[
                 RicInvocation(
@@ -245,4 +259,6 @@ class RicRunner:
             init_output=raw[: bounds[0]].decode("utf-8", "replace"),
             returncode=returncode,
             code_dir=code_dir,
+            crashed_request_id=crashed.request_id if crashed is not None else None,
+            crash_output=raw[crash_start:].decode("utf-8", "replace") if crashed is not None else "",
         )

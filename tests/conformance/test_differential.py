@@ -283,18 +283,38 @@ def _pairs(outcomes: dict[str, Outcome], case: Case) -> list[tuple[int, RicResul
     ric, eng = _both(outcomes, case)
     assert len(eng.invocations) == len(case.events)
     if ric.init_error is None:
-        assert len(ric.invocations) == len(case.events), f"awslambdaric exited {ric.returncode}:\n{ric.init_output}"
+        handled = len(ric.invocations) + (ric.crashed_request_id is not None)
+        assert handled == len(case.events), f"awslambdaric exited {ric.returncode}:\n{ric.init_output}"
     return [(i, ric, eng) for i in range(len(case.events))]
+
+
+def _crashed_on(ric: RicResult, index: int) -> bool:
+    return ric.crashed_request_id is not None and index == len(ric.invocations)
+
+
+def _expected_answer(ric: RicResult, index: int) -> tuple[bytes, str, bool, str | None]:
+    """(payload, its request id, failed?, content type) Lambda returns for the index-th event."""
+    if _crashed_on(ric, index):
+        # The runtime process died on this event. The answer is then the platform's, not the
+        # runtime's (lambda-behaviour.md 3.2, "Platform-generated"): errorType first.
+        rid = ric.crashed_request_id or ""
+        message = f"RequestId: {rid} Error: Runtime exited with error: {ric.exit_reason()}"
+        body = json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode()
+        return body, rid, True, None
+    if index < len(ric.invocations):
+        inv = ric.invocations[index]
+        payload = inv.response if inv.response is not None else inv.error
+        assert payload is not None
+        return payload, inv.request_id, inv.response is None, inv.response_content_type
+    assert ric.init_error is not None, f"awslambdaric gave no answer (exit {ric.returncode}):\n{ric.init_output}"
+    return ric.init_error, "", True, None
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_same_outcome_and_payload(outcomes: dict[str, Outcome], case: Case) -> None:
     for i, ric, eng in _pairs(outcomes, case):
         ours = eng.invocations[i]
-        reference = ric.payload_of(i)
-        assert reference is not None, f"awslambdaric gave no answer (exit {ric.returncode}):\n{ric.init_output}"
-        ric_failed = ric.failed(i)
-        ric_request_id = ric.invocations[i].request_id if i < len(ric.invocations) else ""
+        reference, ric_request_id, ric_failed, content_type = _expected_answer(ric, i)
 
         expected_status = ("Failed", "Unhandled") if ric_failed else ("Succeeded", None)
         assert (ours.status, ours.function_error) == expected_status, f"event #{i}"
@@ -303,7 +323,7 @@ def test_same_outcome_and_payload(outcomes: dict[str, Outcome], case: Case) -> N
         actual = normalise_payload(ours.payload, ours.request_id, eng.code_dir)
         if not ric_failed:
             assert actual == expected, f"event #{i}"
-            assert ours.content_type == ric.invocations[i].response_content_type, f"event #{i}"
+            assert ours.content_type == content_type, f"event #{i}"
             continue
         # Error objects: same keys in the same order and the same values...
         assert error_object(actual.encode("utf-8", "surrogateescape")) == error_object(
@@ -334,6 +354,14 @@ def test_same_log_lines(outcomes: dict[str, Outcome], case: Case) -> None:
         assert failed_inits == [], f"unexpected init failure in:\n{ours.log}"
         assert normalise_log(last_init, "", eng.code_dir) == expected_init, f"event #{i}"
         assert ours.cold_start == (i == 0), f"event #{i}"
+        if _crashed_on(ric, i):
+            # A dying runtime prints its own internals (awslambdaric's traceback) and the platform
+            # then reports the exit; neither is the handler's output, so only what the handler
+            # printed before it is compared.
+            handler_output = normalise_log(ric.crash_output.split("Traceback (most recent call last):")[0], "", ric.code_dir)
+            section = normalise_log(engine_invoke_section(ours.log, ours.request_id), ours.request_id, eng.code_dir)
+            assert section.startswith(handler_output), f"event #{i}"
+            continue
         reference = ric.invocations[i]
         expected = normalise_log(reference.output, reference.request_id, ric.code_dir)
         actual = normalise_log(engine_invoke_section(ours.log, ours.request_id), ours.request_id, eng.code_dir)
