@@ -315,6 +315,19 @@ def lambda_handler(event, context):
     }
 """
 
+_FD_OUTPUT = """
+import os, subprocess, sys
+
+def lambda_handler(event, context):
+    print("python print")
+    os.write(1, b"raw write to fd 1\\n")
+    os.write(2, b"raw write to fd 2\\n")
+    subprocess.run(["echo", "from a child process"], check=True)
+    subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('child stderr\\\\n')"], check=True)
+    print("python print again")
+    return "ok"
+"""
+
 _PKG_ERROR = """
 def helper(x):
     raise ValueError(f"bad value {x!r}")
@@ -364,6 +377,9 @@ CASES: list[Case] = [
     Case("logging_default_level", _fn(_LOGGING_DEFAULT)),
     Case("logger_exception", _fn(_LOGGER_EXCEPTION)),
     Case("context_log", _fn(_CONTEXT_LOG)),
+    Case("output_from_file_descriptors_and_children", _fn(_FD_OUTPUT)),
+    Case("large_output", _fn('def lambda_handler(event, context):\n    for i in range(4000):\n'
+                             '        print(f"line {i:05d} " + "x" * 40)\n    print("y" * 100000)\n    return "done"\n')),
     Case("init_phase_output", _fn(_INIT_OUTPUT), more_events=(b"{}",)),
     Case("log_level_from_environment",
          _fn('import logging\ndef lambda_handler(event, context):\n    logging.debug("debug shown")\n'
