@@ -315,9 +315,16 @@ def _call(ctx: TaskContext, name: str, payload: bytes, timeout_s: Optional[float
 
 def load_function_config(code_dir: Path, name: Optional[str] = None):
     """A FunctionConfig for a function folder: defaults, overridden by .lambda-console/config.json."""
+    code_dir = Path(code_dir)
+    try:
+        from console import workspace
+    except ImportError:
+        workspace = None  # type: ignore[assignment]
+    if workspace is not None:
+        function = workspace.load_function(code_dir, name or code_dir.resolve().name)
+        return workspace.to_function_config(function)
     from console.engine import FunctionConfig
 
-    code_dir = Path(code_dir)
     kwargs: dict[str, Any] = {}
     config_file = code_dir / ".lambda-console" / "config.json"
     if config_file.is_file():
@@ -370,7 +377,7 @@ def workspace_function_dirs() -> dict[str, Path]:
                     root = None
     if root is None or not root.is_dir():
         return {}
-    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir()}
+    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")}
 
 
 class EngineInvoker:
