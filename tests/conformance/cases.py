@@ -458,6 +458,10 @@ CASES: list[Case] = [
     Case("handler_in_package_dot",
          {"pkg/__init__.py": "", "pkg/mod.py": _returning('"from pkg.mod"')["lambda_function.py"]},
          handler="pkg.mod.lambda_handler"),
+    Case("handler_in_namespace_package",
+         {"src/app/handlers.py": _returning('__name__')["lambda_function.py"]},
+         handler="src/app/handlers.lambda_handler"),
+    Case("handler_is_a_stdlib_function", _fn(""), handler="json.loads"),
     Case("context_attributes", _fn(_CONTEXT_ATTRIBUTES)),
     Case("module_globals", _fn('"""Module docstring."""\n' + _MODULE_GLOBALS.lstrip())),
     Case(
