@@ -21,6 +21,7 @@ content type and the runtime-produced log text must be the same once the differe
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -245,6 +246,8 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
         from console.engine import Engine
     except ImportError as exc:  # pragma: no cover - only while the engine is being written
         pytest.fail(f"console.engine is not importable: {exc}")
+    if importlib.util.find_spec("awslambdaric") is None:  # pragma: no cover
+        pytest.fail("awslambdaric is not installed: install the test extras (pip install -e '.[test]')")
     root = tmp_path_factory.mktemp("conformance")
     results = {c.id: Outcome(c, None, None) for c in CASES}
 
