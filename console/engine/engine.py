@@ -18,6 +18,7 @@ from .environment import Environment, Reply
 from .envvars import trace_id
 from .logs import LogBuffer
 from .records import InvocationResult, Summary
+from .zygote import Zygote
 
 # Lambda gives the init phase 10 s of its own before it retries init inside the invoke.
 INIT_TIMEOUT_S = 10.0
@@ -44,9 +45,11 @@ def _error_type_of(payload: bytes) -> str | None:
     return value.get("errorType") if isinstance(value, dict) else None
 
 
-def _kill_all(envs: set[Environment]) -> None:
+def _shutdown(envs: set[Environment], zygote: Zygote | None) -> None:
     for env in list(envs):
         env.kill()
+    if zygote is not None:
+        zygote.close()
 
 
 class Engine:
@@ -54,14 +57,21 @@ class Engine:
     started on the first invocation (cold) and reused by the next ones (warm). Thread-safe:
     concurrent invocations of one function get environments of their own."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, use_zygote: bool = True) -> None:
         self._lock = threading.Lock()
         self._idle: dict[tuple, list[Environment]] = {}
         self._all: set[Environment] = set()
         self._sha: dict[str, tuple[tuple, str]] = {}
         self._current: dict[tuple, tuple] = {}
         self._valid: set[tuple] = set()  # configurations already checked (they are immutable)
-        self._finalizer = weakref.finalize(self, _kill_all, self._all)
+        # Environments are forked from a pre-started runtime (the zygote) to make cold starts cheap.
+        self._zygote: Zygote | None = None
+        if use_zygote:
+            try:
+                self._zygote = Zygote()
+            except OSError:
+                self._zygote = None
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygote)
 
     # ------------------------------------------------------------ pool
 
@@ -126,6 +136,9 @@ class Engine:
             self._idle.clear()
         for env in envs:
             self._discard(env)
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
 
     def __enter__(self) -> "Engine":
         return self
@@ -145,7 +158,8 @@ class Engine:
     # ------------------------------------------------------------ invocation
 
     def _spawn(self, config: FunctionConfig, code_state: tuple) -> Environment:
-        env = Environment(config, code_state)
+        zygote = self._zygote if self._zygote is not None and self._zygote.alive else None
+        env = Environment(config, code_state, zygote)
         with self._lock:
             self._all.add(env)
         return env

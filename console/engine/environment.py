@@ -18,6 +18,7 @@ from typing import Literal
 from .config import FunctionConfig
 from .envvars import RUNTIME_DIR, build_environment
 from .logs import LogBuffer
+from .zygote import Zygote, ZygoteUnavailable
 
 BOOTSTRAP = str(Path(RUNTIME_DIR) / "bootstrap.py")
 _FRAME = struct.Struct("!II")
@@ -86,7 +87,7 @@ def _rss_kb(pid: int) -> int:
 class Environment:
     """A warm-able runtime process for one function configuration and one version of its code."""
 
-    def __init__(self, config: FunctionConfig, code_state: tuple) -> None:
+    def __init__(self, config: FunctionConfig, code_state: tuple, zygote: Zygote | None = None) -> None:
         self.config = config
         self.code_state = code_state
         self.peak_kb = 0
@@ -97,23 +98,7 @@ class Environment:
         self._log_r, log_w = os.pipe()
         self.started = time.perf_counter()
         try:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-I",
-                    BOOTSTRAP,
-                    str(req_r),
-                    str(resp_w),
-                    str(config.memory_mb + DATA_LIMIT_HEADROOM_MB),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log_w,
-                stderr=log_w,
-                pass_fds=(req_r, resp_w),
-                env=build_environment(config),
-                cwd=str(config.code_dir),
-                start_new_session=True,  # its own process group, killed as a whole
-            )
+            self.process = self._start(config, zygote, req_r, resp_w, log_w)
         finally:
             os.close(req_r)
             os.close(resp_w)
@@ -136,6 +121,26 @@ class Environment:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ life cycle
+
+    @staticmethod
+    def _start(config: FunctionConfig, zygote: Zygote | None, req_r: int, resp_w: int, log_w: int):
+        env = build_environment(config)
+        data_mb = config.memory_mb + DATA_LIMIT_HEADROOM_MB
+        if zygote is not None:
+            try:
+                return zygote.spawn(env, str(config.code_dir), data_mb, (req_r, resp_w, log_w))
+            except ZygoteUnavailable:
+                pass  # start a process of our own instead
+        return subprocess.Popen(
+            [sys.executable, "-I", BOOTSTRAP, str(req_r), str(resp_w), str(data_mb)],
+            stdin=subprocess.DEVNULL,
+            stdout=log_w,
+            stderr=log_w,
+            pass_fds=(req_r, resp_w),
+            env=env,
+            cwd=str(config.code_dir),
+            start_new_session=True,  # its own process group, killed as a whole
+        )
 
     @property
     def alive(self) -> bool:

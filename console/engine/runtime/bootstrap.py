@@ -38,13 +38,17 @@ lambda_unhandled_exception_warning_message = str(
     "For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
 )
 
-_RUNTIME = os.environ.get("AWS_EXECUTION_ENV", "AWS_Lambda_python3.14").rsplit("python", 1)[-1]
-_MINOR = int(_RUNTIME.split(".")[1]) if "." in _RUNTIME else 14
-LEGACY_ERRORS = _MINOR <= 7  # python3.7 keeps the shape of the seed document
-TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
 _STDLIB = os.path.dirname(os.__file__)
 _SHOWN_TASK_ROOT = "/var/task"
-_SHOWN_STDLIB = "/var/lang/lib/python" + _RUNTIME
+_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+_SHOWN_RUNTIME_DIR = "/var/runtime"
+# Set from the environment by configure(): this module may be imported ahead of time by the
+# zygote, before the environment of the function it will serve exists.
+_RUNTIME = "3.14"
+_MINOR = 14
+LEGACY_ERRORS = False  # python3.7 keeps the shape of the seed document
+TASK_ROOT = ""
+_SHOWN_STDLIB = "/var/lang/lib/python3.14"
 
 
 class FaultException(Exception):
@@ -81,7 +85,21 @@ class Encoder(json.JSONEncoder):
         return super().default(obj)
 
 
-_ENCODER = Encoder()
+_ENCODER = None
+
+
+def configure():
+    """Read the function's runtime and task root from the environment Lambda would set."""
+    global _RUNTIME, _MINOR, LEGACY_ERRORS, TASK_ROOT, _SHOWN_STDLIB, _ENCODER
+    _RUNTIME = os.environ.get("AWS_EXECUTION_ENV", "AWS_Lambda_python3.14").rsplit("python", 1)[-1]
+    try:
+        _MINOR = int(_RUNTIME.split(".")[1])
+    except (IndexError, ValueError):
+        _MINOR = 14
+    LEGACY_ERRORS = _MINOR <= 7
+    TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    _SHOWN_STDLIB = "/var/lang/lib/python" + _RUNTIME
+    _ENCODER = Encoder()
 
 
 def to_json(obj):
@@ -166,6 +184,8 @@ def _shown_path(path):
         return path
     if path.startswith(TASK_ROOT + os.sep):
         return _SHOWN_TASK_ROOT + path[len(TASK_ROOT) :]
+    if path.startswith(_RUNTIME_DIR + os.sep):
+        return _SHOWN_RUNTIME_DIR + path[len(_RUNTIME_DIR) :]
     if path.startswith(_STDLIB + os.sep):
         return _SHOWN_STDLIB + path[len(_STDLIB) :]
     return path
@@ -551,6 +571,7 @@ def handle_event_request(channel, request_handler, header, body):
 
 
 def main(argv):
+    configure()
     req_fd, resp_fd = int(argv[1]), int(argv[2])
     channel = Channel(req_fd, resp_fd)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a segfault must not litter the code folder
@@ -566,7 +587,9 @@ def main(argv):
 
     sys.stdout = Unbuffered(sys.stdout)
     sys.stderr = Unbuffered(sys.stderr)
-    sys.path[0:1] = [TASK_ROOT]
+    runtime_dir = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != runtime_dir]
+    sys.path.insert(0, TASK_ROOT)
     os.chdir(TASK_ROOT)
 
     error_result = log_view = None

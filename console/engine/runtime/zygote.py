@@ -1,0 +1,136 @@
+"""A pre-started runtime that forks execution environments, so a cold start skips Python's own start-up.
+
+Runs as a script (`python -I zygote.py SOCKET_FD`) with the runtime's modules already imported.
+For each request on the socket (a JSON message carrying the environment, the folder and three
+pipe descriptors) it forks a child that becomes a fresh execution environment: its own session
+and process group, the function's environment variables only, and `bootstrap.main`. The zygote
+reaps its children and reports their exit statuses, since the engine is not their parent.
+"""
+
+import atexit
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import time
+import traceback
+
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, RUNTIME_DIR)
+
+import bootstrap  # noqa: E402  (the point of the zygote: pay for these imports once)
+
+
+def _exit_code(exc):
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    # What the interpreter does with sys.exit("message"): print it, exit status 1.
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _child(request, fds, sock, wake_r, wake_w):
+    code = 70
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sock.close()
+        os.close(wake_r)
+        os.close(wake_w)
+        os.setsid()
+        req_fd, resp_fd, log_fd = fds
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(devnull)
+        os.close(log_fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        time.tzset()
+        code = 0
+        try:
+            bootstrap.main(["bootstrap.py", str(req_fd), str(resp_fd), str(request["data_mb"])])
+        except SystemExit as exc:
+            code = _exit_code(exc)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        try:
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+    finally:
+        os._exit(code)
+
+
+def _send(sock, message):
+    try:
+        sock.send(json.dumps(message).encode())
+    except OSError:
+        pass
+
+
+def main(argv):
+    sock = socket.socket(fileno=int(argv[1]))
+    # The modules are imported; the runtime folder must not stay importable for user code.
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != RUNTIME_DIR]
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
+    children = set()
+    _send(sock, {"ready": True})
+    while True:
+        try:
+            ready, _, _ = select.select([sock, wake_r], [], [])
+        except InterruptedError:
+            continue
+        if wake_r in ready:
+            os.read(wake_r, 4096)
+        while children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            children.discard(pid)
+            _send(sock, {"exit": pid, "code": os.waitstatus_to_exitcode(status)})
+        if sock not in ready:
+            continue
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 3)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            # The engine is gone: take every environment down with it.
+            for pid in children:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            return
+        request = json.loads(data)
+        pid = os.fork()
+        if pid == 0:
+            _child(request, fds, sock, wake_r, wake_w)
+        for fd in fds:
+            os.close(fd)
+        children.add(pid)
+        _send(sock, {"pid": pid})
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,147 @@
+"""The engine's side of the zygote: asks it to fork environments and learns how they exited."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from .envvars import RUNTIME_DIR
+
+ZYGOTE = str(Path(RUNTIME_DIR) / "zygote.py")
+READY_TIMEOUT_S = 10.0
+
+
+class ZygoteUnavailable(RuntimeError):
+    """The zygote could not start or has died; callers fall back to starting a process."""
+
+
+class ForkedProcess:
+    """A Popen look-alike for an environment the zygote forked."""
+
+    def __init__(self, zygote: "Zygote", pid: int) -> None:
+        self._zygote = zygote
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self._zygote.exit_code(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            code = self._zygote.wait_exit(self.pid, timeout)
+            if code is None:
+                raise subprocess.TimeoutExpired(f"environment {self.pid}", timeout or 0)
+            self.returncode = code
+        return self.returncode
+
+
+class Zygote:
+    """One pre-started runtime process per engine."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._sock = ours
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", ZYGOTE, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                # Nothing of the host's environment: children get the function's only.
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        self._spawn_lock = threading.Lock()
+        self._replies: queue.Queue[dict] = queue.Queue()
+        self._exits: dict[int, int] = {}
+        self._cond = threading.Condition()
+        self._ready = threading.Event()
+        self._dead = False
+        self._reader = threading.Thread(target=self._read, name="lambda-console-zygote", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self._sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            message = json.loads(data)
+            if "exit" in message:
+                with self._cond:
+                    self._exits[message["exit"]] = message["code"]
+                    self._cond.notify_all()
+            elif "ready" in message:
+                self._ready.set()
+            else:
+                self._replies.put(message)
+        with self._cond:
+            self._dead = True
+            self._cond.notify_all()
+        self._ready.set()
+        self._replies.put({})
+
+    @property
+    def alive(self) -> bool:
+        return not self._dead and self._process.poll() is None
+
+    def spawn(self, env: dict[str, str], cwd: str, data_mb: int, fds: tuple[int, int, int]) -> ForkedProcess:
+        """Fork an environment with these pipes as its request, response and log descriptors."""
+        if not self._ready.wait(READY_TIMEOUT_S) or not self.alive:
+            raise ZygoteUnavailable("the zygote did not start")
+        request = json.dumps({"env": env, "cwd": cwd, "data_mb": data_mb}).encode()
+        with self._spawn_lock:
+            try:
+                socket.send_fds(self._sock, [request], list(fds))
+            except OSError as exc:
+                raise ZygoteUnavailable(str(exc)) from exc
+            try:
+                reply = self._replies.get(timeout=READY_TIMEOUT_S)
+            except queue.Empty:
+                reply = {}
+        if "pid" not in reply:
+            raise ZygoteUnavailable("the zygote did not answer")
+        return ForkedProcess(self, reply["pid"])
+
+    def exit_code(self, pid: int) -> int | None:
+        with self._cond:
+            code = self._exits.get(pid)
+            if code is None and self._dead:
+                return -signal.SIGKILL  # the zygote took it down when it died
+            return code
+
+    def wait_exit(self, pid: int, timeout: float | None) -> int | None:
+        with self._cond:
+            self._cond.wait_for(lambda: pid in self._exits or self._dead, timeout)
+            return self.exit_code(pid) if (pid in self._exits or self._dead) else None
+
+    def close(self) -> None:
+        try:
+            # shutdown, not just close: the reader thread's recv holds the descriptor open, and the
+            # zygote must see the end of its socket (it then kills what it forked and exits).
+            self._sock.shutdown(socket.SHUT_RDWR)
+            self._sock.close()
+        except OSError:
+            pass
+        try:
+            self._process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self._process.wait(timeout=5)

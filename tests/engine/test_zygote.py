@@ -1,0 +1,56 @@
+"""Environments forked from the zygote behave like freshly started ones, and the engine copes without it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+from console.engine import Engine
+
+CODE = """
+import os, random, sys
+SEED = random.random()
+def lambda_handler(event, context):
+    if event.get("exit") is not None:
+        sys.exit(event["exit"])
+    return {"seed": SEED, "pid": os.getpid(), "pgid": os.getpgid(0), "cwd": os.getcwd(),
+            "path0": sys.path[0], "tz": os.environ.get("TZ")}
+"""
+
+
+def test_without_a_zygote_environments_are_started_directly(make_function):
+    with Engine(use_zygote=False) as engine:
+        config = make_function(CODE)
+        value = json.loads(engine.invoke(config, b"{}").payload)
+        assert value["pid"] == value["pgid"]  # still its own process group
+        assert json.loads(engine.invoke(config, b'{"exit": 4}').payload)["errorMessage"].endswith("exit status 4")
+
+
+def test_forked_environments_are_isolated_like_started_ones(engine, make_function):
+    config = make_function(CODE)
+    first = json.loads(engine.invoke(config, b"{}").payload)
+    second = json.loads(engine.invoke(config, b"{}", force_cold=True).payload)
+    assert first["pid"] != second["pid"]
+    assert first["pid"] == first["pgid"]  # its own session and process group
+    assert first["seed"] != second["seed"]  # random state is not shared between environments
+    assert first["cwd"] == str(config.code_dir) == first["path0"]
+    assert first["tz"] == ":UTC"
+
+
+def test_exit_statuses_of_forked_environments_are_reported(engine, make_function):
+    config = make_function(CODE)
+    r = engine.invoke(config, b'{"exit": 7}')
+    assert json.loads(r.payload)["errorMessage"].endswith("Runtime exited with error: exit status 7")
+
+
+def test_a_dead_zygote_falls_back_to_starting_processes(engine, make_function):
+    config = make_function(CODE)
+    assert engine.invoke(config, b"{}").succeeded
+    os.killpg(engine._zygote._process.pid, signal.SIGKILL)
+    deadline = time.time() + 5
+    while engine._zygote.alive and time.time() < deadline:
+        time.sleep(0.02)
+    r = engine.invoke(config, b"{}", force_cold=True)
+    assert r.succeeded and r.cold_start
