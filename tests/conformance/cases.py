@@ -328,6 +328,23 @@ def lambda_handler(event, context):
     return "ok"
 """
 
+_JSON_LOGS = """
+import logging
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+def lambda_handler(event, context):
+    print("plain print stays plain")
+    logger.info("structured %s", "ünïcödé")
+    logging.getLogger("app.db").warning("slow query", extra={"table": "accounts", "ms": 1234})
+    try:
+        {}["missing"]
+    except KeyError:
+        logger.exception("lookup failed")
+    raise RuntimeError("json mode failure")
+"""
+
 _PKG_ERROR = """
 def helper(x):
     raise ValueError(f"bad value {x!r}")
@@ -385,6 +402,9 @@ CASES: list[Case] = [
          _fn('import logging\ndef lambda_handler(event, context):\n    logging.debug("debug shown")\n'
              '    logging.getLogger("x").info("info shown")\n    return logging.getLevelName(logging.getLogger().level)\n'),
          environment={"AWS_LAMBDA_LOG_LEVEL": "DEBUG"}),
+    # awslambdaric reads AWS_LAMBDA_LOG_FORMAT (set by Lambda's LoggingConfig, or by the user as a
+    # variable): JSON turns every logging record and the unhandled-error block into JSON lines.
+    Case("log_format_json_from_environment", _fn(_JSON_LOGS), environment={"AWS_LAMBDA_LOG_FORMAT": "JSON"}),
     Case("logging_basicconfig_replacing_handlers", _fn(_BASICCONFIG_REPLACED)),
     Case("logging_basicconfig_is_noop", _fn(_BASICCONFIG_NOOP)),
     Case("print_without_trailing_newline",

@@ -39,7 +39,8 @@ FUNCTION_NAME = "conformance"
 TIMEOUT_S = 30  # generous: only the 'remaining time' range depends on it, never a measured time
 HOST_SECRET = "CONFORMANCE_HOST_SECRET"
 
-_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+# Text logs carry milliseconds; JSON logs ("timestamp": ...) do not.
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3})?Z")
 # A frame of the runtime itself (the handler could not even be called: wrong arity, not callable).
 # awslambdaric keeps it in the trace; where that file lives and its line number belong to the
 # runtime's build (here the venv's awslambdaric, in Lambda /var/runtime), so only the function and
