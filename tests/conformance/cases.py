@@ -345,6 +345,21 @@ def lambda_handler(event, context):
     raise RuntimeError("json mode failure")
 """
 
+_STDIO = """
+import sys
+
+def lambda_handler(event, context):
+    written = sys.stdout.write("written\\n")
+    return {
+        "stdout": type(sys.stdout).__name__,
+        "stderr": type(sys.stderr).__name__,
+        "write_returns": written,
+        "isatty": [sys.stdout.isatty(), sys.stderr.isatty()],
+        "encoding": [sys.stdout.encoding, sys.stderr.encoding],
+        "stdin_eof": sys.stdin.read() if sys.stdin is not None else None,
+    }
+"""
+
 _PKG_ERROR = """
 def helper(x):
     raise ValueError(f"bad value {x!r}")
@@ -395,6 +410,7 @@ CASES: list[Case] = [
     Case("logger_exception", _fn(_LOGGER_EXCEPTION)),
     Case("context_log", _fn(_CONTEXT_LOG)),
     Case("output_from_file_descriptors_and_children", _fn(_FD_OUTPUT)),
+    Case("stdio_objects", _fn(_STDIO)),
     Case("large_output", _fn('def lambda_handler(event, context):\n    for i in range(4000):\n'
                              '        print(f"line {i:05d} " + "x" * 40)\n    print("y" * 100000)\n    return "done"\n')),
     Case("init_phase_output", _fn(_INIT_OUTPUT), more_events=(b"{}",)),
