@@ -126,8 +126,7 @@ def _stop_on_sigterm() -> None:
 
 
 def run_metrics(args: argparse.Namespace) -> int:
-    from console.service.metrics import load_exports, render_table
-    from console.service.server import metrics_path
+    from console.service.metrics import load_exports, metrics_path, render_table
 
     problem = _check_dirs(args.dirs)
     if problem:

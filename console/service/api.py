@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, unquote
 
 from .api_names import parse_function_name
 from console.engine import ConfigError
+from console.engine.config import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 from .errors import InvalidParameterValue, InvalidRequestContent, InvokeError, ResourceNotFound, ServiceError, TooManyRequests, UnknownOperation
 from .invocation_types import EXECUTED_VERSION, invoke, normalise_invocation_type
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .registry import FunctionRegistry
 
 PREFIX = "/2015-03-31/functions"
+_ARN_PREFIX = f"arn:aws:lambda:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:function:"
 LOG_TAIL_BYTES = 4096
 MAX_CLIENT_CONTEXT = 3583
 LIST_PAGE_MAX = 50
@@ -115,9 +117,7 @@ class InvokeApi:
         raise UnknownOperation("Unknown operation")
 
     def _arn_prefix(self) -> str:
-        from console.engine.config import DEFAULT_ACCOUNT, DEFAULT_REGION
-
-        return f"arn:aws:lambda:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:function:"
+        return _ARN_PREFIX
 
     def _config(self, raw_name: str, qualifier: str | None) -> FunctionConfig:
         ref = parse_function_name(raw_name, qualifier, self._arn_prefix())

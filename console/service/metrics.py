@@ -28,6 +28,11 @@ SPARK_CHARS = "▁▂▃▄▅▆▇█"
 METRICS_FILE = "metrics.json"
 
 
+def metrics_path(code_dir: Path) -> Path:
+    """Where a function's metrics are saved: `<function>/.lambda-console/metrics.json`."""
+    return Path(code_dir) / ".lambda-console" / METRICS_FILE
+
+
 @dataclass
 class _Bucket:
     counts: dict[str, int] = field(default_factory=dict)

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Iterable
 
 from .api import InvokeApi, Response
-from .async_queue import STATE_DIR, AsyncQueue
+from .async_queue import AsyncQueue
 from .concurrency import DEFAULT_CONCURRENCY, ConcurrencyLimiter
 from .errors import SYNC_PAYLOAD_LIMIT, RequestTooLarge
-from .metrics import METRICS_FILE, MetricsRegistry
+from .metrics import MetricsRegistry, metrics_path
 from .registry import FunctionRegistry
 
 DEFAULT_HOST = "127.0.0.1"
@@ -306,14 +306,9 @@ class LambdaServer:
         while not self._stop.wait(FLUSH_INTERVAL_S):
             try:
                 self.flush_metrics()
-                if self.registry.from_workspace:
-                    self.registry.refresh()
+                self.registry.refresh()  # settings edited meanwhile (e.g. in the TUI) take effect
             except Exception as exc:  # keep flushing whatever one bad folder does
                 print(f"lambda-console serve: maintenance error: {exc!r}", file=sys.stderr)
-
-
-def metrics_path(code_dir: Path) -> Path:
-    return Path(code_dir) / STATE_DIR / METRICS_FILE
 
 
 def make_server(

@@ -126,12 +126,12 @@ def test_async_settings_outside_lambdas_ranges_are_refused(data):
 def test_the_delays_follow_the_time_scale(shared_engine, function_dirs, monkeypatch):
     config = load_function_dir(function_dirs["failer"])
     updates = []
-    with _queue(shared_engine, time_scale=60.0) as queue:
+    with _queue(shared_engine, time_scale=600.0) as queue:
         queue.add_listener(updates.append)
         queue.submit(config, b"{}")
         assert queue.drain(60)
     retries = [u.text for u in updates if u.kind == "retry"]
-    assert retries == ["Function error; retrying in 1.0 s (attempt 2)", "Function error; retrying in 2.0 s (attempt 3)"]
+    assert retries == ["Function error; retrying in 0.1 s (attempt 2)", "Function error; retrying in 0.2 s (attempt 3)"]
 
 
 def test_closing_the_queue_drops_events_not_yet_run(shared_engine, function_dirs):
