@@ -135,7 +135,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def format_human(result: Any) -> str:
     """Path taken, event history, then the final status and output (or error and cause)."""
-    from console.stepfunctions.history import iso
+    from console.stepfunctions.history import event_summary, iso
 
     lines: list[str] = []
     lines.append("Path: " + (" → ".join(_path_entry(s) for s in result.states) or "(no state entered)"))
@@ -145,7 +145,7 @@ def format_human(result: Any) -> str:
     for event in result.events:
         stamp = iso(event.timestamp)
         lines.append(
-            f"  {event.id:>3} {event.previous_event_id:>4}  {stamp:<24}  {event.type:<28} {_summary(event)}".rstrip()
+            f"  {event.id:>3} {event.previous_event_id:>4}  {stamp:<24}  {event.type:<28} {event_summary(event)}".rstrip()
         )
     lines.append("")
     lines.append(f"Status: {result.status}")
@@ -160,39 +160,8 @@ def format_human(result: Any) -> str:
 
 def _path_entry(record: Any) -> str:
     status = record.display_status
-    indent = "  " * 0
     mark = {"succeeded": "", "retried": f" (retried {record.retries}x)", "caught": f" (caught {record.error})",
             "failed": f" (failed: {record.error})", "running": " (running)"}.get(status, "")
     if status == "caught" and record.retries:
         mark = f" (retried {record.retries}x, caught {record.error})"
-    return f"{indent}{record.name}{mark}"
-
-
-def _clip(text: str, width: int = 90) -> str:
-    text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _summary(event: Any) -> str:
-    d = event.details or {}
-    parts: list[str] = []
-    if "name" in d and "index" not in d:
-        parts.append(str(d["name"]))
-    if "index" in d:
-        parts.append(f"{d.get('name')}[{d['index']}]")
-    if "resource" in d and d.get("resourceType") != "lambda":
-        parts.append(str(d["resource"]))
-    if d.get("resourceType") == "lambda":
-        parts.append("lambda:invoke")
-    if "length" in d:
-        parts.append(f"{d['length']} items")
-    if "timeoutInSeconds" in d:
-        parts.append(f"timeout {d['timeoutInSeconds']}s")
-    for key in ("input", "parameters", "output"):
-        if key in d:
-            parts.append(f"{key}={d[key]}")
-    if "error" in d:
-        parts.append(f"error={d['error']}")
-    if "cause" in d:
-        parts.append(f"cause={d['cause']}")
-    return _clip(" ".join(parts))
+    return f"{record.name}{mark}"

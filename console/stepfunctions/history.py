@@ -92,3 +92,34 @@ class History:
         if self.on_event is not None:
             self.on_event(event)
         return event
+
+
+def _clip(text: str, width: int = 90) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def event_summary(event: Event, width: int = 90) -> str:
+    """One line for tables and the CLI: state name, resource, data and error, clipped to `width`."""
+    d = event.details or {}
+    parts: list[str] = []
+    if "name" in d and "index" not in d:
+        parts.append(str(d["name"]))
+    if "index" in d:
+        parts.append(f"{d.get('name')}[{d['index']}]")
+    if "resource" in d and d.get("resourceType") != "lambda":
+        parts.append(str(d["resource"]))
+    if d.get("resourceType") == "lambda":
+        parts.append("lambda:invoke")
+    if "length" in d:
+        parts.append(f"{d['length']} items")
+    if "timeoutInSeconds" in d:
+        parts.append(f"timeout {d['timeoutInSeconds']}s")
+    for key in ("input", "parameters", "output"):
+        if key in d:
+            parts.append(f"{key}={d[key]}")
+    if "error" in d:
+        parts.append(f"error={d['error']}")
+    if "cause" in d:
+        parts.append(f"cause={d['cause']}")
+    return _clip(" ".join(parts), width)

@@ -1,0 +1,436 @@
+"""The Step Functions view: edit a definition and its input, run it, and follow the path, history and state data."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from console.stepfunctions import (
+    DefinitionError,
+    EngineInvoker,
+    Event,
+    Execution,
+    ExecutionResult,
+    StateRecord,
+    parse_text,
+    validate,
+    workspace_function_dirs,
+)
+
+BLUEPRINT = "sfn-create-account"
+EMPTY_DEFINITION = {
+    "StartAt": "Hello",
+    "States": {"Hello": {"Type": "Pass", "Result": "Hello from Step Functions", "End": True}},
+}
+
+STATUS_STYLE = {
+    "succeeded": ("✔", "green"),
+    "retried": ("↻", "yellow"),
+    "caught": ("⤳", "magenta"),
+    "failed": ("✘", "red"),
+    "running": ("…", "cyan"),
+}
+EXECUTION_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "TIMED_OUT": "red", "ABORTED": "yellow"}
+
+InvokerFactory = Callable[[Mapping[str, Path]], Any]
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _blueprint_definition() -> Path | None:
+    try:
+        from console import catalog
+
+        path = catalog.get_blueprint(BLUEPRINT).path / "statemachine.json"
+    except Exception:  # the catalog is optional here: fall back to a one-state example
+        return None
+    return path if path.is_file() else None
+
+
+class OpenDefinition(ModalScreen[Path | None]):
+    """Ask for the path of a definition file."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    OpenDefinition { align: center middle; background: $background 60%; }
+    OpenDefinition > Vertical { width: 80; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
+    OpenDefinition #open-problem { color: $error; height: auto; }
+    """
+
+    def __init__(self, value: str = "") -> None:
+        super().__init__()
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Open a state machine definition (JSON file)")
+            yield Input(self.value, id="open-path")
+            yield Static("", id="open-problem")
+
+    @on(Input.Submitted, "#open-path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        if not path.is_file():
+            self.query_one("#open-problem", Static).update(f"No such file: {path}")
+            return
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class StepFunctionsScreen(Screen[None]):
+    """Pick or edit a definition, set the input, run it over local functions (in a worker thread)."""
+
+    CSS_PATH = "stepfunctions.tcss"
+    BINDINGS = [
+        Binding("f5", "run", "Run", priority=True),
+        Binding("ctrl+r", "run", "Run", show=False, priority=True),
+        Binding("escape", "back", "Stop/Back", priority=True),
+        Binding("ctrl+s", "save", "Save definition", priority=True),
+        Binding("ctrl+o", "open", "Open", priority=True),
+        Binding("f6", "next_input", "Example input", priority=True),
+    ]
+
+    def __init__(
+        self,
+        functions_dirs: Iterable[Path | str] | None = None,
+        definition_path: Path | str | None = None,
+        *,
+        input_text: str | None = None,
+        time_scale: float = 1.0,
+        invoker_factory: InvokerFactory | None = None,
+    ) -> None:
+        super().__init__()
+        self.definition_path = Path(definition_path) if definition_path else _blueprint_definition()
+        self.explicit_dirs = [Path(p) for p in functions_dirs] if functions_dirs is not None else None
+        self.time_scale = time_scale
+        self.invoker_factory = invoker_factory or EngineInvoker
+        self._initial_input = input_text
+        self._input_index = -1
+        self.execution: Execution | None = None
+        self.result: ExecutionResult | None = None
+        self.records: list[StateRecord] = []
+        self.events: list[Event] = []
+
+    # --- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="sfn-title")
+        with Horizontal(id="sfn-top"):
+            with Vertical(id="sfn-definition-pane", classes="sfn-pane"):
+                yield Label("Definition", classes="sfn-pane-title", id="sfn-definition-title")
+                yield TextArea.code_editor(self._definition_text(), id="sfn-definition", soft_wrap=False)
+            with Vertical(id="sfn-input-pane", classes="sfn-pane"):
+                yield Label("Input", classes="sfn-pane-title", id="sfn-input-title")
+                yield TextArea.code_editor(self._first_input(), id="sfn-input", soft_wrap=False)
+        yield Static("F5 runs the state machine over your local functions.", id="sfn-status")
+        with Horizontal(id="sfn-bottom"):
+            with Vertical(id="sfn-path-pane", classes="sfn-pane"):
+                yield Label("Path taken", classes="sfn-pane-title")
+                yield OptionList(id="sfn-path")
+            with Vertical(id="sfn-events-pane", classes="sfn-pane"):
+                yield Label("Event history", classes="sfn-pane-title")
+                yield DataTable(id="sfn-events", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="sfn-detail-pane", classes="sfn-pane"):
+                yield Label("State input / output", classes="sfn-pane-title", id="sfn-detail-title")
+                with VerticalScroll(id="sfn-detail-scroll"):
+                    yield Static("Select a state or an event.", id="sfn-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sfn-events", DataTable)
+        table.add_columns("ID", "Prev", "Time", "Type", "State", "Details")
+        try:
+            from console.tui.widgets.highlighting import set_language
+
+            set_language(self.query_one("#sfn-definition", TextArea), "json")
+            set_language(self.query_one("#sfn-input", TextArea), "json")
+        except Exception:  # highlighting is a nicety; plain text still edits fine
+            pass
+        self.query_one("#sfn-definition", TextArea).focus()
+
+    def _title(self) -> str:
+        where = str(self.definition_path) if self.definition_path else "(unsaved definition)"
+        return f"Step Functions ─ {where}"
+
+    def _definition_text(self) -> str:
+        if self.definition_path and self.definition_path.is_file():
+            try:
+                return self.definition_path.read_text(encoding="utf-8")
+            except OSError:
+                pass
+        return _pretty(EMPTY_DEFINITION) + "\n"
+
+    def _example_inputs(self) -> list[Path]:
+        if not self.definition_path:
+            return []
+        base = self.definition_path.parent
+        try:
+            listed = json.loads((base / "blueprint.json").read_text(encoding="utf-8")).get("inputs")
+        except (OSError, ValueError, AttributeError):
+            listed = None
+        if isinstance(listed, list):  # the blueprint's own order: its first input is the demo one
+            paths = [base / str(p) for p in listed]
+            return [p for p in paths if p.is_file()]
+        folder = base / "inputs"
+        return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+    def _first_input(self) -> str:
+        if self._initial_input is not None:
+            return self._initial_input
+        examples = self._example_inputs()
+        if examples:
+            self._input_index = 0
+            return examples[0].read_text(encoding="utf-8")
+        return "{}\n"
+
+    def function_dirs(self) -> dict[str, Path]:
+        """Workspace functions, then a `functions/` folder beside the definition, then explicit directories."""
+        found = dict(workspace_function_dirs())
+        dirs = self.explicit_dirs
+        if dirs is None and self.definition_path is not None:
+            beside = self.definition_path.parent / "functions"
+            dirs = sorted(p for p in beside.iterdir() if p.is_dir()) if beside.is_dir() else []
+        for path in dirs or []:
+            if path.is_dir():
+                found[path.resolve().name] = path.resolve()
+        return found
+
+    # --- actions ----------------------------------------------------------------------------
+    def action_run(self) -> None:
+        if self.execution is not None:
+            self.notify("A run is in progress: Esc stops it.", severity="warning")
+            return
+        try:
+            definition = parse_text(self.query_one("#sfn-definition", TextArea).text)
+            problems = validate(definition)
+            if problems:
+                raise DefinitionError(problems)
+        except DefinitionError as exc:
+            self._set_status(Text(f"Invalid definition ({len(exc.problems)} problem(s))", style="bold red"))
+            self._show_detail("Definition problems", "\n".join(f"• {p}" for p in exc.problems))
+            return
+        try:
+            execution_input = json.loads(self.query_one("#sfn-input", TextArea).text or "{}")
+        except ValueError as exc:
+            self._set_status(Text(f"The input is not valid JSON: {exc}", style="bold red"))
+            return
+        self._reset()
+        invoker = self.invoker_factory(self.function_dirs())
+        self.execution = Execution(
+            definition,
+            invoker,
+            time_scale=self.time_scale,
+            strict_ids=True,
+            on_event=lambda event: self.app.call_from_thread(self._add_event, event),
+            on_state=lambda record: self.app.call_from_thread(self._state_changed, record),
+            state_machine_name=self.definition_path.stem if self.definition_path else "LocalStateMachine",
+        )
+        self._set_status(Text("Running… (Esc stops the execution)", style="bold cyan"))
+        self._execute(self.execution, invoker, execution_input)
+
+    @work(thread=True, exclusive=True, group="sfn-run")
+    def _execute(self, execution: Execution, invoker: Any, execution_input: Any) -> None:
+        try:
+            result = execution.run(execution_input)
+        finally:
+            close = getattr(invoker, "close", None)
+            if close is not None:
+                close()
+        self.app.call_from_thread(self._finished, result)
+
+    def action_back(self) -> None:
+        if self.execution is not None:
+            self.execution.abort()
+            self._set_status(Text("Stopping…", style="bold yellow"))
+            return
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def action_save(self) -> None:
+        if self.definition_path is None:
+            self.notify("Open a definition file first (Ctrl+O).", severity="warning")
+            return
+        text = self.query_one("#sfn-definition", TextArea).text
+        try:
+            _atomic_write(self.definition_path, text)
+        except OSError as exc:
+            self.notify(f"Could not save {self.definition_path}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"Saved {self.definition_path.name}")
+
+    def action_open(self) -> None:
+        def opened(path: Path | None) -> None:
+            if path is None:
+                return
+            self.definition_path = path
+            self.explicit_dirs = None
+            self.query_one("#sfn-definition", TextArea).load_text(self._definition_text())
+            self.query_one("#sfn-title", Static).update(self._title())
+            examples = self._example_inputs()
+            if examples:
+                self._input_index = 0
+                self.query_one("#sfn-input", TextArea).load_text(examples[0].read_text(encoding="utf-8"))
+
+        self.app.push_screen(OpenDefinition(str(self.definition_path or "")), opened)
+
+    def action_next_input(self) -> None:
+        examples = self._example_inputs()
+        if not examples:
+            self.notify("No example inputs beside this definition (inputs/*.json).")
+            return
+        self._input_index = (self._input_index + 1) % len(examples)
+        path = examples[self._input_index]
+        self.query_one("#sfn-input", TextArea).load_text(path.read_text(encoding="utf-8"))
+        self.query_one("#sfn-input-title", Label).update(f"Input ─ {path.name}")
+
+    # --- live updates (on the UI thread) ----------------------------------------------------
+    def _reset(self) -> None:
+        self.result = None
+        self.records = []
+        self.events = []
+        self.query_one("#sfn-path", OptionList).clear_options()
+        self.query_one("#sfn-events", DataTable).clear()
+        self._show_detail("State input / output", "Running…")
+
+    def _add_event(self, event: Event) -> None:
+        from console.stepfunctions.history import event_summary, iso
+
+        self.events.append(event)
+        table = self.query_one("#sfn-events", DataTable)
+        style = "red" if event.type.endswith(("Failed", "TimedOut", "Aborted")) else ""
+        table.add_row(
+            str(event.id),
+            str(event.previous_event_id),
+            iso(event.timestamp)[11:23],
+            Text(event.type, style=style),
+            event.state_name or "",
+            event_summary(event, 200),
+            key=str(event.id),
+        )
+        table.move_cursor(row=table.row_count - 1)
+
+    def _state_changed(self, record: StateRecord) -> None:
+        if record not in self.records:
+            self.records.append(record)
+        path = self.query_one("#sfn-path", OptionList)
+        highlighted = path.highlighted
+        path.clear_options()
+        path.add_options([Option(self._path_label(r)) for r in self.records])
+        if highlighted is not None and highlighted < len(self.records):
+            path.highlighted = highlighted
+
+    @staticmethod
+    def _path_label(record: StateRecord) -> Text:
+        icon, style = STATUS_STYLE.get(record.display_status, ("?", ""))
+        indent = "  " * record.depth
+        label = Text(indent)
+        label.append(f"{icon} {record.name}", style=f"bold {style}")
+        extra = f"{record.type} · {record.display_status}"
+        if record.retries:
+            extra += f" · {record.retries} retr{'y' if record.retries == 1 else 'ies'}"
+        if record.error and record.display_status in ("caught", "failed"):
+            extra += f" · {record.error}"
+        label.append(f"\n{indent}  {extra}", style=style)
+        return label
+
+    def _finished(self, result: ExecutionResult) -> None:
+        self.execution = None
+        self.result = result
+        style = EXECUTION_STYLE.get(result.status, "")
+        status = Text(f"{result.status}", style=f"bold {style}")
+        status.append(f"  ·  {len(result.path)} state(s) entered  ·  {len(result.events)} events", style="")
+        if result.error is not None:
+            status.append(f"  ·  {result.error}", style=style)
+        self._set_status(status)
+        if result.succeeded:
+            self._show_detail("Execution output", _pretty(result.output))
+        else:
+            body = f"Error: {result.error}\n\nCause:\n{_maybe_pretty(result.cause)}"
+            self._show_detail(f"Execution {result.status.lower()}", body)
+
+    # --- selection --------------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted, "#sfn-path")
+    def _state_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        index = event.option_index
+        if index is None or index >= len(self.records):
+            return
+        r = self.records[index]
+        lines = [f"{r.name} ({r.type}) ─ {r.display_status}"]
+        if r.retries:
+            lines.append(f"Retries: {r.retries}")
+        if r.error is not None:
+            lines.append(f"Error: {r.error}")
+            if r.cause:
+                lines.append(f"Cause: {_maybe_pretty(r.cause)}")
+        if r.next:
+            lines.append(f"Next: {r.next}")
+        lines += ["", "Input:", _pretty(r.input)]
+        if r.outcome in ("succeeded", "caught"):
+            lines += ["", "Output:", _pretty(r.output)]
+        self._show_detail(f"State ─ {r.name}", "\n".join(lines))
+
+    @on(DataTable.RowHighlighted, "#sfn-events")
+    def _event_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is None or event.row_key.value is None:
+            return
+        index = int(event.row_key.value) - 1
+        if not 0 <= index < len(self.events):
+            return
+        data = self.events[index].to_json()
+        details = data.get(self.events[index].details_key)
+        if isinstance(details, dict):
+            details = {k: _decode(v) if k in ("input", "output", "parameters", "cause") else v for k, v in details.items()}
+            data[self.events[index].details_key] = details
+        self._show_detail(f"Event {data['id']} ─ {data['type']}", _pretty(data))
+
+    # --- helpers ----------------------------------------------------------------------------
+    def _set_status(self, text: Text | str) -> None:
+        self.query_one("#sfn-status", Static).update(text)
+
+    def _show_detail(self, title: str, body: str) -> None:
+        self.query_one("#sfn-detail-title", Label).update(title)
+        self.query_one("#sfn-detail", Static).update(Text(body))
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _maybe_pretty(text: str | None) -> str:
+    if text is None:
+        return "(none)"
+    try:
+        return _pretty(json.loads(text))
+    except ValueError:
+        return text
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,89 @@
+"""The Step Functions screen runs a definition in a worker thread and shows the path, history and state data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from textual.app import App
+from textual.widgets import DataTable, OptionList, Static, TextArea
+
+from console.tui.stepfunctions_screen import StepFunctionsScreen
+from sfn_fakes import FakeInvoker, identity, raiser
+
+BLUEPRINT = Path(__file__).resolve().parents[2] / "blueprints" / "sfn-create-account"
+
+
+class AccountAlreadyExistsException(Exception):
+    pass
+
+
+def fake_factory(dirs):
+    return FakeInvoker({
+        "CreateAccount": raiser(AccountAlreadyExistsException, "Account is in use!"),
+        "SuggestAccountName": identity,
+        "SendWelcomeEmail": identity,
+    })
+
+
+class Host(App):
+    def __init__(self, screen: StepFunctionsScreen) -> None:
+        super().__init__()
+        self._sfn = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self._sfn)
+
+
+async def wait_done(pilot, screen) -> None:
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if screen.result is not None:
+            return
+    raise AssertionError("the run did not finish")
+
+
+async def test_running_the_seed_shows_the_caught_path_and_history():
+    screen = StepFunctionsScreen(definition_path=BLUEPRINT / "statemachine.json", invoker_factory=fake_factory)
+    async with Host(screen).run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert json.loads(screen.query_one("#sfn-input", TextArea).text)["username"] == "taken"
+        await pilot.press("f5")
+        await wait_done(pilot, screen)
+        assert screen.result.path == ["CreateAccount", "SuggestAccountName"]
+        path = screen.query_one("#sfn-path", OptionList)
+        labels = [str(path.get_option_at_index(i).prompt) for i in range(path.option_count)]
+        assert "CreateAccount" in labels[0] and "caught" in labels[0] and "AccountAlreadyExistsException" in labels[0]
+        assert "SuggestAccountName" in labels[1] and "succeeded" in labels[1]
+        table = screen.query_one("#sfn-events", DataTable)
+        assert table.row_count == len(screen.result.events) == 12
+        assert "SUCCEEDED" in str(screen.query_one("#sfn-status", Static).render())
+        path.focus()
+        path.highlighted = 0
+        await pilot.pause()
+        detail = str(screen.query_one("#sfn-detail", Static).render())
+        assert "Error: AccountAlreadyExistsException" in detail and '"username": "taken"' in detail
+
+
+async def test_invalid_definition_lists_its_problems_without_running():
+    screen = StepFunctionsScreen(definition_path=BLUEPRINT / "statemachine.json", invoker_factory=fake_factory)
+    async with Host(screen).run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        screen.query_one("#sfn-definition", TextArea).load_text('{"StartAt": "Nope", "States": {"A": {"Type": "Succeed"}}}')
+        await pilot.press("f5")
+        await pilot.pause()
+        assert screen.result is None and screen.execution is None
+        assert 'StartAt value "Nope" not found' in str(screen.query_one("#sfn-detail", Static).render())
+
+
+async def test_example_inputs_cycle_and_escape_leaves_the_screen():
+    screen = StepFunctionsScreen(definition_path=BLUEPRINT / "statemachine.json", invoker_factory=fake_factory)
+    host = Host(screen)
+    async with host.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("f6")
+        assert json.loads(screen.query_one("#sfn-input", TextArea).text)["username"] == "newcomer"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert host.screen is not screen
