@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -232,8 +233,11 @@ class RicRunner:
                     raise TimeoutError(f"awslambdaric did not answer within {WAIT_S:.0f}s: {session.requests}")
             finally:
                 session.close()
-                if proc.poll() is None:
-                    proc.kill()
+                # The runtime and anything its handler left running (its own process group).
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
                 proc.wait(timeout=WAIT_S)
             out.seek(0)
             raw = out.read()
