@@ -24,7 +24,7 @@ from .errors import (
     matches,
 )
 from .history import Event, History, Lane, iso
-from .lambda_tasks import Aborted, Invoker, TaskContext, run_lambda_task
+from .lambda_tasks import Aborted, ExecutionDeadline, Invoker, TaskContext, run_lambda_task
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -145,6 +145,12 @@ class Execution:
         elapsed = time.monotonic() - start
         with self._offset_lock:
             self._offset += max(0.0, virtual - elapsed)
+
+    def _remaining(self) -> Optional[float]:
+        """Seconds left before the machine's TimeoutSeconds (None without one)."""
+        if self._deadline is None:
+            return None
+        return max(0.0, (self._deadline - self.now()).total_seconds())
 
     def abort(self) -> None:
         self._abort.set()
@@ -313,18 +319,24 @@ class Execution:
                 self.sleep(delay)
 
     # --- state types ----------------------------------------------------------------------
-    def _state_pass(self, name, state, raw_input, lane, entered, record, depth):
+    def _state_pass(
+        self, name: str, state: dict, raw_input: Any, lane: Lane, entered: str, record: StateRecord, depth: int
+    ) -> tuple[Any, Optional[str]]:
         ctx = self.context(name, entered, 0)
         value = dataflow.effective_input(state, raw_input, ctx)
         result = state["Result"] if "Result" in state else value
         combined = dataflow.apply_result_path(raw_input, result, state.get("ResultPath", "$"))
         return dataflow.select(combined, state.get("OutputPath", "$"), "OutputPath"), self._next(state)
 
-    def _state_succeed(self, name, state, raw_input, lane, entered, record, depth):
+    def _state_succeed(
+        self, name: str, state: dict, raw_input: Any, lane: Lane, entered: str, record: StateRecord, depth: int
+    ) -> tuple[Any, Optional[str]]:
         value = dataflow.select(raw_input, state.get("InputPath", "$"), "InputPath")
         return dataflow.select(value, state.get("OutputPath", "$"), "OutputPath"), None
 
-    def _state_fail(self, name, state, raw_input, lane, entered, record, depth):
+    def _state_fail(
+        self, name: str, state: dict, raw_input: Any, lane: Lane, entered: str, record: StateRecord, depth: int
+    ) -> tuple[Any, Optional[str]]:
         ctx = self.context(name, entered, 0)
         error = state.get("Error")
         cause = state.get("Cause")
@@ -336,7 +348,9 @@ class Execution:
             raise _FailNoError(cause)
         raise StatesError(error, cause)
 
-    def _state_wait(self, name, state, raw_input, lane, entered, record, depth):
+    def _state_wait(
+        self, name: str, state: dict, raw_input: Any, lane: Lane, entered: str, record: StateRecord, depth: int
+    ) -> tuple[Any, Optional[str]]:
         value = dataflow.select(raw_input, state.get("InputPath", "$"), "InputPath")
         if "Seconds" in state:
             seconds = float(state["Seconds"])
@@ -355,7 +369,9 @@ class Execution:
         self.sleep(seconds)
         return dataflow.select(value, state.get("OutputPath", "$"), "OutputPath"), self._next(state)
 
-    def _state_choice(self, name, state, raw_input, lane, entered, record, depth):
+    def _state_choice(
+        self, name: str, state: dict, raw_input: Any, lane: Lane, entered: str, record: StateRecord, depth: int
+    ) -> tuple[Any, Optional[str]]:
         ctx = self.context(name, entered, 0)
         value = dataflow.select(raw_input, state.get("InputPath", "$"), "InputPath")
         target = None
@@ -386,7 +402,9 @@ class Execution:
             return float(seconds)
         return None
 
-    def _state_task(self, name, state, raw_input, lane, entered, record, depth):
+    def _state_task(
+        self, name: str, state: dict, raw_input: Any, lane: Lane, entered: str, record: StateRecord, depth: int
+    ) -> tuple[Any, Optional[str]]:
         last_ctx: dict = {}
 
         def attempt(retry_count: int) -> Any:
@@ -394,13 +412,18 @@ class Execution:
             last_ctx.update(ctx)
             params = dataflow.effective_input(state, raw_input, ctx)
             timeout = self._task_timeout(state, dataflow.select(raw_input, state.get("InputPath", "$"), "InputPath"))
-            task_ctx = TaskContext(self.history, lane, name, self.invoker, self._abort)
-            return run_lambda_task(task_ctx, state["Resource"], params, timeout)
+            task_ctx = TaskContext(self.history, lane, name, self.invoker, self._abort, self._remaining())
+            try:
+                return run_lambda_task(task_ctx, state["Resource"], params, timeout)
+            except ExecutionDeadline:
+                raise _ExecutionTimedOut() from None
 
         result = self.with_retry(state, record, attempt)
         return dataflow.finish(state, raw_input, result, last_ctx), self._next(state)
 
-    def _state_parallel(self, name, state, raw_input, lane, entered, record, depth):
+    def _state_parallel(
+        self, name: str, state: dict, raw_input: Any, lane: Lane, entered: str, record: StateRecord, depth: int
+    ) -> tuple[Any, Optional[str]]:
         last_ctx: dict = {}
 
         def attempt(retry_count: int) -> Any:
@@ -427,7 +450,9 @@ class Execution:
         self.history.add(lane, "ParallelStateSucceeded", None, name)
         return dataflow.finish(state, raw_input, result, last_ctx), self._next(state)
 
-    def _state_map(self, name, state, raw_input, lane, entered, record, depth):
+    def _state_map(
+        self, name: str, state: dict, raw_input: Any, lane: Lane, entered: str, record: StateRecord, depth: int
+    ) -> tuple[Any, Optional[str]]:
         last_ctx: dict = {}
         machine = asl.processor(state)
         selector = state.get("ItemSelector", state.get("Parameters"))

@@ -47,8 +47,19 @@ class FunctionNotFound(LookupError):
     """The invoker knows no function by that name."""
 
 
+class InvokeFailure(RuntimeError):
+    """The local platform could not run the function at all (bad configuration, engine failure)."""
+
+
+SERVICE_EXCEPTION = "Lambda.ServiceException"
+
+
 class Aborted(Exception):
     """The execution was stopped while a task was running."""
+
+
+class ExecutionDeadline(Exception):
+    """The machine's own TimeoutSeconds passed while a task was running."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,7 @@ class TaskContext:
     state_name: str
     invoker: Invoker
     abort: threading.Event
+    execution_remaining_s: Optional[float] = None  # time left before the machine's TimeoutSeconds
 
 
 def run_lambda_task(ctx: TaskContext, resource: str, params: Any, timeout_s: Optional[float]) -> Any:
@@ -132,6 +144,8 @@ def _run_arn(ctx: TaskContext, resource: str, ref: FunctionRef, params: Any, tim
         outcome = _call(ctx, ref.name, compact(params).encode("utf-8"), timeout_s)
     except FunctionNotFound:
         raise fail(LAMBDA_NOT_FOUND, _not_found_cause(ref)) from None
+    except InvokeFailure as exc:
+        raise fail(SERVICE_EXCEPTION, str(exc)) from None
     if outcome is None:
         raise fail(TIMEOUT, None)
     payload = bytes(outcome.payload or b"")
@@ -186,6 +200,8 @@ def _run_invoke(ctx: TaskContext, params: Any, timeout_s: Optional[float]) -> An
         outcome = _call(ctx, ref.name, event, timeout_s)
     except FunctionNotFound:
         raise fail(LAMBDA_NOT_FOUND, _not_found_cause(ref)) from None
+    except InvokeFailure as exc:
+        raise fail(SERVICE_EXCEPTION, str(exc)) from None
     if outcome is None:
         raise fail(TIMEOUT, None)
     payload = bytes(outcome.payload or b"")
@@ -292,6 +308,15 @@ def _call(ctx: TaskContext, name: str, payload: bytes, timeout_s: Optional[float
     worker = threading.Thread(target=target, name=f"sfn-task-{name}", daemon=True)
     worker.start()
     deadline = None if timeout_s is None else time.monotonic() + float(timeout_s)
+    machine_deadline = None
+    if ctx.execution_remaining_s is not None:
+        machine_deadline = time.monotonic() + ctx.execution_remaining_s
+        if deadline is None or machine_deadline < deadline:
+            deadline, timeout_is_machine = machine_deadline, True
+        else:
+            timeout_is_machine = False
+    else:
+        timeout_is_machine = False
     while worker.is_alive():
         wait = 0.05 if deadline is None else max(0.0, min(0.05, deadline - time.monotonic()))
         worker.join(wait)
@@ -304,9 +329,15 @@ def _call(ctx: TaskContext, name: str, payload: bytes, timeout_s: Optional[float
         if deadline is not None and time.monotonic() >= deadline:
             cancel.set()
             worker.join(5)
+            if timeout_is_machine:
+                raise ExecutionDeadline()
             return None
-    if "error" in box:
-        raise box["error"]
+    error = box.get("error")
+    if isinstance(error, (FunctionNotFound, InvokeFailure)):
+        raise error
+    if error is not None:
+        # Anything else the platform raised (a ConfigError, a crashed engine) fails the task, not the run.
+        raise InvokeFailure(f"{type(error).__name__}: {error}")
     return box["result"]
 
 

@@ -314,3 +314,20 @@ def test_abort_cancels_a_running_task():
     started = time.monotonic()
     r = ex.run({})
     assert r.status == "ABORTED" and time.monotonic() - started < 3
+
+
+def test_execution_timeout_interrupts_a_running_task():
+    d = {"TimeoutSeconds": 1, "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": ARN + "Fn", "End": True}}}
+    invoker = FakeInvoker({"Fn": sleeper(10)})
+    started = time.monotonic()
+    r = Execution(d, invoker, time_scale=1000).run({})
+    assert r.status == "TIMED_OUT" and time.monotonic() - started < 4
+
+
+def test_a_platform_failure_is_a_catchable_lambda_service_exception():
+    def broken(name, payload, cancel=None):
+        raise OSError("engine exploded")
+
+    d = task_machine({"Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "H"}]})
+    r = Execution(d, broken, time_scale=1000).run({})
+    assert r.output["Error"] == "Lambda.ServiceException" and "engine exploded" in r.output["Cause"]
