@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from rich.console import Console
 from rich.text import Text
 from textual.color import Color
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import RichLog, Static
 
 from ..render import Palette, banner_text, log_line_text, classify, render_log, render_result, split_lines
@@ -49,9 +52,10 @@ class ResultPane(VerticalScroll):
         super().__init__(id=id)
         self.result: Any = None
         self.border_title = "Execution result"
+        self._renderable: Any = Text("Press F5 to run the test event.", style="italic")
 
     def compose(self):
-        yield Static(Text("Press F5 to run the test event.", style="italic"), id="result-body")
+        yield Static(self._renderable, id="result-body")
 
     @property
     def body(self) -> Static:
@@ -77,7 +81,13 @@ class ResultPane(VerticalScroll):
         self.border_title = title
         self.set_class(not self.result.succeeded, "-failed")
         self.set_class(self.result.succeeded, "-succeeded")
-        self.body.update(render_result(self.result, palette))
+        self._set_body(render_result(self.result, palette))
+
+    def plain_text(self) -> str:
+        """Title and body as plain text (what a reader sees; used by tests and the tmux check)."""
+        console = Console(width=max(self.size.width, 40), no_color=True, record=True, file=io.StringIO())
+        console.print(self._renderable)
+        return f"{Content.from_markup(str(self.border_title or '')).plain}\n{console.export_text()}"
 
     def show_message(self, title: str, message: str, error: bool = False) -> None:
         """A note instead of a result (invalid event, configuration problem, running...)."""
@@ -86,7 +96,11 @@ class ResultPane(VerticalScroll):
         self.set_class(error, "-failed")
         self.set_class(False, "-succeeded")
         palette = palette_for(self)
-        self.body.update(Text(message, style=palette.error if error else ""))
+        self._set_body(Text(message, style=palette.error if error else ""))
+
+    def _set_body(self, renderable: Any) -> None:
+        self._renderable = renderable
+        self.body.update(renderable)
 
 
 class LogPane(RichLog):
@@ -118,6 +132,9 @@ class LogPane(RichLog):
         palette = palette_for(self)
         for line in render_log(log, palette):
             self.write(line)
+
+    def plain_text(self) -> str:
+        return "\n".join(strip.text.rstrip() for strip in self.lines)
 
     def start_live(self) -> None:
         self._log_text = ""

@@ -1,0 +1,367 @@
+"""Whole test cycles driven through the console with Textual's pilot, on a real engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tui_helpers import replace_editor_text, run_test_key, wait_for
+
+from console.tui import store
+from console.tui.app import LambdaConsoleApp
+
+SIZE = (120, 36)
+
+
+async def test_default_function_test_key_shows_hello_world_result_and_log(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        result = await run_test_key(pilot)
+        assert result.succeeded and result.payload == b'"value1"'
+        screen = app.main_screen()
+        shown = screen.result_pane.plain_text()
+        assert "Execution result: succeeded" in shown
+        assert '"value1"' in shown
+        assert "Code SHA-256" in shown and "Billed duration" in shown and "Max memory used" in shown
+        assert "Init duration" in shown  # the first test is a cold start
+        log = screen.log_pane.plain_text()
+        for marker in ("START RequestId:", "END RequestId:", "REPORT RequestId:", "value1 = value1"):
+            assert marker in log
+
+
+async def test_ctrl_r_runs_the_test_too_and_warm_runs_have_no_init_duration(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_test_key(pilot, "f5")
+        second = await run_test_key(pilot, "ctrl+r")
+        assert second.succeeded and not second.cold_start
+        assert "Init duration" not in app.main_screen().result_pane.plain_text()
+
+
+async def test_always_failed_blueprint_picked_in_the_picker_shows_error_object_and_error_log(home, engine):
+    app = LambdaConsoleApp(store.default_function_dir(), engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        await pilot.press(*"always")
+        await pilot.press("enter")  # choose the highlighted blueprint
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt")
+        await pilot.press("enter")  # accept the suggested name
+        await wait_for(pilot, lambda: app.main_screen() and app.main_screen().function_name == "always-failed")
+        await pilot.pause(0.2)
+        result = await run_test_key(pilot)
+        assert not result.succeeded
+        error = json.loads(result.payload)
+        assert error["errorType"] == "Exception" and error["errorMessage"] == "I failed!"
+        screen = app.main_screen()
+        shown = screen.result_pane.plain_text()
+        assert "Execution result: failed" in shown
+        assert '"errorType": "Exception"' in shown
+        assert "[ERROR] Exception: I failed!" in screen.log_pane.plain_text()
+
+
+async def test_editing_code_then_testing_runs_the_new_code_in_a_cold_environment(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        first = await run_test_key(pilot)
+        assert first.payload == b'"value1"'
+        area = app.main_screen().code_editor.text_area
+        code = area.text.replace("return event['key1']", "print('edited'); return 'changed ' + event['key2']")
+        assert code != area.text
+        replace_editor_text(area, code)
+        await pilot.pause()
+        assert "● unsaved" in str(app.main_screen().code_editor.border_title)
+        result = await run_test_key(pilot)
+        assert result.payload == b'"changed value2"'
+        assert result.cold_start and result.summary.init_duration_ms is not None
+        assert "edited" in app.main_screen().log_pane.plain_text()
+        assert "print('edited')" in (default_dir / "lambda_function.py").read_text()
+
+
+async def test_missing_handler_function_warns_inline_and_the_run_reports_handler_not_found(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        handler = screen.query_one("#handler")
+        handler.value = "lambda_function.no_such_handler"
+        await pilot.pause()
+        assert "Handler 'no_such_handler' missing on module 'lambda_function'" in screen.bar.handler_problem
+        result = await run_test_key(pilot)
+        assert result.error_type == "Runtime.HandlerNotFound"
+        assert "Runtime.HandlerNotFound" in screen.result_pane.plain_text()
+
+
+async def test_invalid_event_json_explains_instead_of_running_and_keeps_the_text(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        broken = '{\n  "key1": "value1",\n  "key2": \n}'
+        replace_editor_text(screen.event_panel.editor, broken)
+        await pilot.pause()
+        status = str(screen.query_one("#event-status").render())
+        assert "line 4, column 1" in status
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        assert app.history == [] and not screen.running
+        shown = screen.result_pane.plain_text()
+        assert "not valid JSON" in shown and "line 4, column 1" in shown
+        assert screen.event_panel.text == broken
+
+
+async def test_unsaved_event_runs_as_typed_test_before_saving(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        replace_editor_text(screen.event_panel.editor, '{"key1": "typed", "key2": "b", "key3": "c"}')
+        result = await run_test_key(pilot)
+        assert result.payload == b'"typed"'
+        assert store.saved_events(default_dir) == []
+
+
+async def test_timeout_reports_sandbox_timedout_while_the_ui_keeps_responding(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text(
+        "import time\n\ndef lambda_handler(event, context):\n    time.sleep(5)\n    return 'late'\n"
+    )
+    settings, _ = store.load_settings(default_dir)
+    store.save_settings(default_dir, store.updated(settings, timeout_s=3))
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.running and screen.indicator.elapsed > 0.2)
+        assert "Running" in str(screen.indicator.render())
+        # The UI handles keys during the run: the help modal opens while the handler sleeps.
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpModal" and screen.running, timeout=2.5)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, timeout=2)
+        await wait_for(pilot, lambda: app.history and not screen.running, timeout=15)
+        result = app.history[-1].result
+        assert result.error_type == "Sandbox.Timedout"
+        assert "Task timed out after 3.00 seconds" in screen.result_pane.plain_text()
+        assert "Status: timeout" in screen.log_pane.plain_text()
+
+
+async def test_escape_cancels_a_running_test(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text(
+        "import time\n\ndef lambda_handler(event, context):\n    time.sleep(10)\n    return 'late'\n"
+    )
+    settings, _ = store.load_settings(default_dir)
+    store.save_settings(default_dir, store.updated(settings, timeout_s=30))
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.running and screen.indicator.elapsed > 0.3)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.history and not screen.running, timeout=8)
+        result = app.history[-1].result
+        assert result.cancelled and not result.succeeded
+        assert result.summary.duration_ms < 8000
+
+
+async def test_saved_events_survive_a_restart(default_dir, engine):
+    body = '{"key1": "kept", "key2": "b", "key3": "c"}'
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        replace_editor_text(screen.event_panel.editor, body)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt")
+        name_input = app.screen.query_one("#name")
+        name_input.value = "MyEvent"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.event_panel.saved_name == "MyEvent"
+    assert store.saved_events(default_dir) == ["MyEvent"]
+
+    again = LambdaConsoleApp(default_dir, engine=engine)
+    async with again.run_test(size=SIZE) as pilot:
+        screen = again.main_screen()
+        select = screen.query_one("#saved-events")
+        await pilot.pause()
+        select.value = "MyEvent"
+        await wait_for(pilot, lambda: screen.event_panel.saved_name == "MyEvent")
+        assert json.loads(screen.event_panel.text) == json.loads(body)
+        result = await run_test_key(pilot)
+        assert result.payload == b'"kept"'
+
+
+async def test_history_shows_a_past_invocation_again(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        first = await run_test_key(pilot)
+        replace_editor_text(screen.event_panel.editor, '{"key1": "second", "key2": "b", "key3": "c"}')
+        await run_test_key(pilot)
+        assert '"second"' in screen.result_pane.plain_text()
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryModal")
+        await pilot.press("down", "enter")  # newest first: the second row is the first run
+        await wait_for(pilot, lambda: app.screen is screen)
+        shown = screen.result_pane.plain_text()
+        assert '"value1"' in shown and first.request_id[:8] in shown and "history #1" in shown
+        assert first.request_id in screen.log_pane.plain_text()
+
+
+async def test_new_environment_makes_the_next_test_cold(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_test_key(pilot)
+        assert not (await run_test_key(pilot)).cold_start
+        await pilot.press("f4")
+        await pilot.pause(0.5)
+        again = await run_test_key(pilot)
+        assert again.cold_start
+        assert "Init duration" in app.main_screen().result_pane.plain_text()
+
+
+async def test_code_changed_on_disk_reloads_the_editor_and_runs_cold(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await run_test_key(pilot)
+        new_code = "def lambda_handler(event, context):\n    return 'from another editor'\n"
+        (default_dir / "lambda_function.py").write_text(new_code)
+        await wait_for(pilot, lambda: screen.code_editor.text_area.text == new_code, timeout=5)
+        result = await run_test_key(pilot)
+        assert result.payload == b'"from another editor"' and result.cold_start
+
+
+async def test_run_on_save_reruns_the_test_when_code_changes_on_disk(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8")
+        assert app.main_screen().run_on_save
+        (default_dir / "lambda_function.py").write_text("def lambda_handler(event, context):\n    return 42\n")
+        await wait_for(pilot, lambda: app.history and not app.main_screen().running, timeout=10)
+        assert app.history[-1].result.payload == b"42"
+
+
+async def test_edits_are_autosaved_atomically_and_flushed_on_quit(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    path = default_dir / "lambda_function.py"
+    async with app.run_test(size=SIZE) as pilot:
+        area = app.main_screen().code_editor.text_area
+        replace_editor_text(area, area.text + "\n# autosaved\n")
+        await wait_for(pilot, lambda: "# autosaved" in path.read_text(), timeout=3)
+        await wait_for(pilot, lambda: "● unsaved" not in str(app.main_screen().code_editor.border_title), timeout=2)
+        replace_editor_text(area, area.text + "# flushed on quit\n")
+        await pilot.press("ctrl+q")
+    assert "# flushed on quit" in path.read_text()
+    assert not list(default_dir.glob(".*.tmp"))
+
+
+async def test_config_modal_saves_timeout_memory_and_environment(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfigModal")
+        modal = app.screen
+        modal.query_one("#cfg-timeout").value = "7"
+        modal.query_one("#cfg-memory").value = "256"
+        modal.query_one("#env").text = "GREETING=hi\n"
+        await pilot.click("#save")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen")
+        settings, warning = store.load_settings(default_dir)
+        assert warning is None
+        assert (settings.timeout_s, settings.memory_mb, settings.environment) == (7, 256, {"GREETING": "hi"})
+        assert "Timeout 7 s · Memory 256 MB · Env 1" in str(app.main_screen().query_one("#limits").render())
+
+
+async def test_config_modal_refuses_values_lambda_would_refuse(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfigModal")
+        app.screen.query_one("#cfg-timeout").value = "901"
+        await pilot.click("#save")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfigModal"
+        assert "Timeout must be between 1 and 900" in str(app.screen.query_one("#config-problem").render())
+
+
+async def test_corrupt_config_file_gives_a_notice_and_a_fresh_start_without_losing_it(default_dir, engine):
+    config = default_dir / ".lambda-console" / "config.json"
+    config.write_text("{ not json")
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any("corrupt" in str(n.message) for n in app._notifications)
+        result = await run_test_key(pilot)
+        assert result.succeeded
+    backups = list(config.parent.glob("config.json.corrupt-*"))
+    assert backups and backups[0].read_text() == "{ not json"
+
+
+async def test_corrupt_saved_event_is_reported_and_does_not_crash(default_dir, engine):
+    store.save_event(default_dir, "Broken", '{"a": 1}')
+    (default_dir / ".lambda-console" / "events" / "Broken.json").write_bytes(b"\xff\xfe not utf8")
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        before = screen.event_panel.text
+        screen.query_one("#saved-events").value = "Broken"
+        await pilot.pause(0.2)
+        assert any("Broken" in str(n.message) for n in app._notifications)
+        assert screen.event_panel.text == before
+
+
+async def test_template_picker_loads_a_sample_event(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TemplatePicker")
+        await pilot.press(*"sqs-receive")
+        await pilot.press("enter")
+        screen = app.main_screen()
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert "Records" in screen.event_panel.text
+        assert "sqs-receive-message" in str(screen.event_panel.border_title)
+
+
+async def test_command_palette_lists_the_console_actions(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"new environment")
+        await pilot.pause(0.5)
+        from textual.command import CommandList
+
+        options = app.screen.query_one(CommandList)
+        assert options.option_count >= 1
+        assert "New environment" in str(options.get_option_at_index(0).prompt)
+
+
+async def test_narrow_terminal_switches_panes_with_f6_and_f7(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen()
+        assert screen.has_class("-narrow")
+        assert screen.code_editor.display and screen.code_editor.region.width > 0
+        assert screen.event_panel.region.width == 0
+        await pilot.press("f6")
+        await pilot.pause()
+        assert screen.event_panel.region.width > 0 and screen.code_editor.region.width == 0
+        await run_test_key(pilot)
+        assert screen.result_pane.region.width > 0
+        await pilot.press("f7")
+        await pilot.pause()
+        assert screen.log_pane.region.width > 0 and screen.result_pane.region.width == 0
+
+
+async def test_control_characters_in_user_output_are_neutralised(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text(
+        "def lambda_handler(event, context):\n"
+        "    print('\\x1b[2J\\x1b]0;pwned\\x07bell')\n"
+        "    return '\\x1b[31mred'\n"
+    )
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_test_key(pilot)
+        screen = app.main_screen()
+        log = screen.log_pane.plain_text()
+        assert "\x1b" not in log and "\x07" not in log
+        assert "␛[2J" in log
+        assert "\x1b" not in screen.result_pane.plain_text()
