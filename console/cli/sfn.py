@@ -151,7 +151,8 @@ def format_human(result: Any) -> str:
     lines.append(f"Status: {result.status}")
     if result.error is not None or result.cause is not None:
         lines.append(f"Error: {result.error}")
-        lines.append(f"Cause: {result.cause if result.cause is not None else ''}")
+        if result.cause is not None:
+            lines.append(f"Cause: {result.cause}")
     if result.status == "SUCCEEDED":
         lines.append("Output:")
         lines.append(json.dumps(result.output, indent=2, ensure_ascii=False))

@@ -105,6 +105,9 @@ class Execution:
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
+        problems = asl.validate(definition)
+        if problems:
+            raise asl.DefinitionError(problems)
         self.definition = definition
         self.invoker = invoker
         self.time_scale = float(time_scale)
@@ -639,5 +642,5 @@ def run(
     invoker: Invoker,
     **options: Any,
 ) -> ExecutionResult:
-    """Validate nothing, run everything: callers validate with definition.validate() first."""
+    """Run a definition (DefinitionError if it is invalid) and return its result."""
     return Execution(definition, invoker, **options).run(execution_input)

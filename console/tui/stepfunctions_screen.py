@@ -236,8 +236,8 @@ class StepFunctionsScreen(Screen[None]):
             invoker,
             time_scale=self.time_scale,
             strict_ids=True,
-            on_event=lambda event: self.app.call_from_thread(self._add_event, event),
-            on_state=lambda record: self.app.call_from_thread(self._state_changed, record),
+            on_event=lambda event: self._from_worker(self._add_event, event),
+            on_state=lambda record: self._from_worker(self._state_changed, record),
             state_machine_name=self.definition_path.stem if self.definition_path else "LocalStateMachine",
         )
         self._set_status(Text("Running… (Esc stops the execution)", style="bold cyan"))
@@ -251,7 +251,20 @@ class StepFunctionsScreen(Screen[None]):
             close = getattr(invoker, "close", None)
             if close is not None:
                 close()
-        self.app.call_from_thread(self._finished, result)
+        self._from_worker(self._finished, result)
+
+    def _from_worker(self, callback: Callable[[Any], None], value: Any) -> None:
+        """Hand an update to the UI thread; dropped once the screen or the app is gone."""
+        if not self.is_attached:
+            return
+        try:
+            self.app.call_from_thread(callback, value)
+        except Exception:  # the app shut down mid-run: nothing left to update
+            pass
+
+    def on_unmount(self) -> None:
+        if self.execution is not None:
+            self.execution.abort()
 
     def action_back(self) -> None:
         if self.execution is not None:

@@ -330,3 +330,11 @@ def test_history_events_chain_and_json_shape():
 def test_non_strict_ids_simply_chain_each_event_to_the_one_before():
     r = one({"Type": "Pass"}, {}, strict_ids=False)
     assert [e.previous_event_id for e in r.events] == [0, 1, 2, 3]
+
+
+def test_an_execution_refuses_an_invalid_definition():
+    from console.stepfunctions import DefinitionError
+
+    with pytest.raises(DefinitionError) as info:
+        Execution({"StartAt": "Nope", "States": {"A": {"Type": "Succeed"}}}, FakeInvoker({}))
+    assert any("StartAt" in p for p in info.value.problems)
