@@ -267,7 +267,7 @@ def render_table(export: dict[str, Any], *, minutes: int = 30, now: float | None
         dur = totals["Duration"]
         lines.append(
             f"{name[:24]:<24} {totals['Invocations']:>11} {totals['Errors']:>6} {totals['Throttles']:>9} "
-            f"{totals['AsyncRetries']:>12} {_ms(dur['p50']):>8} {_ms(dur['p99']):>8}  {invocations} {p99s}"
+            f"{totals['AsyncRetries']:>12} {_ms(dur['p50']):>8} {_ms(dur['p99']):>8}  {invocations} {p99s}".rstrip()
         )
     return "\n".join(lines)
 

@@ -123,7 +123,7 @@ def test_async_settings_outside_lambdas_ranges_are_refused(data):
         EventInvokeConfig.from_api(data)
 
 
-def test_the_delays_follow_the_time_scale(shared_engine, function_dirs, monkeypatch):
+def test_the_delays_follow_the_time_scale(shared_engine, function_dirs):
     config = load_function_dir(function_dirs["failer"])
     updates = []
     with _queue(shared_engine, time_scale=600.0) as queue:
