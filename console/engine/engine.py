@@ -251,6 +251,7 @@ class _Run:
         self.cold = False
         self.invoke_started: float | None = None
         self.result: InvocationResult | None = None
+        self.platform = logs.platform_log(config.environment)
 
     # ------------------------------------------------------------ cold start
 
@@ -259,7 +260,7 @@ class _Run:
         Returns None when the invocation already ended (self.result is then set)."""
         config, log = self.config, self.log
         self.cold = True
-        log.line(logs.init_start_line(config.runtime_version, HOST_PYTHON))
+        log.line(self.platform.init_start(config.runtime_version, HOST_PYTHON))
         env, reply = self.engine._init(
             config, self.code_state, log, time.perf_counter() + INIT_TIMEOUT_S, self.cancel
         )
@@ -271,7 +272,7 @@ class _Run:
             return None
         error_type, _ = self._init_failure(reply)
         status = "timeout" if reply.outcome == "timeout" else "error"
-        log.line(logs.init_report_line(reply.elapsed_ms, "init", status, error_type if status == "error" else None))
+        log.line(self.platform.init_report(reply.elapsed_ms, "init", status, error_type if status == "error" else None))
 
         # The suppressed init is retried in the invoke phase, within the function's timeout.
         self.invoke_started = time.perf_counter()
@@ -284,13 +285,13 @@ class _Run:
             return None
         elapsed = (time.perf_counter() - self.invoke_started) * 1000
         if reply.outcome == "timeout":
-            log.line(logs.init_report_line(config.timeout_s * 1000, "invoke", "timeout", None))
-            log.line(logs.start_line(self.request_id))
+            log.line(self.platform.init_report(config.timeout_s * 1000, "invoke", "timeout", None))
+            log.line(self.platform.start(self.request_id))
             self._finish_timeout(max_used=env.peak_mb())
             return None
         error_type, payload = self._init_failure(reply)
-        log.line(logs.init_report_line(reply.elapsed_ms, "invoke", "error", error_type))
-        log.line(logs.start_line(self.request_id))
+        log.line(self.platform.init_report(reply.elapsed_ms, "invoke", "error", error_type))
+        log.line(self.platform.start(self.request_id))
         log.line(f"Unknown application error occurred\n{error_type}\n")
         used = config.memory_mb if reply.outcome == "oom" else env.peak_mb()
         self._finish(payload, "Failed", elapsed, used, report_status="error", error_type=error_type)
@@ -313,7 +314,7 @@ class _Run:
 
     def invoke(self, env: Environment, header: dict, body: bytes) -> InvocationResult:
         config, log = self.config, self.log
-        log.line(logs.start_line(self.request_id))
+        log.line(self.platform.start(self.request_id))
         if self.invoke_started is None:
             self.invoke_started = time.perf_counter()
         deadline = self.invoke_started + config.timeout_s
@@ -402,11 +403,11 @@ class _Run:
         cancelled: bool = False,
     ) -> InvocationResult:
         config, log = self.config, self.log
-        log.line(logs.end_line(self.request_id))
+        log.line(self.platform.end(self.request_id))
         # Since August 2025 Lambda bills the init phase of a cold start too.
         billed = math.ceil(duration_ms + (self.init_ms or 0.0))
         log.line(
-            logs.report_line(
+            self.platform.report(
                 self.request_id,
                 duration_ms,
                 billed,

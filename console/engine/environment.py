@@ -126,13 +126,17 @@ class Environment:
     def _start(config: FunctionConfig, zygote: Zygote | None, req_r: int, resp_w: int, log_w: int):
         env = build_environment(config)
         data_mb = config.memory_mb + DATA_LIMIT_HEADROOM_MB
-        if zygote is not None:
+        # Interpreter settings from the function's own PYTHON* variables (hash seed, warnings...)
+        # only take effect in an interpreter started with them: no zygote, no isolated mode.
+        interpreter_settings = any(key.startswith("PYTHON") for key in config.environment)
+        if zygote is not None and not interpreter_settings:
             try:
                 return zygote.spawn(env, str(config.code_dir), data_mb, (req_r, resp_w, log_w))
             except ZygoteUnavailable:
                 pass  # start a process of our own instead
+        flags = [] if interpreter_settings else ["-I"]
         return subprocess.Popen(
-            [sys.executable, "-I", BOOTSTRAP, str(req_r), str(resp_w), str(data_mb)],
+            [sys.executable, *flags, BOOTSTRAP, str(req_r), str(resp_w), str(data_mb)],
             stdin=subprocess.DEVNULL,
             stdout=log_w,
             stderr=log_w,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import json
+import time
 from collections import deque
 from typing import Callable
 
@@ -15,51 +17,117 @@ def fmt_ms(ms: float) -> str:
     return f"{ms:.2f}"
 
 
-def init_start_line(runtime_version: str, host_python: str) -> str:
-    # Honest labels: the version is the runtime asked for, run on the host's interpreter.
-    return (
-        f"INIT_START Runtime Version: python:{runtime_version}.local"
-        f"\tRuntime Version ARN: local:host-python-{host_python}\n"
-    )
+class TextPlatformLog:
+    """The platform's log lines in Lambda's default text format."""
+
+    def init_start(self, runtime_version: str, host_python: str) -> str:
+        # Honest labels: the version is the runtime asked for, run on the host's interpreter.
+        return (
+            f"INIT_START Runtime Version: python:{runtime_version}.local"
+            f"\tRuntime Version ARN: local:host-python-{host_python}\n"
+        )
+
+    def start(self, request_id: str) -> str:
+        return f"START RequestId: {request_id} Version: $LATEST\n"
+
+    def end(self, request_id: str) -> str:
+        return f"END RequestId: {request_id}\n"
+
+    def init_report(self, init_ms: float, phase: str, status: str, error_type: str | None) -> str:
+        line = f"INIT_REPORT Init Duration: {fmt_ms(init_ms)} ms\tPhase: {phase}\tStatus: {status}"
+        if error_type:
+            line += f"\tError Type: {error_type}"
+        return line + "\n"
+
+    def report(
+        self,
+        request_id: str,
+        duration_ms: float,
+        billed_ms: int,
+        memory_mb: int,
+        max_used_mb: int,
+        init_ms: float | None,
+        status: str | None = None,
+        error_type: str | None = None,
+    ) -> str:
+        line = (
+            f"REPORT RequestId: {request_id}\tDuration: {fmt_ms(duration_ms)} ms"
+            f"\tBilled Duration: {billed_ms} ms\tMemory Size: {memory_mb} MB"
+            f"\tMax Memory Used: {max_used_mb} MB"
+        )
+        if init_ms is not None:
+            line += f"\tInit Duration: {fmt_ms(init_ms)} ms"
+        if status:
+            line += f"\tStatus: {status}"
+        if error_type:
+            line += f"\tError Type: {error_type}"
+        return line + "\n"
 
 
-def start_line(request_id: str) -> str:
-    return f"START RequestId: {request_id} Version: $LATEST\n"
+class JsonPlatformLog(TextPlatformLog):
+    """The platform's records when the function logs in JSON (AWS_LAMBDA_LOG_FORMAT=JSON),
+    shaped like Lambda's telemetry events (platform.initStart, platform.start, platform.report)."""
+
+    @staticmethod
+    def _event(kind: str, record: dict) -> str:
+        now = time.time()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+        return json.dumps({"time": stamp, "type": kind, "record": record}) + "\n"
+
+    def init_start(self, runtime_version: str, host_python: str) -> str:
+        return self._event(
+            "platform.initStart",
+            {
+                "initializationType": "on-demand",
+                "phase": "init",
+                "runtimeVersion": f"python:{runtime_version}.local",
+                "runtimeVersionArn": f"local:host-python-{host_python}",
+            },
+        )
+
+    def start(self, request_id: str) -> str:
+        return self._event("platform.start", {"requestId": request_id, "version": "$LATEST"})
+
+    def end(self, request_id: str) -> str:
+        return ""  # JSON logs carry no END line; platform.report closes the invocation
+
+    def init_report(self, init_ms: float, phase: str, status: str, error_type: str | None) -> str:
+        record: dict = {"initializationType": "on-demand", "phase": phase, "status": status}
+        if error_type:
+            record["errorType"] = error_type
+        record["metrics"] = {"durationMs": round(init_ms, 3)}
+        return self._event("platform.initReport", record)
+
+    def report(
+        self,
+        request_id: str,
+        duration_ms: float,
+        billed_ms: int,
+        memory_mb: int,
+        max_used_mb: int,
+        init_ms: float | None,
+        status: str | None = None,
+        error_type: str | None = None,
+    ) -> str:
+        metrics: dict = {
+            "durationMs": round(duration_ms, 3),
+            "billedDurationMs": billed_ms,
+            "memorySizeMB": memory_mb,
+            "maxMemoryUsedMB": max_used_mb,
+        }
+        if init_ms is not None:
+            metrics["initDurationMs"] = round(init_ms, 3)
+        record: dict = {"requestId": request_id, "metrics": metrics, "status": status or "success"}
+        if error_type:
+            record["errorType"] = error_type
+        return self._event("platform.report", record)
 
 
-def end_line(request_id: str) -> str:
-    return f"END RequestId: {request_id}\n"
-
-
-def init_report_line(init_ms: float, phase: str, status: str, error_type: str | None) -> str:
-    line = f"INIT_REPORT Init Duration: {fmt_ms(init_ms)} ms\tPhase: {phase}\tStatus: {status}"
-    if error_type:
-        line += f"\tError Type: {error_type}"
-    return line + "\n"
-
-
-def report_line(
-    request_id: str,
-    duration_ms: float,
-    billed_ms: int,
-    memory_mb: int,
-    max_used_mb: int,
-    init_ms: float | None,
-    status: str | None = None,
-    error_type: str | None = None,
-) -> str:
-    line = (
-        f"REPORT RequestId: {request_id}\tDuration: {fmt_ms(duration_ms)} ms"
-        f"\tBilled Duration: {billed_ms} ms\tMemory Size: {memory_mb} MB"
-        f"\tMax Memory Used: {max_used_mb} MB"
-    )
-    if init_ms is not None:
-        line += f"\tInit Duration: {fmt_ms(init_ms)} ms"
-    if status:
-        line += f"\tStatus: {status}"
-    if error_type:
-        line += f"\tError Type: {error_type}"
-    return line + "\n"
+def platform_log(environment: dict) -> TextPlatformLog:
+    """The platform's line format for a function, chosen as Lambda chooses it."""
+    if str(environment.get("AWS_LAMBDA_LOG_FORMAT", "")).upper() == "JSON":
+        return JsonPlatformLog()
+    return TextPlatformLog()
 
 
 class LogBuffer:

@@ -330,3 +330,27 @@ def test_oversized_response_gives_response_size_too_large(engine, make_function)
         "errorType": "Function.ResponseSizeTooLarge",
     }
     assert r.function_error == "Unhandled"
+
+
+def test_json_log_format_turns_platform_lines_and_records_into_json(engine, make_function):
+    code = (
+        "import logging\nlogging.getLogger().setLevel('INFO')\n"
+        "def lambda_handler(e, c):\n    logging.info('hi')\n    raise ValueError('x')\n"
+    )
+    r = engine.invoke(make_function(code, environment={"AWS_LAMBDA_LOG_FORMAT": "JSON"}), b"{}")
+    records = [json.loads(line) for line in r.log.splitlines()]
+    assert [rec.get("type") for rec in records] == [
+        "platform.initStart", "platform.start", None, None, "platform.report"
+    ]
+    assert records[2] == {"timestamp": records[2]["timestamp"], "level": "INFO", "message": "hi",
+                          "logger": "root", "requestId": r.request_id}
+    assert records[3]["level"] == "ERROR" and records[3]["errorType"] == "ValueError"
+    report = records[4]["record"]
+    assert report["requestId"] == r.request_id and "initDurationMs" in report["metrics"]
+
+
+def test_python_variables_of_the_function_configure_its_interpreter(engine, make_function):
+    code = "import sys\ndef lambda_handler(e, c):\n    return [sys.flags.hash_randomization, hash('lambda-console')]\n"
+    r = engine.invoke(make_function(code, environment={"PYTHONHASHSEED": "0"}), b"{}")
+    flag, value = json.loads(r.payload)
+    assert flag == 0 and value == -1327131493470437755

@@ -47,6 +47,7 @@ _SHOWN_RUNTIME_DIR = "/var/runtime"
 _RUNTIME = "3.14"
 _MINOR = 14
 LEGACY_ERRORS = False  # python3.7 keeps the shape of the seed document
+LOG_FORMAT_JSON = False  # AWS_LAMBDA_LOG_FORMAT=JSON (Lambda's advanced logging controls)
 TASK_ROOT = ""
 _SHOWN_STDLIB = "/var/lang/lib/python3.14"
 
@@ -90,7 +91,7 @@ _ENCODER = None
 
 def configure():
     """Read the function's runtime and task root from the environment Lambda would set."""
-    global _RUNTIME, _MINOR, LEGACY_ERRORS, TASK_ROOT, _SHOWN_STDLIB, _ENCODER
+    global _RUNTIME, _MINOR, LEGACY_ERRORS, TASK_ROOT, _SHOWN_STDLIB, _ENCODER, LOG_FORMAT_JSON
     _RUNTIME = os.environ.get("AWS_EXECUTION_ENV", "AWS_Lambda_python3.14").rsplit("python", 1)[-1]
     try:
         _MINOR = int(_RUNTIME.split(".")[1])
@@ -100,6 +101,7 @@ def configure():
     TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     _SHOWN_STDLIB = "/var/lang/lib/python" + _RUNTIME
     _ENCODER = Encoder()
+    LOG_FORMAT_JSON = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
 
 
 def to_json(obj):
@@ -119,7 +121,7 @@ def marshal_response(response):
     if isinstance(response, bytes):
         return response, "application/unknown"
     try:
-        return _ENCODER.encode(response).encode("utf-8"), "application/json"
+        return _ENCODER.encode(response), "application/json"
     except Exception as e:
         raise FaultException(
             FaultException.MARSHAL_ERROR, "Unable to marshal response: {}".format(str(e)), None
@@ -252,6 +254,14 @@ def replace_line_indentation(line, indent_char, new_indent_char):
 
 
 def log_error(error_result):
+    if LOG_FORMAT_JSON:
+        record = {
+            "timestamp": time.strftime(_DATETIME_FORMAT, logging.Formatter.converter(time.time())),
+            "level": "ERROR",
+            **error_result,
+        }
+        sys.stdout.write(to_json(record) + "\n")
+        return
     error_description = "[ERROR]"
     error_result_type = error_result.get("errorType")
     if error_result_type:
@@ -440,6 +450,58 @@ class LambdaLoggerHandler(logging.Handler):
         sys.stdout.write(self.format(record))
 
 
+class LambdaLoggerHandlerWithFrameType(LambdaLoggerHandler):
+    """The class awslambdaric installs when a log level or JSON format is configured."""
+
+
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_RESERVED_FIELDS = {
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+    "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated",
+    "thread", "threadName", "processName", "process", "aws_request_id", "tenant_id", "_frame_type",
+}
+# default=str keeps a record with odd values from being dropped, as in awslambdaric
+_json_log_encoder = _stdlib_json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def _format_log_level(record):
+    return min(50, max(0, record.levelno)) // 10 * 10
+
+
+class JsonFormatter(logging.Formatter):
+    """awslambdaric's JSON log record format."""
+
+    def __init__(self):
+        super().__init__(datefmt=_DATETIME_FORMAT)
+
+    def format(self, record):
+        record.levelno = _format_log_level(record)
+        record.levelname = logging.getLevelName(record.levelno)
+        exc_info = record.exc_info
+        result = {
+            "timestamp": self.formatTime(record, self.datefmt),
+            "level": record.levelname,
+            "message": (
+                record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage()
+            ),
+            "logger": record.name,
+            "stackTrace": traceback.format_tb(exc_info[2]) if exc_info else None,
+            "errorType": exc_info[0].__name__ if exc_info else None,
+            "errorMessage": str(exc_info[1]) if exc_info else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if exc_info else None,
+        }
+        if getattr(record, "tenant_id", None) is not None:
+            result["tenantId"] = record.tenant_id
+        result.update(
+            (key, value)
+            for key, value in record.__dict__.items()
+            if key not in _RESERVED_FIELDS and key not in result
+        )
+        result = {k: v for k, v in result.items() if v is not None}
+        return _json_log_encoder.encode(result) + "\n"
+
+
 _GLOBAL_AWS_REQUEST_ID = None
 
 
@@ -453,15 +515,21 @@ class LambdaLoggerFilter(logging.Filter):
 def _setup_logging():
     logging.Formatter.converter = time.gmtime
     logger = logging.getLogger()
-    handler = LambdaLoggerHandler()
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-            "%Y-%m-%dT%H:%M:%S",
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    level = {None: "", "TRACE": "DEBUG"}.get(level, level).upper()
+    if LOG_FORMAT_JSON or level:
+        handler = LambdaLoggerHandlerWithFrameType()
+    else:
+        handler = LambdaLoggerHandler()
+    if LOG_FORMAT_JSON:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                "%Y-%m-%dT%H:%M:%S",
+            )
         )
-    )
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
-    level = "DEBUG" if level == "TRACE" else level
     if level in logging._nameToLevel:
         logger.setLevel(level)
     handler.addFilter(LambdaLoggerFilter())
@@ -502,6 +570,22 @@ class Channel:
         view = memoryview(data)
         while view:
             view = view[os.write(self.resp_fd, view) :]
+
+
+def print_uncaught(etype, value, tb):
+    """Python's report of an exception that ends the runtime, with paths as Lambda shows them."""
+    te = traceback.TracebackException(etype, value, tb)
+    seen = set()
+    pending = [te]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for frame in current.stack:
+            frame.filename = _shown_path(frame.filename)
+        pending.extend(x for x in (current.__cause__, current.__context__) if x is not None)
+    sys.stderr.write("".join(te.format()))
 
 
 def _peak_rss_kb():
@@ -566,12 +650,17 @@ def handle_event_request(channel, request_handler, header, body):
         duration = (time.perf_counter() - started) * 1000.0
         channel.send({"t": "error", "d": duration, "m": _peak_rss_kb()}, payload)
     else:
+        # Outside the try, as in awslambdaric: a lone surrogate (raw UTF-8 from 3.12 on) cannot be
+        # encoded and the runtime dies of it, which the platform reports as Runtime.ExitError.
+        if isinstance(result, str):
+            result = result.encode("utf-8")
         duration = (time.perf_counter() - started) * 1000.0
         channel.send({"t": "result", "ct": content_type, "d": duration, "m": _peak_rss_kb()}, result)
 
 
 def main(argv):
     configure()
+    sys.excepthook = print_uncaught
     req_fd, resp_fd = int(argv[1]), int(argv[2])
     channel = Channel(req_fd, resp_fd)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a segfault must not litter the code folder

@@ -15,7 +15,6 @@ import signal
 import socket
 import sys
 import time
-import traceback
 
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, RUNTIME_DIR)
@@ -63,7 +62,7 @@ def _child(request, fds, sock, wake_r, wake_w):
         except SystemExit as exc:
             code = _exit_code(exc)
         except BaseException:
-            traceback.print_exc()
+            sys.excepthook(*sys.exc_info())
             code = 1
         try:
             atexit._run_exitfuncs()
