@@ -353,4 +353,12 @@ def test_python_variables_of_the_function_configure_its_interpreter(engine, make
     code = "import sys\ndef lambda_handler(e, c):\n    return [sys.flags.hash_randomization, hash('lambda-console')]\n"
     r = engine.invoke(make_function(code, environment={"PYTHONHASHSEED": "0"}), b"{}")
     flag, value = json.loads(r.payload)
-    assert flag == 0 and value == -1327131493470437755
+    import os
+    import subprocess
+    import sys
+
+    expected = subprocess.run(
+        [sys.executable, "-c", "print(hash('lambda-console'))"],
+        env={**os.environ, "PYTHONHASHSEED": "0"}, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert flag == 0 and value == int(expected)
