@@ -120,15 +120,18 @@ class InvokeApi:
         return _ARN_PREFIX
 
     def _config(self, raw_name: str, qualifier: str | None) -> FunctionConfig:
+        return self._resolve(raw_name, qualifier)[0]
+
+    def _resolve(self, raw_name: str, qualifier: str | None) -> tuple[FunctionConfig, str | None]:
         ref = parse_function_name(raw_name, qualifier, self._arn_prefix())
         config = self.registry.get(ref.name)
         if config is None:
             suffix = f":{ref.qualifier}" if ref.qualifier else ""
             raise ResourceNotFound(f"Function not found: {self._arn_prefix()}{ref.name}{suffix}")
-        return config
+        return config, ref.qualifier
 
     def _invoke(self, raw_name: str, qualifier: str | None, headers: dict[str, str], body: bytes) -> Response:
-        config = self._config(raw_name, qualifier)
+        config, qualifier = self._resolve(raw_name, qualifier)
         invocation_type = normalise_invocation_type(headers.get("x-amz-invocation-type"))
         client_context = _client_context(headers.get("x-amz-client-context"))
         if invocation_type != "RequestResponse":
@@ -146,7 +149,7 @@ class InvokeApi:
             if self.metrics is not None:
                 self.metrics.record_concurrency(name, running)
             outcome = invoke(self.engine, config, body, "RequestResponse",
-                             client_context=client_context, metrics=self.metrics)
+                             client_context=client_context, qualifier=qualifier, metrics=self.metrics)
         finally:
             self.limiter.release(name)
         result = outcome.result

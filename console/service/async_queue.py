@@ -255,12 +255,15 @@ class AsyncQueue:
 
     def _run(self, job: _Job) -> None:
         name = job.config.function_name
-        if job.attempts and self._age_s(job) > job.settings.maximum_event_age_s:
+        if self._age_s(job) > job.settings.maximum_event_age_s:
             self._fail(job, "EventAgeExceeded")
             return
-        if not self._acquire(name):
+        running = self._acquire(name)
+        if not running:
             return
         try:
+            if self.metrics is not None and self.limiter is not None:
+                self.metrics.record_concurrency(name, running)
             job.attempts += 1
             if job.attempts > 1 and self.metrics is not None:
                 self.metrics.count(name, "AsyncRetries")
@@ -291,14 +294,16 @@ class AsyncQueue:
             if not self._closed:
                 self._push(job, delay)
 
-    def _acquire(self, name: str) -> bool:
+    def _acquire(self, name: str) -> int:
+        """How many run now including this attempt (1 without a limiter); 0 once the queue closes."""
         if self.limiter is None:
-            return True
+            return 1
         while not self._closed:
             # Lambda keeps a throttled async event queued; waiting for a slot is the local equivalent.
-            if self.limiter.acquire(name, timeout=0.5):
-                return True
-        return False
+            running = self.limiter.acquire(name, timeout=0.5)
+            if running:
+                return running
+        return 0
 
     def _invoke(self, job: _Job) -> InvocationResult:
         name, request_id = job.config.function_name, job.request_id

@@ -131,6 +131,7 @@ def invoke(
     cancel: threading.Event | None = None,
     on_log: Callable[[str], None] | None = None,
     force_cold: bool = False,
+    qualifier: str | None = None,
     metrics: MetricsRegistry | None = None,
 ) -> InvokeOutcome:
     """Invoke `config` the way the Invoke API does for `invocation_type`.
@@ -138,6 +139,8 @@ def invoke(
     RequestResponse runs the function now and returns 200 with the engine's result (function
     errors are still 200, with `function_error` set). Event queues it on `async_queue` and returns
     202 at once. DryRun validates the configuration and the handler statically and returns 204.
+    `qualifier` ("$LATEST" when the caller named it) ends the ARN the function sees in
+    context.invoked_function_arn; `metrics` records the invocation when given.
     Raises an InvokeError (InvalidParameterValue, InvalidRequestContent, RequestTooLarge) for
     requests Lambda refuses, and console.engine.ConfigError (one problem a line) when the
     configuration is invalid or, for DryRun, when the handler does not resolve.
@@ -164,6 +167,7 @@ def invoke(
         cancel=cancel,
         on_log=on_log,
         force_cold=force_cold,
+        **({"qualifier": qualifier} if qualifier else {}),
     )
     if metrics is not None:
         metrics.record_invocation(config.function_name, result)

@@ -80,7 +80,11 @@ def test_invalid_utf8_message_names_the_byte():
         ({"m.py": "def h(e, c): pass"}, "missing.h", "Unable to import module 'missing': No module named 'missing'"),
         ({"m.py": "def other(e, c): pass"}, "m.h", "Handler 'h' missing on module 'm'"),
         ({"m.py": "def h(e, c):\n  return (\n"}, "m.h", "Syntax error in module 'm': "),
-        ({"m.py": "def h(e, c): pass"}, "../m.h", "Unable to import module '...m': No module named '...m'"),
+        ({"m.py": "def h(e, c): pass"}, "../m.h", "Unable to import module '../m': "),
+        ({"m.py": "from os.path import *"}, "m.join", None),
+        ({"pkg/sub/m.py": "def h(e, c): pass"}, "pkg/sub/m.h", None),
+        ({"m.py": "def h(e, c): pass"}, "pkg/m.h", "Unable to import module 'pkg/m': No module named 'pkg'"),
+        ({"sys.py": "def h(e, c): pass"}, "sys.h", "Cannot use built-in module sys as a handler module"),
     ],
 )
 def test_handler_is_resolved_statically(tmp_path, files, handler, problem):

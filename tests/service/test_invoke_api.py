@@ -213,3 +213,14 @@ def test_list_functions_and_get_function_describe_the_functions(client, function
     assert client.get_function_configuration(FunctionName="hello")["MemorySize"] == 128
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_function(FunctionName="nope")
+
+
+def test_a_latest_qualified_call_shows_the_qualified_arn_to_the_function(make_function, start_server, make_client):
+    folder = make_function("arn", """
+        def lambda_handler(event, context):
+            return context.invoked_function_arn
+    """)
+    client = make_client(start_server([folder]).url)
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:arn"
+    assert client.invoke(FunctionName="arn")["Payload"].read() == f'"{arn}"'.encode()
+    assert client.invoke(FunctionName="arn:$LATEST")["Payload"].read() == f'"{arn}:$LATEST"'.encode()
