@@ -41,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="concurrent executions per function before 429 TooManyRequestsException (default 10)",
     )
+    serve.add_argument("-v", "--verbose", action="store_true", help="print one line per request")
     serve.set_defaults(run=run_serve)
 
     metrics = subparsers.add_parser(
@@ -96,6 +97,7 @@ def run_serve(args: argparse.Namespace) -> int:
             time_scale=args.time_scale,
             concurrency=args.concurrency,
             allow_remote=args.allow_remote,
+            access_log=(lambda line: print(line, flush=True)) if args.verbose else None,
         )
     except OSError as exc:
         print(f"lambda-console: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)

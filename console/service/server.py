@@ -9,7 +9,7 @@ import threading
 import time
 from email.utils import formatdate
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .api import InvokeApi, Response
 from .async_queue import AsyncQueue
@@ -93,12 +93,26 @@ class _Connection(socketserver.BaseRequestHandler):
                     response = _too_large()
                     keep_alive = False
                 else:
+                    started = time.perf_counter()
                     response = api.handle(method, target, headers, body)
+                    if self.server.access_log is not None:
+                        elapsed = (time.perf_counter() - started) * 1000
+                        self._log(method, target, headers, response, elapsed)
                 sock.sendall(_encode(response, keep_alive))
                 if not keep_alive:
                     return
         except (OSError, ValueError):
             return  # the client went away or timed out; nothing to answer
+
+    def _log(self, method: str, target: str, headers: dict[str, str], response: Response, ms: float) -> None:
+        kind = headers.get("x-amz-invocation-type", "RequestResponse") if method == "POST" else ""
+        error = dict(response.headers).get("x-amzn-ErrorType") or dict(response.headers).get("X-Amz-Function-Error", "")
+        stamp = time.strftime("%H:%M:%S")
+        line = f"{stamp} {method} {target.split('?')[0]} {kind} {response.status} {error} {ms:.1f} ms".replace("  ", " ")
+        try:
+            self.server.access_log(line)  # type: ignore[misc]
+        except Exception:
+            pass  # a broken log sink must not fail the request
 
     def _read_request(self) -> tuple[str, str, dict[str, str], bytes | None, bool] | None:
         rfile = self.rfile
@@ -196,6 +210,7 @@ class _TCPServer(socketserver.ThreadingTCPServer):
     request_queue_size = 256
     block_on_close = False
     api: InvokeApi
+    access_log: Callable[[str], None] | None = None
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A connection that fails is that client's problem; the server carries on quietly.
@@ -205,6 +220,9 @@ class _TCPServer(socketserver.ThreadingTCPServer):
 
 class LambdaServer:
     """The Invoke API on a socket, over the functions of `registry`.
+
+    `access_log`, when given, receives one line per request (method, path, invocation type,
+    status, error type, milliseconds).
 
     Owns an Engine (unless given one), the async queue, the concurrency limiter and the metrics,
     which it saves to each function's `.lambda-console/metrics.json` every few seconds and on close.
@@ -222,6 +240,7 @@ class LambdaServer:
         allow_remote: bool = False,
         persist_metrics: bool = True,
         async_workers: int = 4,
+        access_log: Callable[[str], None] | None = None,
     ) -> None:
         if not allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"refusing to listen on {host}: pass allow_remote=True (--allow-remote) to expose it")
@@ -246,6 +265,7 @@ class LambdaServer:
             server_cls = type("_TCPServer6", (_TCPServer,), {"address_family": socket.AF_INET6})
         self._server = server_cls((host, port), _Connection)
         self._server.api = self.api
+        self._server.access_log = access_log
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._maintenance = threading.Thread(target=self._maintain, name="lambda-serve-maintenance", daemon=True)

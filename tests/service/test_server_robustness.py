@@ -96,3 +96,17 @@ def test_binding_anything_but_localhost_needs_allow_remote(function_dirs, capsys
 def test_serve_refuses_a_directory_that_does_not_exist(tmp_path, capsys):
     assert main(["serve", "--port", "0", str(tmp_path / "missing")]) == 2
     assert "is not a directory" in capsys.readouterr().err
+
+
+def test_the_access_log_gets_one_line_per_request(function_dirs, start_server, make_client):
+    lines: list[str] = []
+    server = start_server([function_dirs["failer"]], access_log=lines.append)
+    client = make_client(server.url)
+    client.invoke(FunctionName="failer")
+    try:
+        client.invoke(FunctionName="nope")
+    except client.exceptions.ResourceNotFoundException:
+        pass
+    assert len(lines) == 2
+    assert "/2015-03-31/functions/failer/invocations RequestResponse 200 Unhandled" in lines[0]
+    assert "404 ResourceNotFoundException" in lines[1]
