@@ -31,10 +31,35 @@ ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/lambda-console-local"
 
 SUCCEEDED, FAILED, TIMED_OUT, ABORTED = "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"
+INLINE_MAP_LIMIT = 40
 
 
 class _ExecutionTimedOut(Exception):
     """The machine-level TimeoutSeconds passed."""
+
+
+class _Scope:
+    """A stop signal for one line of work: set by abort(), or for siblings when a branch fails."""
+
+    def __init__(self, parent: Optional["_Scope"] = None) -> None:
+        self.event = threading.Event()
+        self.parent = parent
+
+    def is_set(self) -> bool:
+        return self.event.is_set() or (self.parent is not None and self.parent.is_set())
+
+    def set(self) -> None:
+        self.event.set()
+
+    def wait(self, timeout: float) -> bool:
+        """True as soon as the scope (or a parent) is stopped, False when `timeout` passed."""
+        end = time.monotonic() + timeout
+        while not self.is_set():
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return False
+            self.event.wait(min(0.05, remaining) if self.parent is not None else remaining)
+        return True
 
 
 @dataclass
@@ -115,7 +140,8 @@ class Execution:
         self.state_machine_name = state_machine_name
         self.rng = rng or random.Random()
         self.on_state = on_state
-        self._abort = threading.Event()
+        self._root = _Scope()
+        self._local = threading.local()  # the _Scope of the branch or iteration this thread runs
         self._offset = 0.0  # seconds of scaled-away waiting: the virtual clock runs ahead by this
         self._offset_lock = threading.Lock()
         self.history = History(clock=self.now, on_event=on_event, strict_ids=strict_ids)
@@ -143,7 +169,7 @@ class Execution:
 
     def _wait_real(self, real: float, virtual: float) -> None:
         start = time.monotonic()
-        if self._abort.wait(real):
+        if self._scope().wait(real):
             raise Aborted()
         elapsed = time.monotonic() - start
         with self._offset_lock:
@@ -156,10 +182,13 @@ class Execution:
         return max(0.0, (self._deadline - self.now()).total_seconds())
 
     def abort(self) -> None:
-        self._abort.set()
+        self._root.set()
+
+    def _scope(self) -> _Scope:
+        return getattr(self._local, "scope", self._root)
 
     def _check(self) -> None:
-        if self._abort.is_set():
+        if self._scope().is_set():
             raise Aborted()
         if self._deadline is not None and self.now() >= self._deadline:
             raise _ExecutionTimedOut()
@@ -415,7 +444,7 @@ class Execution:
             last_ctx.update(ctx)
             params = dataflow.effective_input(state, raw_input, ctx)
             timeout = self._task_timeout(state, dataflow.select(raw_input, state.get("InputPath", "$"), "InputPath"))
-            task_ctx = TaskContext(self.history, lane, name, self.invoker, self._abort, self._remaining())
+            task_ctx = TaskContext(self.history, lane, name, self.invoker, self._scope(), self._remaining())
             try:
                 return run_lambda_task(task_ctx, state["Resource"], params, timeout)
             except ExecutionDeadline:
@@ -434,16 +463,15 @@ class Execution:
             last_ctx.update(ctx)
             value = dataflow.effective_input(state, raw_input, ctx)
             started = self.history.add(lane, "ParallelStateStarted", None, name)
-            results = []
-            latest = started.id
-            for branch in state["Branches"]:
-                branch_lane = Lane(started.id)
-                try:
-                    results.append(self.run_machine(branch, value, branch_lane, depth + 1))
-                finally:
-                    latest = max(latest, branch_lane.last)
-                    lane.last = latest
-            return results
+            lanes = [Lane(started.id) for _ in state["Branches"]]
+            jobs = [
+                (lambda branch=branch, branch_lane=branch_lane: self.run_machine(branch, value, branch_lane, depth + 1))
+                for branch, branch_lane in zip(state["Branches"], lanes)
+            ]
+            try:
+                return self._run_all(jobs, len(jobs))
+            finally:
+                lane.last = max([started.id] + [bl.last for bl in lanes])
 
         try:
             result = self.with_retry(state, record, attempt)
@@ -452,6 +480,42 @@ class Execution:
             raise
         self.history.add(lane, "ParallelStateSucceeded", None, name)
         return dataflow.finish(state, raw_input, result, last_ctx), self._next(state)
+
+    def _run_all(self, jobs: list[Callable[[], Any]], concurrency: int) -> list[Any]:
+        """Run jobs on threads (at most `concurrency` at once); the first failure stops the others.
+
+        Results keep the jobs' order. A job that finds its scope stopped raises Aborted, which is not
+        a failure of its own: the failure that stopped it is the one re-raised.
+        """
+        if concurrency <= 1 or len(jobs) <= 1:
+            return [job() for job in jobs]
+        group = _Scope(self._scope())
+        results: list[Any] = [None] * len(jobs)
+        failures: list[BaseException] = []
+        lock = threading.Lock()
+
+        def worker(index: int, job: Callable[[], Any]) -> None:
+            self._local.scope = group
+            try:
+                if group.is_set():
+                    raise Aborted()
+                results[index] = job()
+            except BaseException as exc:  # handed back to the state's thread below
+                with lock:
+                    failures.append(exc)
+                group.set()
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sfn-branch") as pool:
+            for future in [pool.submit(worker, i, job) for i, job in enumerate(jobs)]:
+                future.result()
+        real = [f for f in failures if not isinstance(f, Aborted)]
+        if real:
+            raise real[0]
+        if failures:
+            raise failures[0]
+        return results
 
     def _state_map(
         self, name: str, state: dict, raw_input: Any, lane: Lane, entered: str, record: StateRecord, depth: int
@@ -472,33 +536,54 @@ class Execution:
                 raise StateRuntimeError(
                     f"Invalid path '{state.get('ItemsPath', '$')}' : the value is not an array: {compact(items)}"
                 )
-            self.history.add(lane, "MapStateStarted", {"length": len(items)}, name)
-            results: list[Any] = []
-            failures = 0
-            for index, item in enumerate(items):
+            started = self.history.add(lane, "MapStateStarted", {"length": len(items)}, name)
+            # Inline Map runs at most 40 iterations at once on AWS, whatever MaxConcurrency says.
+            concurrency = min(state.get("MaxConcurrency", 0) or INLINE_MAP_LIMIT, INLINE_MAP_LIMIT)
+            sequential = concurrency <= 1
+            failures = [0]
+            count_lock = threading.Lock()
+            lanes: list[Lane] = []
+
+            def iteration(index: int, item: Any) -> Any:
                 item_ctx = dict(ctx)
                 item_ctx["Map"] = {"Item": {"Index": index, "Value": item}}
                 item_input = dataflow.apply_template(selector, value, item_ctx, "ItemSelector") if selector is not None else item
-                it_lane = Lane(lane.last)
-                self.history.add(it_lane, "MapIterationStarted", {"name": name, "index": index}, name)
+                # One at a time, each iteration follows the previous; concurrent ones all follow MapStateStarted.
+                it_lane = Lane(lane.last if sequential else started.id)
+                lanes.append(it_lane)
+                details = {"name": name, "index": index}
+                self.history.add(it_lane, "MapIterationStarted", details, name)
                 try:
-                    results.append(self.run_machine(machine, item_input, it_lane, depth + 1))
+                    output = self.run_machine(machine, item_input, it_lane, depth + 1)
+                except Aborted:
+                    self.history.add(it_lane, "MapIterationAborted", details, name)
+                    raise
                 except StatesError as err:
-                    self.history.add(it_lane, "MapIterationFailed", {"name": name, "index": index}, name)
-                    lane.last = it_lane.last
-                    failures += 1
+                    self.history.add(it_lane, "MapIterationFailed", details, name)
+                    if sequential:
+                        lane.last = it_lane.last
+                    with count_lock:
+                        failures[0] += 1
+                        failed = failures[0]
                     if not tolerant or not is_recoverable(err.error):
                         raise
-                    if _exceeds(failures, len(items), tolerated_count, tolerated_pct):
+                    if _exceeds(failed, len(items), tolerated_count, tolerated_pct):
                         raise StatesError(
                             EXCEED_TOLERATED_FAILURE,
-                            f"The specified tolerated failure threshold was exceeded ({failures} of {len(items)} items failed)",
+                            f"The specified tolerated failure threshold was exceeded ({failed} of {len(items)} items failed)",
                         ) from None
-                    results.append(err.error_output())
-                    continue
-                self.history.add(it_lane, "MapIterationSucceeded", {"name": name, "index": index}, name)
-                lane.last = it_lane.last
-            return results
+                    return err.error_output()
+                self.history.add(it_lane, "MapIterationSucceeded", details, name)
+                if sequential:
+                    lane.last = it_lane.last
+                return output
+
+            jobs = [(lambda i=i, item=item: iteration(i, item)) for i, item in enumerate(items)]
+            try:
+                return self._run_all(jobs, concurrency)
+            finally:
+                if not sequential:
+                    lane.last = max([started.id] + [il.last for il in lanes])
 
         try:
             result = self.with_retry(state, record, attempt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -223,7 +224,8 @@ def test_parallel_branch_failure_fails_the_state_with_the_branch_error_and_can_b
         "Done": {"Type": "Succeed"},
         "Handled": {"Type": "Pass", "End": True}}}
     r = run(d, {"in": 1})
-    assert r.path == ["P", "A", "F", "Handled"]
+    # Branches run concurrently: A may enter before or after F, or be stopped before it starts.
+    assert r.path[0] == "P" and "F" in r.path and r.path[-1] == "Handled"
     assert r.output == {"in": 1, "err": {"Error": "BranchBroke", "Cause": "c"}}
     assert "ParallelStateFailed" in types(r)
 
@@ -338,3 +340,66 @@ def test_an_execution_refuses_an_invalid_definition():
     with pytest.raises(DefinitionError) as info:
         Execution({"StartAt": "Nope", "States": {"A": {"Type": "Succeed"}}}, FakeInvoker({}))
     assert any("StartAt" in p for p in info.value.problems)
+
+
+# ---------------------------------------------------------------- concurrency
+
+
+def test_parallel_branches_run_at_the_same_time():
+    from sfn_fakes import sleeper
+
+    branches = [{"StartAt": f"T{i}", "States": {f"T{i}": {"Type": "Task", "Resource": ARN + "Slow", "End": True}}}
+                for i in range(3)]
+    started = time.monotonic()
+    r = one({"Type": "Parallel", "Branches": branches}, {"a": 1}, {"Slow": sleeper(0.5)})
+    assert r.output == [{"a": 1}] * 3
+    assert time.monotonic() - started < 1.2
+
+
+def test_map_max_concurrency_zero_runs_iterations_together_and_keeps_item_order():
+    from sfn_fakes import sleeper
+
+    proc = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": ARN + "Slow", "End": True}}}
+    started = time.monotonic()
+    r = one({"Type": "Map", "ItemProcessor": proc, "MaxConcurrency": 0}, [1, 2, 3, 4], {"Slow": sleeper(0.4)})
+    assert r.output == [1, 2, 3, 4]
+    assert time.monotonic() - started < 1.2
+    starts = [e for e in r.events if e.type == "MapIterationStarted"]
+    map_started = next(e for e in r.events if e.type == "MapStateStarted")
+    assert {e.previous_event_id for e in starts} == {map_started.id}
+
+
+def test_map_max_concurrency_one_runs_iterations_in_order():
+    r = one({"Type": "Map", "ItemProcessor": BRANCH_A, "MaxConcurrency": 1}, [1, 2])
+    kinds = [e.type for e in r.events if e.type.startswith("MapIteration")]
+    assert kinds == ["MapIterationStarted", "MapIterationSucceeded"] * 2
+
+
+def test_a_failing_branch_stops_its_running_siblings():
+    from sfn_fakes import sleeper
+
+    invoker = FakeInvoker({"Slow": sleeper(10)})
+    slow = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": ARN + "Slow", "End": True}}}
+    failing = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "F"},
+                                          "F": {"Type": "Fail", "Error": "Broke"}}}
+    d = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [slow, failing], "End": True}}}
+    started = time.monotonic()
+    r = Execution(d, invoker, time_scale=10).run({})
+    assert (r.status, r.error) == ("FAILED", "Broke")
+    assert time.monotonic() - started < 3
+    time.sleep(0.1)
+    assert invoker.cancelled == ["Slow"]
+
+
+def test_a_failing_iteration_aborts_the_others():
+    from sfn_fakes import sleeper
+
+    proc = {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 0, "Next": "W"}], "Default": "T"},
+        "W": {"Type": "Wait", "Seconds": 1, "Next": "F"},
+        "F": {"Type": "Fail", "Error": "Zero"},
+        "T": {"Type": "Task", "Resource": ARN + "Slow", "End": True}}}
+    r = one({"Type": "Map", "ItemProcessor": proc}, [0, 1, 2], {"Slow": sleeper(10)}, time_scale=5)
+    assert r.error == "Zero"
+    kinds = [e.type for e in r.events]
+    assert "MapIterationFailed" in kinds and "MapIterationAborted" in kinds
