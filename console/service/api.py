@@ -97,6 +97,8 @@ class InvokeApi:
         if not path.startswith(PREFIX):
             raise UnknownOperation("Unknown operation")
         rest = path[len(PREFIX):]
+        if rest and not rest.startswith("/"):
+            raise UnknownOperation("Unknown operation")
         params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()} if query else {}
         if rest in ("", "/"):
             if method == "GET":

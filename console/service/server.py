@@ -29,6 +29,7 @@ FLUSH_INTERVAL_S = 5.0
 _REASONS = {
     100: "Continue", 200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request",
     404: "Not Found", 408: "Request Timeout", 411: "Length Required", 413: "Request Entity Too Large",
+    414: "URI Too Long",
     429: "Too Many Requests", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
     501: "Not Implemented", 505: "HTTP Version Not Supported",
 }

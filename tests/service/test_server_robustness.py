@@ -46,6 +46,7 @@ def _still_serving(server) -> bool:
         b"POST /2015-03-31/functions/%00%ff/invocations HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
         b"POST /2015-03-31/functions/../../etc/passwd/invocations HTTP/1.1\r\n\r\n",
         b"DELETE /2015-03-31/functions/hello HTTP/1.1\r\n\r\n",
+        b"GET /2015-03-31/functionsX HTTP/1.1\r\n\r\n",
         b"GET /2015-03-31/functions/hello?Qualifier=%ZZ HTTP/1.1\r\n\r\n",
         b"POST /2015-03-31/functions/hello/invocations HTTP/1.1\r\nX-Amz-Client-Context: !!\r\nContent-Length: 2\r\n\r\n{}",
         b"X" * 70000 + b"\r\n\r\n",
