@@ -111,12 +111,18 @@ def run_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail_usage(str(exc))
     invoker = EngineInvoker(dirs)
+    live = not args.json
+    if live:
+        # Events print as they happen, so waits and slow functions show progress.
+        sys.stdout.write("Events:\n" + EVENT_HEADER + "\n")
+        sys.stdout.flush()
     execution = Execution(
         definition,
         invoker,
         time_scale=args.time_scale,
         strict_ids=args.strict_ids,
         state_machine_name=Path(args.definition).stem or "LocalStateMachine",
+        on_event=_print_event if live else None,
     )
     try:
         result = execution.run(execution_input)
@@ -129,25 +135,35 @@ def run_command(args: argparse.Namespace) -> int:
         json.dump(result.to_json(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(format_human(result))
+        sys.stdout.write("\n" + format_summary(result))
     return 0 if result.succeeded else 1
 
 
-def format_human(result: Any) -> str:
-    """Path taken, event history, then the final status and output (or error and cause)."""
+EVENT_HEADER = f"  {'ID':>3} {'PREV':>4}  {'TIMESTAMP':<24}  {'TYPE':<28} DETAILS"
+
+
+def format_event(event: Any) -> str:
     from console.stepfunctions.history import event_summary, iso
 
+    stamp = iso(event.timestamp)
+    return f"  {event.id:>3} {event.previous_event_id:>4}  {stamp:<24}  {event.type:<28} {event_summary(event)}".rstrip()
+
+
+def _print_event(event: Any) -> None:
+    sys.stdout.write(format_event(event) + "\n")
+    sys.stdout.flush()
+
+
+def format_human(result: Any) -> str:
+    """The event history, then the path taken, the final status and output (or error and cause)."""
+    lines = ["Events:", EVENT_HEADER] + [format_event(e) for e in result.events]
+    return "\n".join(lines) + "\n\n" + format_summary(result)
+
+
+def format_summary(result: Any) -> str:
+    """Path taken, status, and the output or the error and cause."""
     lines: list[str] = []
     lines.append("Path: " + (" → ".join(_path_entry(s) for s in result.states) or "(no state entered)"))
-    lines.append("")
-    lines.append("Events:")
-    lines.append(f"  {'ID':>3} {'PREV':>4}  {'TIMESTAMP':<24}  {'TYPE':<28} DETAILS")
-    for event in result.events:
-        stamp = iso(event.timestamp)
-        lines.append(
-            f"  {event.id:>3} {event.previous_event_id:>4}  {stamp:<24}  {event.type:<28} {event_summary(event)}".rstrip()
-        )
-    lines.append("")
     lines.append(f"Status: {result.status}")
     if result.error is not None or result.cause is not None:
         lines.append(f"Error: {result.error}")

@@ -104,7 +104,9 @@ class StepFunctionsScreen(Screen[None]):
         Binding("ctrl+s", "save", "Save definition", priority=True),
         Binding("ctrl+o", "open", "Open", priority=True),
         Binding("f6", "next_input", "Example input", priority=True),
+        Binding("f8", "time_scale", "Speed", priority=True),
     ]
+    TIME_SCALES = (1.0, 10.0, 100.0, 1000.0)
 
     def __init__(
         self,
@@ -310,6 +312,15 @@ class StepFunctionsScreen(Screen[None]):
         path = examples[self._input_index]
         self.query_one("#sfn-input", TextArea).load_text(path.read_text(encoding="utf-8"))
         self.query_one("#sfn-input-title", Label).update(f"Input ─ {path.name}")
+
+    def action_time_scale(self) -> None:
+        """Cycle how much faster than real time Wait states and retry intervals pass."""
+        scales = self.TIME_SCALES
+        self.time_scale = scales[(scales.index(self.time_scale) + 1) % len(scales)] if self.time_scale in scales else 1.0
+        self.notify(
+            f"Waits and retry intervals now run {self.time_scale:g}x faster "
+            "(a task's own run time and TimeoutSeconds are never shortened)."
+        )
 
     # --- live updates (on the UI thread) ----------------------------------------------------
     def _reset(self) -> None:

@@ -87,3 +87,13 @@ async def test_example_inputs_cycle_and_escape_leaves_the_screen():
         await pilot.press("escape")
         await pilot.pause()
         assert host.screen is not screen
+
+
+async def test_f8_cycles_the_time_scale():
+    screen = StepFunctionsScreen(definition_path=BLUEPRINT / "statemachine.json", invoker_factory=fake_factory)
+    async with Host(screen).run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("f8")
+        assert screen.time_scale == 10
+        await pilot.press("f8", "f8", "f8")
+        assert screen.time_scale == 1
