@@ -30,6 +30,7 @@ class Palette:
     warning: str = "yellow"
     accent: str = "cyan"
     muted: str = "bright_black"
+    background: str = "default"  # the pane's own background, so highlighted JSON sits flush on it
     dark: bool = True
 
 
@@ -90,17 +91,15 @@ def classify(lines: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def _report_text(line: str, palette: Palette) -> Text:
-    """REPORT with each field on its own segment: labels dim, values bold, status coloured."""
+    """REPORT as a small table, one field a line, so the figures read at a glance in any width."""
     text = Text()
     fields = [f for f in line.split("\t") if f]
-    head = fields[0]
     text.append("REPORT ", style=f"bold {palette.accent}")
-    text.append(head.removeprefix("REPORT "), style=palette.muted)
+    text.append(fields[0].removeprefix("REPORT "), style=palette.muted)
     for field in fields[1:]:
         label, _, value = field.partition(": ")
-        text.append("  ")
-        bad = label in ("Status", "Error Type") and value not in ("success",)
-        text.append(label + ": ", style=palette.muted)
+        bad = label in ("Status", "Error Type") and value != "success"
+        text.append("\n  " + (label + ":").ljust(17), style=palette.muted)
         text.append(value, style=f"bold {palette.error}" if bad else "bold")
     return text
 
@@ -189,8 +188,8 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
             Syntax(
                 body,
                 "json",
-                theme="ansi_dark" if palette.dark else "ansi_light",
-                background_color="default",
+                theme="monokai" if palette.dark else "default",
+                background_color=palette.background,
                 word_wrap=True,
             )
         )

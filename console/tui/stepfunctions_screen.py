@@ -41,6 +41,7 @@ STATUS_STYLE = {
     "caught": ("⤳", "magenta"),
     "failed": ("✘", "red"),
     "running": ("…", "cyan"),
+    "aborted": ("■", "yellow"),
 }
 EXECUTION_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "TIMED_OUT": "red", "ABORTED": "yellow"}
 

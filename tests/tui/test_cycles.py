@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tui_helpers import replace_editor_text, run_test_key, wait_for
@@ -139,7 +140,7 @@ async def test_timeout_reports_sandbox_timedout_while_the_ui_keeps_responding(de
         result = app.history[-1].result
         assert result.error_type == "Sandbox.Timedout"
         assert "Task timed out after 3.00 seconds" in screen.result_pane.plain_text()
-        assert "Status: timeout" in screen.log_pane.plain_text()
+        assert re.search(r"Status:\s+timeout", screen.log_pane.plain_text())
 
 
 async def test_escape_cancels_a_running_test(default_dir, engine):

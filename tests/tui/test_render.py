@@ -56,10 +56,14 @@ def test_log_lines_are_classified_by_kind():
 def test_report_line_reads_as_labelled_fields():
     line = f"REPORT RequestId: {RID}\tDuration: 0.84 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 19 MB\tInit Duration: 21.37 ms"
     text = render_log(line, Palette())[0]
-    assert text.plain == (
-        f"REPORT RequestId: {RID}  Duration: 0.84 ms  Billed Duration: 1 ms  Memory Size: 128 MB  "
-        "Max Memory Used: 19 MB  Init Duration: 21.37 ms"
-    )
+    assert text.plain.splitlines() == [
+        f"REPORT RequestId: {RID}",
+        "  Duration:        0.84 ms",
+        "  Billed Duration: 1 ms",
+        "  Memory Size:     128 MB",
+        "  Max Memory Used: 19 MB",
+        "  Init Duration:   21.37 ms",
+    ]
 
 
 def test_error_block_is_drawn_in_the_error_colour():

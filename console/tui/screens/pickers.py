@@ -17,10 +17,19 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import store
+from ..widgets.panes import palette_for
 
 
-def _syntax(code: str, language: str, dark: bool) -> Syntax:
-    return Syntax(code, language, theme="ansi_dark" if dark else "ansi_light", background_color="default", word_wrap=False, line_numbers=False)
+def _syntax(code: str, language: str, widget: Any) -> Syntax:
+    palette = palette_for(widget)
+    return Syntax(
+        code,
+        language,
+        theme="monokai" if palette.dark else "default",
+        background_color=palette.background,
+        word_wrap=False,
+        line_numbers=False,
+    )
 
 
 class _Picker(ModalScreen[Any]):
@@ -140,7 +149,7 @@ class TemplatePicker(_Picker):
         except Exception as exc:
             return Text(f"Cannot read this template: {exc}")
         head = Text(getattr(item, "title", item.name), style="bold")
-        return Group(head, Text(""), _syntax(text, "json", self.app.current_theme.dark))
+        return Group(head, Text(""), _syntax(text, "json", self.query_one("#preview")))
 
     def choose(self, index: int) -> None:
         if 0 <= index < len(self.shown):
@@ -183,5 +192,5 @@ class BlueprintPicker(_Picker):
         except OSError:
             code = ""
         if code:
-            parts += [Text(""), Text(module, style="bold"), _syntax(code, "python", self.app.current_theme.dark)]
+            parts += [Text(""), Text(module, style="bold"), _syntax(code, "python", self.query_one("#preview"))]
         return Group(*parts)

@@ -41,6 +41,7 @@ def palette_for(widget: Any) -> Palette:
         warning=_solid(variables.get("warning"), background, "yellow"),
         accent=_solid(variables.get("accent"), background, "cyan"),
         muted=_solid(variables.get("foreground-muted") or variables.get("text-muted"), background, "bright_black"),
+        background=widget.background_colors[1].hex6 if widget.is_mounted else "default",
         dark=bool(getattr(theme, "dark", True)),
     )
 

@@ -1,0 +1,61 @@
+"""SVG snapshots of the main screen after a success and after a failure (fixed records, no live run)."""
+
+from __future__ import annotations
+
+import pytest
+from fixed_results import FAILURE, SUCCESS
+from textual.widgets import TextArea
+
+from console.tui import store
+from console.tui.app import LambdaConsoleApp
+
+
+class NoEngine:
+    """The snapshots never invoke: the panes show fixed records."""
+
+    def invoke(self, *args, **kwargs):  # pragma: no cover - a snapshot that runs would be a bug
+        raise AssertionError("snapshot tests must not invoke")
+
+    def new_environment(self, config) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def steady(home, monkeypatch):
+    """Mask what differs between machines: the host Python version shown next to the runtime."""
+    import console.tui.widgets.function_bar as function_bar
+
+    monkeypatch.setattr(store, "HOST_PYTHON", "3.11")
+    monkeypatch.setattr(function_bar, "HOST_PYTHON", "3.11")
+    return store.default_function_dir()
+
+
+def _showing(app: LambdaConsoleApp, result):
+    async def run_before(pilot) -> None:
+        screen = app.main_screen()
+        for area in screen.query(TextArea):
+            area.cursor_blink = False
+        entry = app.record("hello-world", "hello-world", "{}", result)
+        screen.show_entry(entry, live=True)
+        await pilot.pause()
+        await pilot.pause()
+
+    return run_before
+
+
+def test_main_screen_after_a_success(snap_compare, steady):
+    app = LambdaConsoleApp(steady, engine=NoEngine())
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_showing(app, SUCCESS))
+
+
+def test_main_screen_after_a_failure(snap_compare, steady):
+    app = LambdaConsoleApp(steady, engine=NoEngine())
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_showing(app, FAILURE))
+
+
+def test_main_screen_at_80x24_after_a_success(snap_compare, steady):
+    app = LambdaConsoleApp(steady, engine=NoEngine())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_showing(app, SUCCESS))

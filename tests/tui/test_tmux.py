@@ -1,0 +1,68 @@
+"""End to end: the installed `lambda-console` in a real terminal (tmux), driven by key presses."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.tmux
+
+
+def _script() -> str | None:
+    beside_python = Path(sys.executable).with_name("lambda-console")
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which("lambda-console")
+
+
+@pytest.fixture
+def tmux_session(tmp_path):
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    script = _script()
+    if script is None:
+        pytest.skip("the lambda-console script is not installed")
+    name = f"lc-test-{uuid.uuid4().hex[:8]}"
+    env_home = tmp_path / "home"
+    # COLUMNS/LINES leak in from the test process (80x24) and would pin the app to that size.
+    command = f"env -u COLUMNS -u LINES LAMBDA_CONSOLE_HOME={env_home} TERM=xterm-256color {script}"
+    # Create the 160x48 window first and start the console in it afterwards: a command given to
+    # new-session can start while the pane still has tmux's default 80x24 size.
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "48", "sleep 600"], check=True)
+    subprocess.run(["tmux", "respawn-pane", "-k", "-t", name, command], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def capture(session: str) -> str:
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=False
+    ).stdout
+
+
+def wait_for_screen(session: str, *needles: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = capture(session)
+        if all(n in screen for n in needles):
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"{needles} not on screen after {timeout} s:\n{screen}")
+
+
+def test_installed_console_runs_hello_world_on_f5(tmux_session):
+    wait_for_screen(tmux_session, "lambda_function.py", "f5 Test")
+    subprocess.run(["tmux", "send-keys", "-t", tmux_session, "F5"], check=True)
+    screen = wait_for_screen(tmux_session, "Execution result: succeeded", '"value1"')
+    assert "REPORT RequestId:" in screen
+    subprocess.run(["tmux", "send-keys", "-t", tmux_session, "C-q"], check=True)
