@@ -114,31 +114,30 @@ def _iso(epoch_s: float) -> str:
 
 
 class MetricsRegistry:
-    """Thread-safe per-function counters and duration samples, one bucket per minute."""
+    """Thread-safe per-function counters and duration samples, one bucket per minute.
+
+    What is recorded since the last save is also kept apart, so that saving merges it into the
+    file as it is on disk now: a server and a console recording the same function at the same time
+    both keep their counts (writers take a lock file).
+    """
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._functions: dict[str, dict[int, _Bucket]] = {}
-        self._dirty: set[str] = set()
+        self._functions: dict[str, dict[int, _Bucket]] = {}  # everything known: what export shows
+        self._pending: dict[str, dict[int, _Bucket]] = {}  # recorded since the last save
         self._rng = random.Random()
 
-    def _bucket(self, function_name: str) -> _Bucket:
+    def _buckets(self, function_name: str) -> tuple[_Bucket, _Bucket]:
         minute = int(self._clock() // BUCKET_S)
-        buckets = self._functions.setdefault(function_name, {})
-        bucket = buckets.get(minute)
-        if bucket is None:
-            bucket = buckets[minute] = _Bucket()
-            if len(buckets) > KEEP_BUCKETS:
-                for old in sorted(buckets)[: len(buckets) - KEEP_BUCKETS]:
-                    del buckets[old]
-        self._dirty.add(function_name)
-        return bucket
+        shown = _bucket_in(self._functions.setdefault(function_name, {}), minute)
+        pending = _bucket_in(self._pending.setdefault(function_name, {}), minute)
+        return shown, pending
 
     def count(self, function_name: str, metric: str, n: int = 1) -> None:
         with self._lock:
-            counts = self._bucket(function_name).counts
-            counts[metric] = counts.get(metric, 0) + n
+            for bucket in self._buckets(function_name):
+                bucket.counts[metric] = bucket.counts.get(metric, 0) + n
 
     def record_invocation(self, function_name: str, result: Any) -> None:
         """One finished invocation: Invocations, Errors (function errors and timeouts), Duration."""
@@ -146,20 +145,20 @@ class MetricsRegistry:
         summary = getattr(result, "summary", None)
         duration = getattr(summary, "duration_ms", None)
         with self._lock:
-            bucket = self._bucket(function_name)
-            bucket.counts["Invocations"] = bucket.counts.get("Invocations", 0) + 1
-            if failed:
-                bucket.counts["Errors"] = bucket.counts.get("Errors", 0) + 1
-            if duration is not None:
-                bucket.add_duration(float(duration), self._rng)
+            for bucket in self._buckets(function_name):
+                bucket.counts["Invocations"] = bucket.counts.get("Invocations", 0) + 1
+                if failed:
+                    bucket.counts["Errors"] = bucket.counts.get("Errors", 0) + 1
+                if duration is not None:
+                    bucket.add_duration(float(duration), self._rng)
 
     def record_throttle(self, function_name: str) -> None:
         self.count(function_name, "Throttles")
 
     def record_concurrency(self, function_name: str, running: int) -> None:
         with self._lock:
-            bucket = self._bucket(function_name)
-            bucket.concurrency_max = max(bucket.concurrency_max, running)
+            for bucket in self._buckets(function_name):
+                bucket.concurrency_max = max(bucket.concurrency_max, running)
 
     def functions(self) -> list[str]:
         with self._lock:
@@ -175,40 +174,101 @@ class MetricsRegistry:
                 out[name] = _export_function(buckets)
         return {"functions": out}
 
-    # Persistence: one file per function, merged with what an earlier run left.
+    def dirty(self) -> set[str]:
+        """Functions with metrics recorded since their last save."""
+        with self._lock:
+            return {name for name, pending in self._pending.items() if pending}
+
+    # Persistence: one file per function (`<function>/.lambda-console/metrics.json`).
 
     def load_file(self, function_name: str, path: Path) -> None:
-        try:
-            data = json.loads(Path(path).read_text())
-            loaded = {int(k): _Bucket.from_file(v) for k, v in dict(data.get("buckets", {})).items()}
-        except (OSError, ValueError, TypeError, AttributeError):
-            return
+        """Show what the file holds (e.g. earlier runs) besides what this registry recorded."""
+        on_disk = _read_buckets(Path(path))
         with self._lock:
-            buckets = self._functions.setdefault(function_name, {})
-            for minute, bucket in loaded.items():
-                if minute in buckets:
-                    _merge(buckets[minute], bucket, self._rng)
-                else:
-                    buckets[minute] = bucket
+            self._functions[function_name] = _combined(on_disk, self._pending.get(function_name, {}), self._rng)
 
     def save_file(self, function_name: str, path: Path) -> None:
-        with self._lock:
-            buckets = self._functions.get(function_name, {})
-            data = {
-                "version": 1,
-                "function": function_name,
-                "buckets": {str(m): b.to_file() for m, b in sorted(buckets.items())},
-            }
-            self._dirty.discard(function_name)
+        """Add what was recorded since the last save to the file, as it is on disk now."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(data, separators=(",", ":")))
-        os.replace(tmp, path)
-
-    def dirty(self) -> set[str]:
         with self._lock:
-            return set(self._dirty)
+            pending = self._pending.pop(function_name, {})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with _file_lock(path):
+                merged = _combined(_read_buckets(path), pending, self._rng)
+                _write_buckets(path, function_name, merged)
+        except BaseException:
+            with self._lock:  # keep the counts for the next save
+                self._pending[function_name] = _combined(pending, self._pending.get(function_name, {}), self._rng)
+            raise
+        with self._lock:
+            self._functions[function_name] = _combined(merged, self._pending.get(function_name, {}), self._rng)
+
+
+def _bucket_in(buckets: dict[int, _Bucket], minute: int) -> _Bucket:
+    bucket = buckets.get(minute)
+    if bucket is None:
+        bucket = buckets[minute] = _Bucket()
+        if len(buckets) > KEEP_BUCKETS:
+            for old in sorted(buckets)[: len(buckets) - KEEP_BUCKETS]:
+                del buckets[old]
+    return bucket
+
+
+def _copy(bucket: _Bucket) -> _Bucket:
+    return _Bucket(dict(bucket.counts), list(bucket.durations), bucket.duration_count,
+                   bucket.duration_max, bucket.concurrency_max)
+
+
+def _combined(base: dict[int, _Bucket], extra: dict[int, _Bucket], rng: random.Random) -> dict[int, _Bucket]:
+    out = {m: _copy(b) for m, b in base.items()}
+    for minute, bucket in extra.items():
+        if minute in out:
+            _merge(out[minute], bucket, rng)
+        else:
+            out[minute] = _copy(bucket)
+    for old in sorted(out)[: max(0, len(out) - KEEP_BUCKETS)]:
+        del out[old]
+    return out
+
+
+def _read_buckets(path: Path) -> dict[int, _Bucket]:
+    try:
+        data = json.loads(path.read_text())
+        return {int(k): _Bucket.from_file(v) for k, v in dict(data.get("buckets", {})).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}  # no file yet, or one we cannot read: start afresh rather than fail the server
+
+
+def _write_buckets(path: Path, function_name: str, buckets: dict[int, _Bucket]) -> None:
+    data = {
+        "version": 1,
+        "function": function_name,
+        "buckets": {str(m): b.to_file() for m, b in sorted(buckets.items())},
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(data, separators=(",", ":")))
+    os.replace(tmp, path)
+
+
+class _file_lock:
+    """An exclusive lock on `<path>.lock` between processes (no-op where fcntl is missing)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path.with_name(path.name + ".lock")
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        try:
+            import fcntl
+        except ImportError:
+            return
+        self._fd = os.open(self._path, os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the lock
 
 
 def _merge(into: _Bucket, other: _Bucket, rng: random.Random) -> None:
@@ -237,8 +297,6 @@ def load_exports(files: dict[str, Path]) -> dict[str, Any]:
     registry = MetricsRegistry()
     for name, path in files.items():
         registry.load_file(name, path)
-        with registry._lock:
-            registry._functions.setdefault(name, {})
     return registry.export()
 
 

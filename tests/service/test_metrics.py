@@ -86,3 +86,24 @@ def test_the_server_saves_metrics_in_the_function_folder(function_dirs, start_se
     saved = json.loads((function_dirs["hello"] / ".lambda-console" / "metrics.json").read_text())
     assert saved["function"] == "hello"
     assert sum(b["counts"]["Invocations"] for b in saved["buckets"].values()) == 1
+
+
+def test_two_writers_of_one_metrics_file_both_keep_their_counts(tmp_path):
+    # e.g. `lambda-console serve` and the console recording the same function at the same time
+    path = tmp_path / "metrics.json"
+    server, console_ = MetricsRegistry(clock=lambda: 600.0), MetricsRegistry(clock=lambda: 600.0)
+    server.load_file("f", path)
+    console_.load_file("f", path)
+    for _ in range(3):
+        server.record_invocation("f", _result(1.0))
+    console_.record_invocation("f", _result(2.0, ok=False))
+    server.save_file("f", path)
+    console_.save_file("f", path)
+    server.save_file("f", path)  # nothing new: must not count anything twice
+    assert server.dirty() == set() and console_.dirty() == set()
+    reader = MetricsRegistry()
+    reader.load_file("f", path)
+    totals = reader.export()["functions"]["f"]["totals"]
+    assert (totals["Invocations"], totals["Errors"], totals["Duration"]["count"]) == (4, 1, 4)
+    # after saving, each writer shows the file's combined view
+    assert console_.export()["functions"]["f"]["totals"]["Invocations"] == 4
