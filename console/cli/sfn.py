@@ -178,7 +178,7 @@ def format_summary(result: Any) -> str:
 def _path_entry(record: Any) -> str:
     status = record.display_status
     mark = {"succeeded": "", "retried": f" (retried {record.retries}x)", "caught": f" (caught {record.error})",
-            "failed": f" (failed: {record.error})", "running": " (running)"}.get(status, "")
+            "failed": f" (failed: {record.error})", "running": " (running)", "aborted": " (aborted)"}.get(status, "")
     if status == "caught" and record.retries:
         mark = f" (retried {record.retries}x, caught {record.error})"
     return f"{record.name}{mark}"

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional
 
 from . import dataflow, definition as asl, jsonpath
+from .clock import ScaledClock
 from .dataflow import compact
 from .errors import (
     EXCEED_TOLERATED_FAILURE,
@@ -72,7 +73,7 @@ class StateRecord:
     entered_event_id: int
     depth: int = 0
     output: Any = None
-    outcome: str = "running"  # "succeeded" | "caught" | "failed" | "running"
+    outcome: str = "running"  # "succeeded" | "caught" | "failed" | "aborted" | "running"
     error: Optional[str] = None
     cause: Optional[str] = None
     retries: int = 0
@@ -142,8 +143,7 @@ class Execution:
         self.on_state = on_state
         self._root = _Scope()
         self._local = threading.local()  # the _Scope of the branch or iteration this thread runs
-        self._offset = 0.0  # seconds of scaled-away waiting: the virtual clock runs ahead by this
-        self._offset_lock = threading.Lock()
+        self.clock = ScaledClock(self.time_scale)
         self.history = History(clock=self.now, on_event=on_event, strict_ids=strict_ids)
         self.path: list[str] = []
         self.states: list[StateRecord] = []
@@ -151,29 +151,22 @@ class Execution:
 
     # --- time -----------------------------------------------------------------------------
     def now(self) -> datetime:
-        """Virtual time: real time plus the waiting the time scale skipped."""
-        with self._offset_lock:
-            offset = self._offset
-        return datetime.now(timezone.utc) + timedelta(seconds=offset)
+        """Virtual time (see ScaledClock): the history's timestamps show waits at full length."""
+        return self.clock.now()
 
     def sleep(self, seconds: float) -> None:
         """Wait `seconds` of virtual time (seconds / time_scale for real); stops on abort or timeout."""
         if seconds <= 0:
             return
+        timed_out = False
         if self._deadline is not None:
             remaining = (self._deadline - self.now()).total_seconds()
             if remaining < seconds:
-                self._wait_real(max(0.0, remaining) / self.time_scale, max(0.0, remaining))
-                raise _ExecutionTimedOut()
-        self._wait_real(seconds / self.time_scale, seconds)
-
-    def _wait_real(self, real: float, virtual: float) -> None:
-        start = time.monotonic()
-        if self._scope().wait(real):
+                seconds, timed_out = max(0.0, remaining), True
+        if self.clock.wait(seconds, self._scope()):
             raise Aborted()
-        elapsed = time.monotonic() - start
-        with self._offset_lock:
-            self._offset += max(0.0, virtual - elapsed)
+        if timed_out:
+            raise _ExecutionTimedOut()
 
     def _remaining(self) -> Optional[float]:
         """Seconds left before the machine's TimeoutSeconds (None without one)."""
@@ -289,8 +282,8 @@ class Execution:
             record.outcome, record.output, record.next = "caught", output, catcher["Next"]
             self._notify(record)
             return output, catcher["Next"]
-        except (Aborted, _ExecutionTimedOut):
-            record.outcome = "failed"
+        except (Aborted, _ExecutionTimedOut) as exc:
+            record.outcome = "aborted" if isinstance(exc, Aborted) else "failed"
             self._notify(record)
             raise
         if kind != "Fail":

@@ -403,3 +403,17 @@ def test_a_failing_iteration_aborts_the_others():
     assert r.error == "Zero"
     kinds = [e.type for e in r.events]
     assert "MapIterationFailed" in kinds and "MapIterationAborted" in kinds
+
+
+def test_concurrent_waits_advance_virtual_time_once():
+    branches = [{"StartAt": f"W{i}", "States": {f"W{i}": {"Type": "Wait", "Seconds": 30, "End": True}}} for i in range(2)]
+    r = one({"Type": "Parallel", "Branches": branches}, {}, time_scale=1000)
+    by_type = {e.type: e for e in r.events}
+    gap = (by_type["ParallelStateExited"].timestamp - by_type["ParallelStateEntered"].timestamp).total_seconds()
+    assert 29.5 <= gap <= 35
+
+
+def test_history_timestamps_never_go_backwards():
+    r = one({"Type": "Wait", "Seconds": 5}, {}, time_scale=1000)
+    stamps = [e.timestamp for e in r.events]
+    assert stamps == sorted(stamps)
