@@ -58,7 +58,18 @@ class Descend:
     name: str
 
 
-Step = Union[Field, Index, Slice, Wildcard, Descend]
+@dataclass(frozen=True)
+class Filter:
+    """`[?(@.a.b op literal)]`, or `[?(@.a.b)]` for presence."""
+
+    steps: tuple
+    op: str | None
+    value: Any
+
+
+Step = Union[Field, Index, Slice, Wildcard, Descend, Filter]
+
+_FILTER_RE = re.compile(r"^\?\(\s*@(?P<path>(?:\.[^.\s\[\]=!<>()]+|\[\d+\])*)\s*(?:(?P<op>==|!=|<=|>=|<|>)\s*(?P<value>.+?))?\s*\)$")
 
 _NAME_RE = re.compile(r"[^.\[\]\s()'\"]+")
 _INT_RE = re.compile(r"-?\d+")
@@ -117,6 +128,8 @@ def _parse_bracket(path: str, pos: int) -> tuple[int, Step]:
         return close + 1, Field(name)
     if inner == "*":
         return close + 1, Wildcard()
+    if inner.startswith("?("):
+        return _parse_filter(path, pos)
     if ":" in inner:
         parts = inner.split(":")
         if len(parts) > 3 or not all(p.strip() == "" or _INT_RE.fullmatch(p.strip()) for p in parts):
@@ -126,6 +139,55 @@ def _parse_bracket(path: str, pos: int) -> tuple[int, Step]:
     if _INT_RE.fullmatch(inner):
         return close + 1, Index(int(inner))
     raise JsonPathError(f"'{path}' is not a valid JSONPath: unsupported selector [{inner}]")
+
+
+def _parse_filter(path: str, pos: int) -> tuple[int, Step]:
+    depth, end = 0, pos
+    while end < len(path):
+        if path[end] == "(":
+            depth += 1
+        elif path[end] == ")":
+            depth -= 1
+        elif path[end] == "]" and depth == 0:
+            break
+        end += 1
+    if end >= len(path):
+        raise JsonPathError(f"'{path}' is not a valid JSONPath: unclosed filter")
+    m = _FILTER_RE.match(path[pos + 1 : end].strip())
+    if not m:
+        raise JsonPathError(f"'{path}' is not a valid JSONPath: unsupported filter {path[pos:end + 1]}")
+    _, steps = parse("$" + m["path"])
+    value = None
+    if m["op"]:
+        text = m["value"].strip()
+        if text[:1] == "'" and text[-1:] == "'":
+            value = text[1:-1]
+        else:
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise JsonPathError(f"'{path}' is not a valid JSONPath: bad filter value {text}") from None
+    return end + 1, Filter(tuple(steps), m["op"], value)
+
+
+def _filter_keeps(node: Any, f: Filter) -> bool:
+    current = node
+    for step in f.steps:
+        if isinstance(step, Field) and isinstance(current, dict) and step.name in current:
+            current = current[step.name]
+        elif isinstance(step, Index) and isinstance(current, list) and -len(current) <= step.index < len(current):
+            current = current[step.index]
+        else:
+            return False
+    if f.op is None:
+        return True
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (current, f.value))
+    if f.op in ("==", "!="):
+        same = current == f.value and (numbers or type(current) is type(f.value))
+        return same if f.op == "==" else not same
+    if not (numbers or (isinstance(current, str) and isinstance(f.value, str))):
+        return False
+    return {"<": current < f.value, "<=": current <= f.value, ">": current > f.value, ">=": current >= f.value}[f.op]
 
 
 def is_definite(steps: list[Step]) -> bool:
@@ -161,6 +223,8 @@ def bracket_form(steps: list[Step]) -> str:
             out += "[*]"
         elif isinstance(s, Descend):
             out += f"..['{s.name}']"
+        elif isinstance(s, Filter):
+            out += "[?]"
         else:
             parts = ["" if v is None else str(v) for v in (s.start, s.stop, s.step)]
             out += "[" + ":".join(parts[:2] if s.step is None else parts) + "]"
@@ -209,6 +273,9 @@ def _step_many(node: Any, step: Step) -> list[Any]:
         return list(node) if isinstance(node, list) else []
     if isinstance(step, Slice):
         return list(node[step.start : step.stop : step.step]) if isinstance(node, list) else []
+    if isinstance(step, Filter):
+        children = node if isinstance(node, list) else list(node.values()) if isinstance(node, dict) else []
+        return [child for child in children if _filter_keeps(child, step)]
     found: list[Any] = []
     _descend(node, step.name, found)
     return found

@@ -30,6 +30,10 @@ DOC = {"a": {"b": [10, 20, {"c": "deep"}]}, "odd key": 1, "list": [{"n": 1}, {"n
         ("$.list[0:1]", [{"n": 1}]),
         ("$..n", [1, 2]),
         ("$.a.*", [[10, 20, {"c": "deep"}]]),
+        ("$.list[?(@.n > 1)]", [{"n": 2}]),
+        ("$.list[?(@.n == 1)].n", [1]),
+        ("$.list[?(@.n)]", [{"n": 1}, {"n": 2}]),
+        ("$.list[?(@.n != 'x')]", [{"n": 1}, {"n": 2}]),
     ],
 )
 def test_paths_select_like_jayway(path, value):
@@ -45,7 +49,7 @@ def test_missing_property_message_uses_bracket_form():
         jsonpath.get(DOC, "$.a.x.y")
 
 
-@pytest.mark.parametrize("bad", ["a.b", "$.", "$[", "$.a[x]", "$.a[1:2:3:4]", ""])
+@pytest.mark.parametrize("bad", ["a.b", "$.", "$[", "$.a[x]", "$.a[1:2:3:4]", "", "$.a[?(@.x ~ 1)]", "$.a[?(@.x > 1]"])
 def test_malformed_paths_are_rejected(bad):
     assert not jsonpath.valid(bad)
 
