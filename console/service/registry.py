@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -10,16 +11,30 @@ from typing import Iterable
 
 from console import workspace
 from console.engine import FunctionConfig
+from console.engine.config import default_function_name
 
 # A name not found triggers a re-scan of the workspace, at most this often.
 RESCAN_INTERVAL_S = 1.0
 
 
 def load_function_dir(path: Path, name: str | None = None) -> FunctionConfig:
-    """A function folder's configuration, read the way every other front reads it."""
-    function = workspace.load_function(path, name=name)
-    if function.warning:
-        print(f"lambda-console: {function.warning}", file=sys.stderr)
+    """A function folder's configuration, parsed the way every other front parses it.
+
+    Read-only: unlike workspace.load_function it never moves a corrupt settings file aside (the
+    server re-reads settings in the background and might catch an editor mid-save); ValueError
+    says what is wrong instead.
+    """
+    folder = Path(path).expanduser().resolve()
+    try:
+        text = workspace.config_path(folder).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        settings = workspace.FunctionSettings()
+    else:
+        try:
+            settings = workspace.FunctionSettings.from_json(json.loads(text))
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors too
+            raise ValueError(f"{workspace.config_path(folder)}: {exc}") from None
+    function = workspace.Function(name=name or default_function_name(folder), dir=folder, settings=settings)
     return workspace.to_function_config(function)
 
 
@@ -34,6 +49,7 @@ class FunctionRegistry:
         self._lock = threading.Lock()
         self._functions: dict[str, FunctionConfig] = {}
         self._scanned = 0.0
+        self._warned: set[str] = set()
         self.refresh()
 
     @property
@@ -46,13 +62,22 @@ class FunctionRegistry:
         if self._dirs is not None:
             folders = [(d, None) for d in self._dirs]
         else:
-            folders = [(f.dir, f.name) for f in workspace.list_functions()]
+            # The folders workspace.list_functions() lists, without its loading (see load_function_dir).
+            root = workspace.functions_dir()
+            subs = sorted(root.iterdir()) if root.is_dir() else []
+            folders = [(sub, None) for sub in subs if sub.is_dir() and not sub.name.startswith(".")]
+        previous = {str(c.code_dir): c for c in self._functions.values()}
         for folder, name in folders:
             try:
                 config = load_function_dir(folder, name)
             except (OSError, ValueError, TypeError) as exc:
-                print(f"lambda-console: skipping {folder}: {exc}", file=sys.stderr)
-                continue  # one broken folder must not hide the others
+                # One broken folder must not hide the others; it keeps its last good settings.
+                config = previous.get(str(Path(folder).resolve()))
+                if str(exc) not in self._warned:
+                    self._warned.add(str(exc))
+                    print(f"lambda-console: {exc}", file=sys.stderr)
+                if config is None:
+                    continue
             found.setdefault(config.function_name, config)
         with self._lock:
             self._functions = found
