@@ -15,6 +15,7 @@ from . import dataflow, definition as asl, jsonpath
 from .clock import ScaledClock
 from .dataflow import compact
 from .errors import (
+    DATA_LIMIT_EXCEEDED,
     EXCEED_TOLERATED_FAILURE,
     NO_CHOICE_MATCHED,
     RUNTIME,
@@ -25,7 +26,7 @@ from .errors import (
     matches,
 )
 from .history import Event, History, Lane, iso
-from .lambda_tasks import Aborted, ExecutionDeadline, Invoker, TaskContext, run_lambda_task
+from .lambda_tasks import MAX_PAYLOAD_BYTES, Aborted, ExecutionDeadline, Invoker, TaskContext, run_lambda_task
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -259,6 +260,12 @@ class Execution:
         handler = getattr(self, f"_state_{kind.lower()}")
         try:
             output, next_state = handler(name, state, raw_input, lane, iso(entered.timestamp), record, depth)
+            if kind != "Fail" and len(compact(output).encode("utf-8")) > MAX_PAYLOAD_BYTES:
+                raise StatesError(
+                    DATA_LIMIT_EXCEEDED,
+                    f"The state/task '{name}' returned a result with a size exceeding the maximum number of "
+                    "bytes service limit.",
+                )
         except StatesError as err:
             if isinstance(err, StateRuntimeError):
                 err = StatesError(

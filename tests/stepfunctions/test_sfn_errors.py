@@ -331,3 +331,12 @@ def test_a_platform_failure_is_a_catchable_lambda_service_exception():
     d = task_machine({"Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "H"}]})
     r = Execution(d, broken, time_scale=1000).run({})
     assert r.output["Error"] == "Lambda.ServiceException" and "engine exploded" in r.output["Cause"]
+
+
+def test_a_state_output_over_256_kib_is_data_limit_exceeded():
+    d = {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Parameters": {"big.$": "States.ArrayRange(1, 1000, 1)", "pad.$": "$.pad"}, "Next": "Q"},
+        "Q": {"Type": "Pass", "End": True}}}
+    r = Execution(d, FakeInvoker({})).run({"pad": "x" * (256 * 1024)})
+    assert r.error == "States.DataLimitExceeded"
+    assert r.cause == "The state/task 'P' returned a result with a size exceeding the maximum number of bytes service limit."
