@@ -134,15 +134,10 @@ def run_metrics(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    if args.dirs:
-        from console.service.registry import load_function_dir
+    from console.service.registry import FunctionRegistry
 
-        configs = [load_function_dir(d) for d in args.dirs]
-        files = {c.function_name: metrics_path(c.code_dir) for c in configs}
-    else:
-        from console import workspace
-
-        files = {f.name: metrics_path(f.dir) for f in workspace.list_functions()}
+    registry = FunctionRegistry(args.dirs or None)
+    files = {c.function_name: metrics_path(c.code_dir) for c in registry.all()}
     export = load_exports(files)
     if args.json:
         print(json.dumps(export, indent=2))
