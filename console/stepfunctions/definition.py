@@ -402,9 +402,6 @@ class _Validator:
                 self.reference_path(state[key], f"{sw}.{key}")
 
     def state_fail(self, state: dict, sw: str, states: dict) -> None:
-        for key in ("Next", "End"):
-            if key in state:
-                pass  # already reported as not allowed
         for key in ("Error", "Cause"):
             if key in state and f"{key}Path" in state:
                 self.add(f'{sw} may have only one of "{key}" and "{key}Path"')
