@@ -366,3 +366,13 @@ async def test_control_characters_in_user_output_are_neutralised(default_dir, en
         assert "\x1b" not in log and "\x07" not in log
         assert "␛[2J" in log
         assert "\x1b" not in screen.result_pane.plain_text()
+
+
+async def test_f9_opens_the_step_functions_view_and_escape_returns(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main_screen()
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "StepFunctionsScreen", timeout=5)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is main, timeout=5)

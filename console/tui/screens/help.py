@@ -18,6 +18,7 @@ KEYS: list[tuple[str, str]] = [
     ("F6", "Switch Code / Test event pane (narrow terminals)"),
     ("F7", "Switch Result / Log pane (narrow terminals)"),
     ("F8", "Run on save: re-run the test whenever the code changes"),
+    ("F9", "Step Functions view (Esc returns)"),
     ("Ctrl+T", "Event templates (searchable)"),
     ("Ctrl+S", "Save the test event (asks for a name when unsaved)"),
     ("Ctrl+B", "New function from a blueprint"),

@@ -54,6 +54,7 @@ class MainScreen(Screen[None]):
         Binding("f7", "switch_bottom", "Result/Log", priority=True),
         Binding("f8", "toggle_run_on_save", "Run on save", show=False, priority=True),
         Binding("f1", "help", "Help", priority=True),
+        Binding("f9", "step_functions", "Step Functions", show=False, priority=True),
     ]
 
     def __init__(self, code_dir: Path) -> None:
@@ -502,6 +503,16 @@ class MainScreen(Screen[None]):
     def action_switch_bottom(self) -> None:
         bottom = self.query_one("#bottom")
         self._show_bottom("result" if bottom.has_class("-show-log") else "log")
+
+    def action_step_functions(self) -> None:
+        """Open the Step Functions view (Escape comes back here)."""
+        try:
+            from ..stepfunctions_screen import StepFunctionsScreen
+        except ImportError as exc:
+            self.notify(f"The Step Functions view is not available: {exc}", severity="warning")
+            return
+        self.code_editor.flush()
+        self.app.push_screen(StepFunctionsScreen())
 
     def action_help(self) -> None:
         from .help import HelpModal

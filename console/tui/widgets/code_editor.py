@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Tab, Tabs, TextArea
 
 from .. import store
-from .highlighting import set_language
+from .highlighting import follow_app_theme, set_language
 
 AUTOSAVE_DELAY_S = 0.6
 POLL_INTERVAL_S = 1.0
@@ -84,6 +84,7 @@ class CodeEditor(Vertical):
         return self.query_one("#code", TextArea)
 
     def on_mount(self) -> None:
+        follow_app_theme(self.text_area)
         self._scan(initial=True)
         self.set_interval(POLL_INTERVAL_S, self.poll_disk)
 

@@ -11,7 +11,7 @@ from textual.widgets import Button, Select, Static, TextArea
 
 from .. import store
 from ..render import event_problem
-from .highlighting import set_language
+from .highlighting import follow_app_theme, set_language
 
 UNSAVED = "(unsaved event)"
 
@@ -49,6 +49,7 @@ class EventPanel(Vertical):
         return self.saved_name or self.template_name
 
     def on_mount(self) -> None:
+        follow_app_theme(self.editor)
         self.template_name, self.draft = store.initial_event(self.code_dir)
         self.refresh_saved()
         self._set_text(self.draft)

@@ -37,3 +37,19 @@ def set_language(area: TextArea, language: str | None) -> None:
         area.language = language
     except Exception:
         area.language = None
+
+
+def _editor_theme(dark: bool) -> str:
+    # "css" keeps the app theme's background with VS Code dark syntax colours; light themes
+    # need light syntax colours to stay readable.
+    return "css" if dark else "github_light"
+
+
+def follow_app_theme(area: TextArea) -> None:
+    """Keep an editor's syntax theme in step with the app's light/dark theme (call once mounted)."""
+
+    def apply(_theme: object = None) -> None:
+        area.theme = _editor_theme(bool(getattr(area.app.current_theme, "dark", True)))
+
+    apply()
+    area.app.theme_changed_signal.subscribe(area, apply)
