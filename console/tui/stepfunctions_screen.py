@@ -121,10 +121,13 @@ class StepFunctionsScreen(Screen[None]):
         super().__init__()
         self.definition_path = Path(definition_path) if definition_path else _blueprint_definition()
         self.explicit_dirs = [Path(p) for p in functions_dirs] if functions_dirs is not None else None
+        # A blueprint's definition is a read-only example: Ctrl+S saves a copy in the workspace.
+        self.read_only = definition_path is None and self.definition_path is not None
         self.time_scale = time_scale
         self.invoker_factory = invoker_factory or EngineInvoker
         self._initial_input = input_text
         self._input_index = -1
+        self._examples_from: Path | None = None
         self.execution: Execution | None = None
         self.result: ExecutionResult | None = None
         self.records: list[StateRecord] = []
@@ -168,6 +171,8 @@ class StepFunctionsScreen(Screen[None]):
 
     def _title(self) -> str:
         where = str(self.definition_path) if self.definition_path else "(unsaved definition)"
+        if self.read_only:
+            where += " (blueprint example: Ctrl+S saves a copy to your workspace)"
         return f"Step Functions ─ {where}"
 
     def _definition_text(self) -> str:
@@ -179,9 +184,9 @@ class StepFunctionsScreen(Screen[None]):
         return _pretty(EMPTY_DEFINITION) + "\n"
 
     def _example_inputs(self) -> list[Path]:
-        if not self.definition_path:
+        base = self._examples_from or (self.definition_path.parent if self.definition_path else None)
+        if base is None:
             return []
-        base = self.definition_path.parent
         try:
             listed = json.loads((base / "blueprint.json").read_text(encoding="utf-8")).get("inputs")
         except (OSError, ValueError, AttributeError):
@@ -278,22 +283,34 @@ class StepFunctionsScreen(Screen[None]):
             self.app.pop_screen()
 
     def action_save(self) -> None:
-        if self.definition_path is None:
+        target = self.definition_path
+        if target is None or self.read_only:
+            target = _workspace_copy_path(target.name if target else "statemachine.json")
+        if target is None:
             self.notify("Open a definition file first (Ctrl+O).", severity="warning")
             return
         text = self.query_one("#sfn-definition", TextArea).text
         try:
-            _atomic_write(self.definition_path, text)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(target, text)
         except OSError as exc:
-            self.notify(f"Could not save {self.definition_path}: {exc.strerror or exc}", severity="error")
+            self.notify(f"Could not save {target}: {exc.strerror or exc}", severity="error")
             return
-        self.notify(f"Saved {self.definition_path.name}")
+        if target != self.definition_path:
+            # Keep running the example's functions and inputs from where they are.
+            if self.explicit_dirs is None and self.definition_path is not None:
+                beside = self.definition_path.parent / "functions"
+                self.explicit_dirs = sorted(p for p in beside.iterdir() if p.is_dir()) if beside.is_dir() else []
+            self._examples_from = self.definition_path.parent if self.definition_path else None
+            self.definition_path, self.read_only = target, False
+            self.query_one("#sfn-title", Static).update(self._title())
+        self.notify(f"Saved {target}")
 
     def action_open(self) -> None:
         def opened(path: Path | None) -> None:
             if path is None:
                 return
-            self.definition_path = path
+            self.definition_path, self.read_only, self._examples_from = path, False, None
             self.explicit_dirs = None
             self.query_one("#sfn-definition", TextArea).load_text(self._definition_text())
             self.query_one("#sfn-title", Static).update(self._title())
@@ -430,6 +447,22 @@ class StepFunctionsScreen(Screen[None]):
     def _show_detail(self, title: str, body: str) -> None:
         self.query_one("#sfn-detail-title", Label).update(title)
         self.query_one("#sfn-detail", Static).update(Text(body))
+
+
+def _workspace_copy_path(name: str) -> Path | None:
+    """Where a copy of an example definition goes: <workspace>/state-machines/<name>, not overwriting."""
+    try:
+        from console.workspace import workspace_root
+    except ImportError:
+        return None
+    folder = workspace_root() / "state-machines"
+    target = folder / name
+    stem, suffix = target.stem, target.suffix or ".json"
+    n = 2
+    while target.exists():
+        target = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return target
 
 
 def _decode(value: Any) -> Any:

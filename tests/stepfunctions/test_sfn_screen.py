@@ -97,3 +97,23 @@ async def test_f8_cycles_the_time_scale():
         assert screen.time_scale == 10
         await pilot.press("f8", "f8", "f8")
         assert screen.time_scale == 1
+
+
+async def test_saving_the_blueprint_example_writes_a_workspace_copy(tmp_path, monkeypatch):
+    import console.tui.stepfunctions_screen as module
+
+    monkeypatch.setenv("LAMBDA_CONSOLE_HOME", str(tmp_path))
+    monkeypatch.setattr(module, "_blueprint_definition", lambda: BLUEPRINT / "statemachine.json")
+    original = (BLUEPRINT / "statemachine.json").read_text()
+    screen = StepFunctionsScreen(invoker_factory=fake_factory)
+    async with Host(screen).run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert screen.read_only
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        copy = tmp_path / "state-machines" / "statemachine.json"
+        assert copy.read_text() == original and screen.definition_path == copy
+        assert (BLUEPRINT / "statemachine.json").read_text() == original
+        assert set(screen.function_dirs()) >= {"CreateAccount", "SuggestAccountName", "SendWelcomeEmail"}
+        await pilot.press("f6")
+        assert json.loads(screen.query_one("#sfn-input", TextArea).text)["username"] == "newcomer"
