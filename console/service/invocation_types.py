@@ -167,7 +167,7 @@ def invoke(
         cancel=cancel,
         on_log=on_log,
         force_cold=force_cold,
-        **({"qualifier": qualifier} if qualifier else {}),
+        qualifier=qualifier,
     )
     if metrics is not None:
         metrics.record_invocation(config.function_name, result)
