@@ -98,6 +98,9 @@ class StepFunctionsScreen(Screen[None]):
     """Pick or edit a definition, set the input, run it over local functions (in a worker thread)."""
 
     CSS_PATH = "stepfunctions.tcss"
+    # Below 110 columns the state pane folds away (Enter on a state or event shows it instead).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("f5", "run", "Run", priority=True),
         Binding("ctrl+r", "run", "Run", show=False, priority=True),
@@ -105,6 +108,7 @@ class StepFunctionsScreen(Screen[None]):
         Binding("ctrl+s", "save", "Save definition", priority=True),
         Binding("ctrl+o", "open", "Open", priority=True),
         Binding("f6", "next_input", "Example input", priority=True),
+        Binding("f7", "toggle_detail", "History/State", priority=True),
         Binding("f8", "time_scale", "Speed", priority=True),
     ]
     TIME_SCALES = (1.0, 10.0, 100.0, 1000.0)
@@ -159,7 +163,7 @@ class StepFunctionsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#sfn-events", DataTable)
-        table.add_columns("ID", "Prev", "Time", "Type", "State", "Details")
+        table.add_columns("ID", "Type", "State", "Prev", "Time", "Details")
         try:
             from console.tui.widgets.highlighting import set_language
 
@@ -274,7 +278,19 @@ class StepFunctionsScreen(Screen[None]):
         if self.execution is not None:
             self.execution.abort()
 
+    def action_toggle_detail(self) -> None:
+        """On narrow terminals, swap the event history and the state pane."""
+        self.toggle_class("-show-detail")
+
+    @on(OptionList.OptionSelected, "#sfn-path")
+    @on(DataTable.RowSelected, "#sfn-events")
+    def _selected(self) -> None:
+        self.add_class("-show-detail")
+
     def action_back(self) -> None:
+        if self.has_class("-narrow") and self.has_class("-show-detail"):
+            self.remove_class("-show-detail")
+            return
         if self.execution is not None:
             self.execution.abort()
             self._set_status(Text("Stopping…", style="bold yellow"))
@@ -357,10 +373,10 @@ class StepFunctionsScreen(Screen[None]):
         style = "red" if event.type.endswith(("Failed", "TimedOut", "Aborted")) else ""
         table.add_row(
             str(event.id),
-            str(event.previous_event_id),
-            iso(event.timestamp)[11:23],
             Text(event.type, style=style),
             event.state_name or "",
+            str(event.previous_event_id),
+            iso(event.timestamp)[11:23],
             event_summary(event, 200),
             key=str(event.id),
         )
