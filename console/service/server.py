@@ -69,8 +69,10 @@ class _Connection(socketserver.BaseRequestHandler):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(IDLE_TIMEOUT_S)
         self.rfile = sock.makefile("rb", buffering=65536)
+        self.server.track(sock, True)
 
     def finish(self) -> None:
+        self.server.track(self.request, False)
         try:
             self.rfile.close()
         except OSError:
@@ -213,6 +215,25 @@ class _TCPServer(socketserver.ThreadingTCPServer):
     api: InvokeApi
     access_log: Callable[[str], None] | None = None
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def track(self, sock: socket.socket, open_: bool) -> None:
+        with self._connections_lock:
+            (self._connections.add if open_ else self._connections.discard)(sock)
+
+    def close_connections(self) -> None:
+        """Hang up on keep-alive clients, so no connection thread serves after close()."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for sock in connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def handle_error(self, request: object, client_address: object) -> None:
         # A connection that fails is that client's problem; the server carries on quietly.
         exc = sys.exc_info()[1]
@@ -297,8 +318,10 @@ class LambdaServer:
         if self._closed:
             return
         self._closed = True
-        self._server.shutdown() if self._thread is not None else None
+        if self._thread is not None:
+            self._server.shutdown()
         self._server.server_close()
+        self._server.close_connections()
         self._stop.set()
         self.async_queue.close(timeout=5.0)
         self.flush_metrics()

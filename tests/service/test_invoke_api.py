@@ -224,3 +224,31 @@ def test_a_latest_qualified_call_shows_the_qualified_arn_to_the_function(make_fu
     arn = "arn:aws:lambda:us-east-1:123456789012:function:arn"
     assert client.invoke(FunctionName="arn")["Payload"].read() == f'"{arn}"'.encode()
     assert client.invoke(FunctionName="arn:$LATEST")["Payload"].read() == f'"{arn}:$LATEST"'.encode()
+
+
+def test_concurrent_calls_run_in_parallel_environments_that_are_then_reused_warm(make_function, start_server, make_client, tmp_path):
+    # Each call waits until all ten have arrived: they can only all arrive if they run at once.
+    folder = make_function("gather", """
+        import os, time
+        def lambda_handler(event, context):
+            open(os.path.join(event["dir"], context.aws_request_id), "w").close()
+            deadline = time.time() + 20
+            while len(os.listdir(event["dir"])) < event["n"] and time.time() < deadline:
+                time.sleep(0.01)
+            return {"pid": os.getpid(), "allArrived": len(os.listdir(event["dir"])) >= event["n"]}
+    """, files={".lambda-console/config.json": '{"timeout": 30}'})
+    server = start_server([folder])
+    client = make_client(server.url, max_pool=10)
+
+    def round_of_ten(name: str) -> list[dict]:
+        meeting = tmp_path / name
+        meeting.mkdir()
+        payload = json.dumps({"dir": str(meeting), "n": 10}).encode()
+        with ThreadPoolExecutor(10) as pool:
+            return list(pool.map(lambda _: json.loads(client.invoke(FunctionName="gather", Payload=payload)["Payload"].read()), range(10)))
+
+    first = round_of_ten("first")
+    assert all(answer["allArrived"] for answer in first)
+    assert len({answer["pid"] for answer in first}) == 10
+    second = round_of_ten("second")
+    assert {answer["pid"] for answer in second} <= {answer["pid"] for answer in first}

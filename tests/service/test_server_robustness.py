@@ -111,3 +111,15 @@ def test_the_access_log_gets_one_line_per_request(function_dirs, start_server, m
     assert len(lines) == 2
     assert "/2015-03-31/functions/failer/invocations RequestResponse 200 Unhandled" in lines[0]
     assert "404 ResourceNotFoundException" in lines[1]
+
+
+def test_closing_the_server_hangs_up_on_keep_alive_connections(function_dirs, start_server):
+    server = start_server([function_dirs["hello"]])
+    host, port = server.address
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("POST", "/2015-03-31/functions/hello/invocations", body=b"{}")
+    assert conn.getresponse().read()
+    server.close()
+    with pytest.raises((OSError, http.client.HTTPException)):
+        conn.request("POST", "/2015-03-31/functions/hello/invocations", body=b"{}")
+        conn.getresponse().read()
