@@ -117,3 +117,17 @@ async def test_saving_the_blueprint_example_writes_a_workspace_copy(tmp_path, mo
         assert set(screen.function_dirs()) >= {"CreateAccount", "SuggestAccountName", "SendWelcomeEmail"}
         await pilot.press("f6")
         assert json.loads(screen.query_one("#sfn-input", TextArea).text)["username"] == "newcomer"
+
+
+async def test_narrow_terminals_swap_history_and_state_pane():
+    screen = StepFunctionsScreen(definition_path=BLUEPRINT / "statemachine.json", invoker_factory=fake_factory)
+    async with Host(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert screen.has_class("-narrow")
+        assert not screen.query_one("#sfn-detail-pane").display
+        await pilot.press("f7")
+        await pilot.pause()
+        assert screen.query_one("#sfn-detail-pane").display and not screen.query_one("#sfn-events-pane").display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.query_one("#sfn-events-pane").display
