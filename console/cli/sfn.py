@@ -136,7 +136,20 @@ def run_command(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write("\n" + format_summary(result))
+        if _names_missing_function(result):
+            known = ", ".join(sorted(dirs)) or "none"
+            print(
+                f"hint: functions resolve by name to --functions directories (named after the directory) "
+                f"or workspace functions; known here: {known}",
+                file=sys.stderr,
+            )
     return 0 if result.succeeded else 1
+
+
+def _names_missing_function(result: Any) -> bool:
+    return any(
+        (e.details or {}).get("error") == "Lambda.ResourceNotFoundException" for e in result.events
+    )
 
 
 EVENT_HEADER = f"  {'ID':>3} {'PREV':>4}  {'TIMESTAMP':<24}  {'TYPE':<28} DETAILS"

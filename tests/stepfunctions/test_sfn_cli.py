@@ -98,6 +98,9 @@ def test_unknown_function_fails_with_resource_not_found(tmp_path):
     code, out, _ = cli(str(definition), "--json")
     result = json.loads(out)
     assert code == 1 and result["error"] == "Lambda.ResourceNotFoundException"
+    code, out, err = cli(str(definition), "--functions", *FUNCTIONS)
+    assert code == 1 and "Error: Lambda.ResourceNotFoundException" in out
+    assert "known here: CreateAccount, SendWelcomeEmail, SuggestAccountName" in err
 
 
 def test_the_installed_command_runs_as_a_subprocess():
