@@ -224,7 +224,11 @@ def _run_typed(args: argparse.Namespace, engine, config, event: bytes) -> int:
     with AsyncQueue(engine, time_scale=args.time_scale) as queue:
 
         def follow(update) -> None:
-            if update.kind == "attempt" and update.result is not None:
+            # The caller's answer comes first, as it does for Lambda: the queue reports it queued
+            # before any attempt can run.
+            if update.kind == "queued" and not args.json:
+                print("202 Accepted — the function runs asynchronously; see Log output", flush=True)
+            elif update.kind == "attempt" and update.result is not None:
                 attempts.append(update.result)
                 if not args.json:
                     print(f"\n--- attempt {update.attempt} ---")
@@ -238,7 +242,7 @@ def _run_typed(args: argparse.Namespace, engine, config, event: bytes) -> int:
         except (ConfigError, InvokeError) as exc:
             print(f"lambda-console invoke: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2 if args.invocation_type == "DryRun" else 1
-        if not args.json:
+        if not args.json and args.invocation_type != "Event":
             print(outcome.caller_summary())
         if args.invocation_type == "Event":
             queue.drain(timeout=None)

@@ -113,3 +113,29 @@ def test_blueprint_runs_with_its_default_event():
     proc = run_cli("invoke", "--blueprint", "hello-world", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["payload"] == "value1"
+
+
+def test_dry_run_validates_without_running(function_dir):
+    proc = run_cli("invoke", str(function_dir), "--invocation-type", "DryRun")
+    assert proc.returncode == 0 and proc.stdout.decode().startswith("204 No Content")
+    assert "Loading function" not in proc.stdout.decode()
+    proc = run_cli("invoke", str(function_dir), "--handler", "lambda_function.nope", "--invocation-type", "DryRun")
+    assert proc.returncode == 2
+    assert "Handler 'nope' missing on module 'lambda_function'" in proc.stderr.decode()
+
+
+def test_event_answers_202_first_then_retries_a_failing_function(function_dir):
+    proc = run_cli(
+        "invoke", str(function_dir), "--handler", "lambda_function.fail",
+        "--invocation-type", "Event", "--time-scale", "6000",
+    )
+    out = proc.stdout.decode()
+    assert out.startswith("202 Accepted")
+    assert out.count("--- attempt ") == 3  # the first try and Lambda's two retries
+    proc = run_cli(
+        "invoke", str(function_dir), "--handler", "lambda_function.fail",
+        "--invocation-type", "Event", "--time-scale", "6000", "--json",
+    )
+    summary = json.loads(proc.stdout)
+    assert summary["statusCode"] == 202 and len(summary["attempts"]) == 3
+    assert {a["requestId"] for a in summary["attempts"]} == {summary["requestId"]}
