@@ -38,6 +38,12 @@ class InvocationLike(Protocol):
     function_error: Optional[str]
 
 
+class StopSignal(Protocol):
+    """Set when the execution (or the branch running the task) is stopped; threading.Event fits."""
+
+    def is_set(self) -> bool: ...
+
+
 # invoker(function_name, payload_bytes, cancel=threading.Event) -> InvocationLike;
 # raises FunctionNotFound when no function has that name.
 Invoker = Callable[..., InvocationLike]
@@ -107,7 +113,7 @@ class TaskContext:
     lane: Lane
     state_name: str
     invoker: Invoker
-    abort: threading.Event
+    abort: StopSignal
     execution_remaining_s: Optional[float] = None  # time left before the machine's TimeoutSeconds
 
 
@@ -307,16 +313,13 @@ def _call(ctx: TaskContext, name: str, payload: bytes, timeout_s: Optional[float
 
     worker = threading.Thread(target=target, name=f"sfn-task-{name}", daemon=True)
     worker.start()
+    # Real seconds, never scaled: the state's TimeoutSeconds, or the machine's, whichever ends first.
     deadline = None if timeout_s is None else time.monotonic() + float(timeout_s)
-    machine_deadline = None
+    timeout_is_machine = False
     if ctx.execution_remaining_s is not None:
         machine_deadline = time.monotonic() + ctx.execution_remaining_s
         if deadline is None or machine_deadline < deadline:
             deadline, timeout_is_machine = machine_deadline, True
-        else:
-            timeout_is_machine = False
-    else:
-        timeout_is_machine = False
     while worker.is_alive():
         wait = 0.05 if deadline is None else max(0.0, min(0.05, deadline - time.monotonic()))
         worker.join(wait)
