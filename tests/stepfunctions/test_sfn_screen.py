@@ -131,3 +131,22 @@ async def test_narrow_terminals_swap_history_and_state_pane():
         await pilot.press("escape")
         await pilot.pause()
         assert screen.query_one("#sfn-events-pane").display
+
+
+async def test_escape_during_a_run_aborts_it_and_marks_the_state():
+    from sfn_fakes import sleeper
+
+    def slow_factory(dirs):
+        return FakeInvoker({"CreateAccount": sleeper(30)})
+
+    screen = StepFunctionsScreen(definition_path=BLUEPRINT / "statemachine.json", invoker_factory=slow_factory)
+    async with Host(screen).run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        assert screen.execution is not None
+        await pilot.press("escape")
+        await wait_done(pilot, screen)
+        assert screen.result.status == "ABORTED"
+        assert screen.records[0].display_status == "aborted"
+        assert screen.app.screen is screen  # the first Escape only stops the run
