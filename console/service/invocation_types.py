@@ -15,7 +15,7 @@ from .errors import (
     InvalidRequestContent,
     RequestTooLarge,
 )
-from .handler_check import handler_problem
+from console.engine.handler_check import check_handler
 
 if TYPE_CHECKING:
     from console.engine import Engine, FunctionConfig, InvocationResult
@@ -113,9 +113,9 @@ def dry_run_problems(config: FunctionConfig) -> list[str]:
 
     problems = list(validate(config))
     if config.code_dir.is_dir():
-        problem = handler_problem(config.code_dir, config.handler)
+        problem = check_handler(config.code_dir, config.handler)
         if problem:
-            problems.append(problem)
+            problems.append(problem.message)
     return problems
 
 

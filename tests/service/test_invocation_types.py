@@ -6,7 +6,7 @@ import pytest
 
 from console.engine import ConfigError, FunctionConfig
 from console.service.errors import InvalidParameterValue, InvalidRequestContent, RequestTooLarge
-from console.service.handler_check import handler_problem
+from console.engine.handler_check import check_handler
 from console.service.invocation_types import check_payload, invoke
 
 
@@ -91,14 +91,14 @@ def test_handler_is_resolved_statically(tmp_path, files, handler, problem):
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
-    found = handler_problem(tmp_path, handler)
+    found = check_handler(tmp_path, handler)
     if problem is None:
         assert found is None
     else:
-        assert found is not None and found.startswith(problem)
+        assert found is not None and found.message.startswith(problem)
 
 
 def test_the_handler_check_never_imports_the_code(tmp_path):
     (tmp_path / "m.py").write_text("open(__file__ + '.ran', 'w').close()\ndef h(e, c): pass\n")
-    assert handler_problem(tmp_path, "m.h") is None
+    assert check_handler(tmp_path, "m.h") is None
     assert not (tmp_path / "m.py.ran").exists()
