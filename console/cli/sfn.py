@@ -47,6 +47,27 @@ def register(subparsers: Any) -> None:
         help="number previousEventId exactly as Step Functions does (the first state points at 0, ...)",
     )
     run.set_defaults(run=run_command)
+    check = sfn_sub.add_parser(
+        "validate",
+        help="check a definition without running it",
+        description="Report every problem in DEFINITION.json the way statelint does. Exit 0 when valid, 2 otherwise.",
+    )
+    check.add_argument("definition", metavar="DEFINITION.json")
+    check.set_defaults(run=validate_command)
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    from console.stepfunctions import DefinitionError, load
+
+    try:
+        load(args.definition)
+    except DefinitionError as exc:
+        print(f"{args.definition}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print(f"{args.definition}: valid")
+    return 0
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

@@ -111,3 +111,17 @@ def test_the_installed_command_runs_as_a_subprocess():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["path"] == ["CreateAccount", "SuggestAccountName"]
+
+
+def test_validate_subcommand(tmp_path):
+    from console.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        assert main(["sfn", "validate", str(BLUEPRINT / "statemachine.json")]) == 0
+    assert "valid" in out.getvalue()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass"}}}))
+    with redirect_stdout(out), redirect_stderr(err):
+        assert main(["sfn", "validate", str(bad)]) == 2
+    assert 'State Machine.States.A must have "Next" or "End": true' in err.getvalue()
