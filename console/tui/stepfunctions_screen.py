@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -62,25 +64,77 @@ def _blueprint_definition() -> Path | None:
     return path if path.is_file() else None
 
 
-class OpenDefinition(ModalScreen[Path | None]):
-    """Ask for the path of a definition file."""
+@dataclass(frozen=True)
+class KnownDefinition:
+    """A definition offered by the picker: a state-machine blueprint or one saved in the workspace."""
+
+    label: str
+    path: Path
+    read_only: bool
+
+
+def known_definitions() -> list[KnownDefinition]:
+    found: list[KnownDefinition] = []
+    try:
+        from console import catalog
+
+        for blueprint in catalog.blueprints():
+            if blueprint.kind != "state-machine":
+                continue
+            path = blueprint.path / _definition_name(blueprint.path)
+            if path.is_file():
+                found.append(KnownDefinition(f"{blueprint.title}  (blueprint {blueprint.name})", path, True))
+    except Exception:  # the catalog is optional here
+        pass
+    try:
+        from console.workspace import workspace_root
+
+        folder = workspace_root() / "state-machines"
+        for path in sorted(folder.glob("*.json")) + sorted(folder.glob("*/*.json")):
+            if path.name != "blueprint.json" and path.parent.name != "inputs":
+                found.append(KnownDefinition(f"{path.relative_to(folder)}  (workspace)", path, False))
+    except Exception:
+        pass
+    return found
+
+
+def _definition_name(folder: Path) -> str:
+    try:
+        name = json.loads((folder / "blueprint.json").read_text(encoding="utf-8")).get("definition")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else "statemachine.json"
+
+
+class OpenDefinition(ModalScreen["KnownDefinition | None"]):
+    """Pick a known definition, or type the path of any definition file."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     OpenDefinition { align: center middle; background: $background 60%; }
-    OpenDefinition > Vertical { width: 80; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
+    OpenDefinition > Vertical { width: 90; height: auto; max-height: 80%; border: thick $accent; background: $surface; padding: 0 1; }
+    OpenDefinition #open-known { height: auto; max-height: 12; }
     OpenDefinition #open-problem { color: $error; height: auto; }
+    OpenDefinition .hint { color: $text-muted; }
     """
 
     def __init__(self, value: str = "") -> None:
         super().__init__()
         self.value = value
+        self.known = known_definitions()
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Open a state machine definition (JSON file)")
+            yield Label("Open a state machine definition")
+            if self.known:
+                yield OptionList(*[Option(k.label) for k in self.known], id="open-known")
+            yield Static("…or type the path of a JSON definition and press Enter:", classes="hint")
             yield Input(self.value, id="open-path")
             yield Static("", id="open-problem")
+
+    @on(OptionList.OptionSelected, "#open-known")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.known[event.option_index])
 
     @on(Input.Submitted, "#open-path")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -88,7 +142,7 @@ class OpenDefinition(ModalScreen[Path | None]):
         if not path.is_file():
             self.query_one("#open-problem", Static).update(f"No such file: {path}")
             return
-        self.dismiss(path)
+        self.dismiss(KnownDefinition(path.name, path, False))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -300,33 +354,37 @@ class StepFunctionsScreen(Screen[None]):
 
     def action_save(self) -> None:
         target = self.definition_path
+        source = self.definition_path if self.read_only else None
         if target is None or self.read_only:
-            target = _workspace_copy_path(target.name if target else "statemachine.json")
+            target = _workspace_copy_path(source)
         if target is None:
             self.notify("Open a definition file first (Ctrl+O).", severity="warning")
             return
         text = self.query_one("#sfn-definition", TextArea).text
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
+            if source is not None:
+                # The copy brings the example's functions and inputs along, so it runs as it is.
+                for name in ("functions", "inputs", "blueprint.json"):
+                    item = source.parent / name
+                    if item.is_dir():
+                        shutil.copytree(item, target.parent / name, ignore=shutil.ignore_patterns("__pycache__"))
+                    elif item.is_file():
+                        shutil.copy2(item, target.parent / name)
             _atomic_write(target, text)
         except OSError as exc:
             self.notify(f"Could not save {target}: {exc.strerror or exc}", severity="error")
             return
         if target != self.definition_path:
-            # Keep running the example's functions and inputs from where they are.
-            if self.explicit_dirs is None and self.definition_path is not None:
-                beside = self.definition_path.parent / "functions"
-                self.explicit_dirs = sorted(p for p in beside.iterdir() if p.is_dir()) if beside.is_dir() else []
-            self._examples_from = self.definition_path.parent if self.definition_path else None
-            self.definition_path, self.read_only = target, False
+            self.definition_path, self.read_only, self._examples_from = target, False, None
             self.query_one("#sfn-title", Static).update(self._title())
         self.notify(f"Saved {target}")
 
     def action_open(self) -> None:
-        def opened(path: Path | None) -> None:
-            if path is None:
+        def opened(choice: KnownDefinition | None) -> None:
+            if choice is None:
                 return
-            self.definition_path, self.read_only, self._examples_from = path, False, None
+            self.definition_path, self.read_only, self._examples_from = choice.path, choice.read_only, None
             self.explicit_dirs = None
             self.query_one("#sfn-definition", TextArea).load_text(self._definition_text())
             self.query_one("#sfn-title", Static).update(self._title())
@@ -465,20 +523,21 @@ class StepFunctionsScreen(Screen[None]):
         self.query_one("#sfn-detail", Static).update(Text(body))
 
 
-def _workspace_copy_path(name: str) -> Path | None:
-    """Where a copy of an example definition goes: <workspace>/state-machines/<name>, not overwriting."""
+def _workspace_copy_path(source: Path | None) -> Path | None:
+    """Where a copy of an example goes: <workspace>/state-machines/<example>/<file>, never overwriting."""
     try:
         from console.workspace import workspace_root
     except ImportError:
         return None
     folder = workspace_root() / "state-machines"
-    target = folder / name
-    stem, suffix = target.stem, target.suffix or ".json"
+    base = source.parent.name if source is not None else "state-machine"
+    name = source.name if source is not None else "statemachine.json"
+    target = folder / base
     n = 2
     while target.exists():
-        target = folder / f"{stem}-{n}{suffix}"
+        target = folder / f"{base}-{n}"
         n += 1
-    return target
+    return target / name
 
 
 def _decode(value: Any) -> Any:

@@ -111,12 +111,24 @@ async def test_saving_the_blueprint_example_writes_a_workspace_copy(tmp_path, mo
         assert screen.read_only
         await pilot.press("ctrl+s")
         await pilot.pause()
-        copy = tmp_path / "state-machines" / "statemachine.json"
+        copy = tmp_path / "state-machines" / "sfn-create-account" / "statemachine.json"
         assert copy.read_text() == original and screen.definition_path == copy
         assert (BLUEPRINT / "statemachine.json").read_text() == original
-        assert set(screen.function_dirs()) >= {"CreateAccount", "SuggestAccountName", "SendWelcomeEmail"}
+        assert not screen.read_only
+        dirs = screen.function_dirs()
+        assert set(dirs) >= {"CreateAccount", "SuggestAccountName", "SendWelcomeEmail"}
+        assert dirs["CreateAccount"] == copy.parent / "functions" / "CreateAccount"
         await pilot.press("f6")
         assert json.loads(screen.query_one("#sfn-input", TextArea).text)["username"] == "newcomer"
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        from console.tui.stepfunctions_screen import OpenDefinition
+
+        picker = screen.app.screen
+        assert isinstance(picker, OpenDefinition)
+        labels = [k.label for k in picker.known]
+        assert any("blueprint sfn-create-account" in label for label in labels)
+        assert any("(workspace)" in label and "sfn-create-account" in label for label in labels)
 
 
 async def test_narrow_terminals_swap_history_and_state_pane():
