@@ -60,8 +60,12 @@ def split_lines(log: str) -> list[str]:
 
 def classify(lines: Iterable[str]) -> list[tuple[str, str]]:
     """Each line with its kind: platform, report, error, warning, info, print."""
+    return classify_from(lines, False)[0]
+
+
+def classify_from(lines: Iterable[str], in_error: bool) -> tuple[list[tuple[str, str]], bool]:
+    """classify() for log text arriving in pieces: takes and returns the inside-an-[ERROR]-block state."""
     out: list[tuple[str, str]] = []
-    in_error = False
     for line in lines:
         record = _RECORD_RE.match(line)
         if line.startswith("REPORT RequestId:"):
@@ -87,7 +91,7 @@ def classify(lines: Iterable[str]) -> list[tuple[str, str]]:
         else:
             kind = "print"
         out.append((kind, line))
-    return out
+    return out, in_error
 
 
 def _report_text(line: str, palette: Palette) -> Text:

@@ -43,7 +43,9 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("f5", "test", "Test", priority=True),
         Binding("ctrl+r", "test", "Test", show=False, priority=True),
-        Binding("escape", "cancel", "Cancel", priority=True),
+        # Not in the footer: showing/hiding it re-composes the footer on every run (~100 ms);
+        # the running indicator says "Esc cancels" instead.
+        Binding("escape", "cancel", "Cancel", show=False, priority=True),
         Binding("ctrl+t", "pick_template", "Template", priority=True),
         Binding("ctrl+s", "save_event", "Save event", priority=True),
         Binding("f3", "history", "History", priority=True),
@@ -163,34 +165,40 @@ class MainScreen(Screen[None]):
             self.notify(str(exc), title="Configuration", severity="error")
             return
         self._cancel = threading.Event()
-        self.indicator.start()
-        self.result_pane.border_title = "Execution result: running…"
+        self.indicator.start(on_show=self._show_running)
         self.log_pane.start_live()
-        self.refresh_bindings()
         self._invoke(config, text, self.event_panel.display_name, self._cancel)
 
     @work(thread=True, group="invoke", exit_on_error=False)
     def _invoke(self, config: Any, text: str, event_name: str, cancel: threading.Event) -> None:
-        app = self.app
-        engine = app.engine
+        engine = self.app.engine
+        loop = self.app._loop
+        # Hand results to the UI without waiting for it (call_from_thread would block the worker
+        # on every log chunk until the event loop gets round to it).
+
+        def to_ui(callback: Any, *args: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(callback, *args)
+            except RuntimeError:
+                pass  # the app has closed
 
         def on_log(chunk: str) -> None:
-            try:
-                app.call_from_thread(self.log_pane.append_live, chunk)
-            except Exception:
-                pass  # the app is closing
+            to_ui(self.log_pane.append_live, chunk)
 
         try:
             result = engine.invoke(config, text.encode("utf-8"), cancel=cancel, on_log=on_log)
         except Exception as exc:  # an engine failure must not take the console down
-            app.call_from_thread(self._invoke_failed, exc)
+            to_ui(self._invoke_failed, exc)
             return
-        app.call_from_thread(self._invoke_done, result, event_name, text)
+        to_ui(self._invoke_done, result, event_name, text)
+
+    def _show_running(self) -> None:
+        # Only for runs that take a while: a quick run goes straight to its result in one repaint.
+        self.result_pane.border_title = "Execution result: running…"
 
     def _finish_run(self) -> None:
         self._cancel = None
         self.indicator.stop()
-        self.refresh_bindings()
         if self._rerun_pending:
             self._rerun_pending = False
             self.action_test()

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import RichLog, Static
 
-from ..render import Palette, banner_text, log_line_text, classify, render_log, render_result, split_lines
+from ..render import Palette, banner_text, classify_from, log_line_text, render_log, render_result, split_lines
 
 
 def _solid(value: str | None, background: Color, fallback: str) -> str:
@@ -113,22 +113,32 @@ class LogPane(RichLog):
         self.border_title = "Log output"
         self._log_text = ""
         self._partial = ""
+        self._clear_pending = False
+        self._in_error = False
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.show_log(self._log_text))
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._rerender())
 
     def on_resize(self) -> None:
         # Lines are wrapped when written: wrap them again for the new width.
         if self._log_text and not self._partial:
-            self.call_after_refresh(self.show_log, self._log_text)
+            self.call_after_refresh(self._rerender)
+
+    def _rerender(self) -> None:
+        log, self._log_text = self._log_text, ""
+        self.show_log(log)
 
     @property
     def log_text(self) -> str:
         return self._log_text
 
     def show_log(self, log: str) -> None:
+        if log == self._log_text and not self._partial and not self._clear_pending and self.lines:
+            return  # already on screen, streamed live: skip a second render of the same lines
+        self._in_error = False
         self._log_text = log
         self._partial = ""
+        self._clear_pending = False
         self.clear()
         palette = palette_for(self)
         for line in render_log(log, palette):
@@ -138,12 +148,17 @@ class LogPane(RichLog):
         return "\n".join(strip.text.rstrip() for strip in self.lines)
 
     def start_live(self) -> None:
+        """A run started: the old log goes when the first new output (or the result) arrives."""
         self._log_text = ""
         self._partial = ""
-        self.clear()
+        self._in_error = False
+        self._clear_pending = True
 
     def append_live(self, chunk: str) -> None:
         """Log text as it arrives; complete lines are shown, the rest waits for its newline."""
+        if self._clear_pending:
+            self._clear_pending = False
+            self.clear()
         self._log_text += chunk
         data = self._partial + chunk
         lines = split_lines(data)
@@ -152,5 +167,6 @@ class LogPane(RichLog):
         else:
             self._partial = ""
         palette = palette_for(self)
-        for kind, line in classify(lines):
+        classified, self._in_error = classify_from(lines, self._in_error)
+        for kind, line in classified:
             self.write(log_line_text(kind, line, palette))
