@@ -24,8 +24,8 @@ def register(subparsers: Any) -> None:
             "Execute DEFINITION.json. Task states invoke local functions: a function ARN "
             "(arn:aws:lambda:REGION:ACCOUNT:function:NAME) or arn:aws:states:::lambda:invoke with "
             "Parameters.FunctionName. Names resolve to the --functions directories (each named after its "
-            "directory), then to the workspace. Exit status: 0 succeeded, 1 failed/timed out/aborted, "
-            "2 invalid definition or usage."
+            "directory), then to a functions/ folder beside the definition, then to the workspace. "
+            "Exit status: 0 succeeded, 1 failed/timed out/aborted, 2 invalid definition or usage."
         ),
     )
     run.add_argument("definition", metavar="DEFINITION.json", help="the state machine definition")
@@ -101,11 +101,14 @@ def read_input(value: str | None) -> Any:
         raise ValueError(f"{source} is not valid JSON: {exc}") from None
 
 
-def function_dirs(dirs: list[str]) -> dict[str, Path]:
-    """Workspace functions, overridden by --functions directories (named after the directory)."""
+def function_dirs(dirs: list[str], definition: str | None = None) -> dict[str, Path]:
+    """Workspace functions, then a functions/ folder beside the definition, then --functions directories."""
     from console.stepfunctions import workspace_function_dirs
 
     found = dict(workspace_function_dirs())
+    beside = Path(definition).resolve().parent / "functions" if definition else None
+    if beside is not None and beside.is_dir():
+        found.update({p.name: p for p in sorted(beside.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))})
     for entry in dirs:
         path = Path(entry)
         if not path.is_dir():
@@ -128,7 +131,7 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     try:
         execution_input = read_input(args.input)
-        dirs = function_dirs(args.functions)
+        dirs = function_dirs(args.functions, args.definition)
     except ValueError as exc:
         return _fail_usage(str(exc))
     invoker = EngineInvoker(dirs)

@@ -125,3 +125,9 @@ def test_validate_subcommand(tmp_path):
     with redirect_stdout(out), redirect_stderr(err):
         assert main(["sfn", "validate", str(bad)]) == 2
     assert 'State Machine.States.A must have "Next" or "End": true' in err.getvalue()
+
+
+def test_functions_beside_the_definition_are_found_without_flags():
+    code, out, _ = cli(str(BLUEPRINT / "statemachine.json"), "--input", '{"username": "fresh_user"}', "--json")
+    result = json.loads(out)
+    assert code == 0 and result["path"] == ["CreateAccount", "SendWelcomeEmail"]
