@@ -51,6 +51,10 @@ class HistoryModal(ModalScreen[HistoryEntry | None]):
         with Vertical(classes="dialog"):
             yield Label(f"History ─ {len(self.entries)} invocation(s) this session", classes="dialog-title")
             if self.entries:
+                yield Static(
+                    f"{'#':<4} {'time':<8}  {'function':<20} {'event':<18} {'status':<9} {'duration':>12}",
+                    id="history-header",
+                )
                 yield OptionList(*[Option(e.line()) for e in self.entries], id="history-list")
             else:
                 yield Static("No invocations yet: press F5 to run a test.")
