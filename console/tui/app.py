@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ class LambdaConsoleApp(App[int]):
         self._engine = engine
         self._owns_engine = engine is None
         self.history: list[HistoryEntry] = []
+        self._metrics: Any = None
+        self._metric_files: dict[str, Path] = {}  # function name -> its metrics.json
+        self._async_queue: Any = None
+        self.async_log: deque[str] = deque(maxlen=200)  # recent async-queue happenings, for Monitor
         if theme:
             self.theme = theme
 
@@ -38,6 +43,61 @@ class LambdaConsoleApp(App[int]):
 
             self._engine = Engine()
         return self._engine
+
+    @property
+    def metrics(self) -> Any:
+        """Per-function invocation metrics of this session (console tests count, as in Lambda)."""
+        if self._metrics is None:
+            from console.service.metrics import MetricsRegistry
+
+            self._metrics = MetricsRegistry()
+        return self._metrics
+
+    def track_metrics(self, function_name: str, code_dir: Path) -> None:
+        """Show the function's saved metrics too, and save ours there when the console closes."""
+        from console.service.metrics import metrics_path
+
+        path = metrics_path(code_dir)
+        if function_name in self._metric_files:
+            return
+        self._metric_files[function_name] = path
+        try:
+            self.metrics.load_file(function_name, path)
+        except Exception as exc:  # a damaged metrics file only costs the old figures
+            self.notify(f"Could not read saved metrics ({exc}); starting afresh.", severity="warning")
+
+    @property
+    def async_queue(self) -> Any:
+        """The Event invocation queue (retries and destinations like Lambda), started on first use."""
+        if self._async_queue is None:
+            from console.service.async_queue import AsyncQueue
+
+            self._async_queue = AsyncQueue(self.engine, metrics=self.metrics)
+            self._async_queue.add_listener(self._async_update_from_thread)
+        return self._async_queue
+
+    def _async_update_from_thread(self, update: Any) -> None:
+        loop = self._loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._async_update, update)
+            except RuntimeError:
+                pass  # closing
+
+    def _async_update(self, update: Any) -> None:
+        if update.kind != "log":
+            line = update.text or (
+                f"attempt {update.attempt}: {'succeeded' if update.result and update.result.succeeded else 'failed'}"
+                if update.kind == "attempt"
+                else update.kind
+            )
+            self.async_log.append(
+                f"{datetime.now():%H:%M:%S}  {update.function_name:<20.20} {update.request_id[:8]}  {update.kind:<11} {line}"
+            )
+        for screen in self.screen_stack:
+            handler = getattr(screen, "on_async_update", None)
+            if handler is not None:
+                handler(update)
 
     def on_mount(self) -> None:
         from .screens.main import MainScreen
@@ -80,5 +140,20 @@ class LambdaConsoleApp(App[int]):
 
     def on_unmount(self) -> None:
         self.flush()
+        if self._async_queue is not None:
+            self._async_queue.close(timeout=1.0)
+        self.save_metrics()
         if self._owns_engine and self._engine is not None:
             self._engine.close()
+
+    def save_metrics(self) -> None:
+        if self._metrics is None:
+            return
+        for name in self._metrics.dirty():
+            path = self._metric_files.get(name)
+            if path is None:
+                continue
+            try:
+                self._metrics.save_file(name, path)
+            except Exception:
+                pass  # metrics are a convenience: never block quitting on them

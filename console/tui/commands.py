@@ -23,6 +23,8 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Toggle run on save", "Re-run the test whenever the code changes (F8)", "toggle_run_on_save"),
     ("Switch Code / Test event", "Which pane shows on a narrow terminal (F6)", "switch_top"),
     ("Switch Result / Log output", "Which pane shows on a narrow terminal (F7)", "switch_bottom"),
+    ("Cycle invocation type", "RequestResponse → Event → DryRun for the Test key (F10)", "cycle_invocation_type"),
+    ("Monitor", "Metrics and the async event queue (F12)", "monitor"),
     ("Step Functions", "Run a state machine over local functions (F9)", "step_functions"),
     ("Key bindings", "Show every key (F1)", "help"),
 ]

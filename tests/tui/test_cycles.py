@@ -376,3 +376,55 @@ async def test_f9_opens_the_step_functions_view_and_escape_returns(default_dir, 
         await wait_for(pilot, lambda: type(app.screen).__name__ == "StepFunctionsScreen", timeout=5)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is main, timeout=5)
+
+
+async def test_dry_run_validates_without_invoking(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await pilot.press("f10", "f10")  # RequestResponse -> Event -> DryRun
+        await pilot.pause()
+        assert screen.invocation_type == "DryRun"
+        await pilot.press("f5")
+        await pilot.pause(0.2)
+        assert "204" in screen.result_pane.plain_text() and app.history == []
+        screen.query_one("#handler").value = "lambda_function.nope"
+        await pilot.pause()
+        await pilot.press("f5")
+        await pilot.pause(0.2)
+        assert "Handler 'nope' missing" in screen.result_pane.plain_text()
+
+
+async def test_event_invocation_is_accepted_then_its_attempt_shows_in_the_panes(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await pilot.press("f10")
+        await pilot.pause()
+        assert screen.invocation_type == "Event"
+        titles: list[str] = []
+        show_message = screen.result_pane.show_message
+        screen.result_pane.show_message = lambda title, *a, **k: (titles.append(title), show_message(title, *a, **k))
+        await pilot.press("f5")
+        await pilot.pause()
+        assert titles and titles[0].startswith("Event: 202 Accepted")
+        await wait_for(pilot, lambda: app.history, timeout=15)
+        assert app.history[-1].result.payload == b'"value1"'
+        assert "Event attempt 1" in screen.result_pane.plain_text()
+        assert "value1 = value1" in screen.log_pane.plain_text()
+
+
+async def test_monitor_shows_invocation_counts(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_test_key(pilot)
+        await run_test_key(pilot)
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MonitorScreen")
+        table = str(app.screen.query_one("#metrics-table").render())
+        row = next(line for line in table.splitlines() if line.startswith("hello-world"))
+        assert row.split()[1] == "2"
+        await pilot.press("escape")
+    from console.service.metrics import metrics_path
+
+    assert metrics_path(default_dir).is_file()  # saved when the console closed

@@ -19,6 +19,8 @@ KEYS: list[tuple[str, str]] = [
     ("F7", "Switch Result / Log pane (narrow terminals)"),
     ("F8", "Run on save: re-run the test whenever the code changes"),
     ("F9", "Step Functions view (Esc returns)"),
+    ("F10", "Invoke as: RequestResponse → Event → DryRun"),
+    ("F12", "Monitor: metrics and the async event queue"),
     ("Ctrl+T", "Event templates (searchable)"),
     ("Ctrl+S", "Save the test event (asks for a name when unsaved)"),
     ("Ctrl+B", "New function from a blueprint"),

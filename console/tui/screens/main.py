@@ -57,6 +57,8 @@ class MainScreen(Screen[None]):
         Binding("f8", "toggle_run_on_save", "Run on save", show=False, priority=True),
         Binding("f1", "help", "Help", priority=True),
         Binding("f9", "step_functions", "Step Functions", show=False, priority=True),
+        Binding("f10", "cycle_invocation_type", "Invoke as", show=False, priority=True),
+        Binding("f12", "monitor", "Monitor", show=False, priority=True),
     ]
 
     def __init__(self, code_dir: Path) -> None:
@@ -65,6 +67,8 @@ class MainScreen(Screen[None]):
         self.settings, self._settings_warning = store.load_settings(self.code_dir)
         self.function_name = store.function_name(self.code_dir)
         self.run_on_save = False
+        self.invocation_type = "RequestResponse"
+        self._followed: set[str] = set()  # request ids of Event invocations the panes follow
         self._cancel: threading.Event | None = None
         self._rerun_pending = False
         self._settings_timer: Timer | None = None
@@ -82,6 +86,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.app.track_metrics(self.function_name, self.code_dir)
         self._update_titles()
         if self._settings_warning:
             self.notify(self._settings_warning, title="Configuration", severity="error", timeout=12)
@@ -164,6 +169,9 @@ class MainScreen(Screen[None]):
             self.result_pane.show_message("Execution result: not run", f"Configuration problem:\n\n{exc}", error=True)
             self.notify(str(exc), title="Configuration", severity="error")
             return
+        if self.invocation_type != "RequestResponse":
+            self._invoke_other(config, text)
+            return
         self._cancel = threading.Event()
         self.indicator.start(on_show=self._show_running)
         self.log_pane.start_live()
@@ -209,9 +217,84 @@ class MainScreen(Screen[None]):
         self._finish_run()
 
     def _invoke_done(self, result: Any, event_name: str, text: str) -> None:
+        self.app.metrics.record_invocation(self.function_name, result)
         entry = self.app.record(self.function_name, event_name, text, result)
         self.show_entry(entry, live=True)
         self._finish_run()
+
+    # -- Event and DryRun invocations (the Invoke API's other types) -----------------------------
+
+    def _invoke_other(self, config: Any, text: str) -> None:
+        from console.service.errors import InvokeError
+        from console.service.invocation_types import invoke
+
+        kind = self.invocation_type
+        try:
+            outcome = invoke(
+                self.app.engine,
+                config,
+                text.encode("utf-8"),
+                kind,
+                async_queue=self.app.async_queue if kind == "Event" else None,
+            )
+        except ConfigError as exc:
+            self.result_pane.show_message(f"{kind}: would fail", f"{exc}", error=True)
+            return
+        except InvokeError as exc:
+            self.result_pane.show_message(f"{kind}: refused", f"{exc}", error=True)
+            return
+        if kind == "DryRun":
+            self.result_pane.show_message(
+                "DryRun: 204 No Content",
+                "The configuration and the handler check out: the function would run.\n"
+                "Nothing was invoked.",
+            )
+            return
+        self._followed.add(outcome.request_id)
+        self.log_pane.start_live()
+        self.result_pane.show_message(
+            f"Event: 202 Accepted ─ {outcome.request_id[:8]}",
+            f"Request ID {outcome.request_id}\n\nThe event is queued and runs in the background, "
+            "retried twice on errors like Lambda (after 1 and 2 minutes). Each attempt's log appears "
+            "in Log output; the last attempt's result replaces this note. F12 opens the Monitor.",
+        )
+
+    def on_async_update(self, update: Any) -> None:
+        """Follow this screen's Event invocations in the panes (called by the app)."""
+        if update.request_id not in self._followed:
+            return
+        if update.kind == "log":
+            self.log_pane.append_live(update.text)
+        elif update.kind == "start":
+            if update.attempt > 1:
+                self.log_pane.start_live()
+            self.log_pane.append_live(f"── {update.text} (Event {update.request_id[:8]}) ──\n")
+        elif update.kind == "attempt" and update.result is not None:
+            self.app.record(self.function_name, f"Event attempt {update.attempt}", "", update.result)
+            self.result_pane.show_result(update.result, note=f"Event attempt {update.attempt}")
+            self.log_pane.show_log(update.result.log)
+        elif update.text:
+            self.log_pane.append_live(f"── {update.text} ──\n")
+            if update.kind in ("destination", "dropped"):
+                self._followed.discard(update.request_id)
+
+    def action_cycle_invocation_type(self) -> None:
+        from ..widgets.function_bar import INVOCATION_TYPES
+
+        index = INVOCATION_TYPES.index(self.invocation_type)
+        self.bar.set_invocation_type(INVOCATION_TYPES[(index + 1) % len(INVOCATION_TYPES)])
+
+    @on(FunctionBar.InvocationTypeChanged)
+    def _invocation_type_changed(self, event: FunctionBar.InvocationTypeChanged) -> None:
+        if event.invocation_type == self.invocation_type:
+            return  # the Select announcing its initial value
+        self.invocation_type = event.invocation_type
+        self.notify(f"F5 now invokes as {event.invocation_type}.", title="Invoke as")
+
+    def action_monitor(self) -> None:
+        from .monitor import MonitorScreen
+
+        self.app.push_screen(MonitorScreen())
 
     def show_entry(self, entry: HistoryEntry, live: bool = False) -> None:
         """Show an invocation (just finished or from history) in the result and log panes."""

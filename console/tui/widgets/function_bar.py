@@ -17,6 +17,10 @@ from ..store import HOST_PYTHON, Settings, runtime_label
 from .running import RunningIndicator
 
 
+# The Invoke API's types (console.service.invocation_types.INVOCATION_TYPES), console's first.
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+
+
 class FunctionBar(Vertical):
     """Top strip of the main screen; posts HandlerChanged / RuntimeChanged as the user edits."""
 
@@ -32,6 +36,11 @@ class FunctionBar(Vertical):
 
     class ConfigRequested(Message):
         """The Config button was pressed."""
+
+    class InvocationTypeChanged(Message):
+        def __init__(self, invocation_type: str) -> None:
+            super().__init__()
+            self.invocation_type = invocation_type
 
     def __init__(self, code_dir: Path, function_name: str, settings: Settings) -> None:
         super().__init__(id="function-bar")
@@ -57,6 +66,16 @@ class FunctionBar(Vertical):
         with Horizontal(id="bar-row-2"):
             yield Static(self._limits_text(), id="limits")
             yield Button("Config", id="config-button", compact=True)
+            yield Label("Invoke as", id="invoke-as-label")
+            yield Select(
+                [(t, t) for t in INVOCATION_TYPES],
+                value="RequestResponse",
+                allow_blank=False,
+                compact=True,
+                id="invoke-as",
+                tooltip="RequestResponse is the console's Test; Event queues it (retries, destinations); "
+                "DryRun only validates",
+            )
             yield RunningIndicator(id="running")
             yield Static("", id="handler-problem")
 
@@ -108,6 +127,15 @@ class FunctionBar(Vertical):
         event.stop()
         if isinstance(event.value, str) and event.value != self.settings.runtime:
             self.post_message(self.RuntimeChanged(event.value))
+
+    @on(Select.Changed, "#invoke-as")
+    def _invocation_type_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str):
+            self.post_message(self.InvocationTypeChanged(event.value))
+
+    def set_invocation_type(self, invocation_type: str) -> None:
+        self.query_one("#invoke-as", Select).value = invocation_type
 
     @on(Button.Pressed, "#config-button")
     def _config(self, event: Button.Pressed) -> None:
