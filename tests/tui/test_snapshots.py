@@ -23,14 +23,32 @@ class NoEngine:
         pass
 
 
+HELLO_CODE = """import json
+
+print('Loading function')
+
+
+def lambda_handler(event, context):
+    #print("Received event: " + json.dumps(event, indent=2))
+    print("value1 = " + event['key1'])
+    print("value2 = " + event['key2'])
+    print("value3 = " + event['key3'])
+    return event['key1']  # Echo back the first key value
+    #raise Exception('Something went wrong')
+"""
+
+
 @pytest.fixture
 def steady(home, monkeypatch):
-    """Mask what differs between machines: the host Python version shown next to the runtime."""
+    """Mask what differs between machines (the host Python shown next to the runtime) and pin the
+    code, so a change to the hello-world blueprint does not move these pictures."""
     import console.tui.widgets.function_bar as function_bar
 
     monkeypatch.setattr(store, "HOST_PYTHON", "3.11")
     monkeypatch.setattr(function_bar, "HOST_PYTHON", "3.11")
-    return store.default_function_dir()
+    code_dir = store.default_function_dir()
+    (code_dir / "lambda_function.py").write_text(HELLO_CODE)
+    return code_dir
 
 
 def _showing(app: LambdaConsoleApp, result):
