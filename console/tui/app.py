@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ class LambdaConsoleApp(App[int]):
         self._metrics: Any = None
         self._metric_files: dict[str, Path] = {}  # function name -> its metrics.json
         self._async_queue: Any = None
+        self._main_loop: asyncio.AbstractEventLoop | None = None
         self.async_log: deque[str] = deque(maxlen=200)  # recent async-queue happenings, for Monitor
         if theme:
             self.theme = theme
@@ -76,13 +78,23 @@ class LambdaConsoleApp(App[int]):
             self._async_queue.add_listener(self._async_update_from_thread)
         return self._async_queue
 
+    @property
+    def started_async_queue(self) -> Any:
+        """The async queue if an Event invocation started it, else None (never starts it)."""
+        return self._async_queue
+
+    def call_soon_from_thread(self, callback: Any, *args: Any) -> None:
+        """Schedule callback on the UI thread without waiting (unlike call_from_thread)."""
+        loop = self._main_loop
+        if loop is None:
+            return
+        try:
+            loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:
+            pass  # the app has closed
+
     def _async_update_from_thread(self, update: Any) -> None:
-        loop = self._loop
-        if loop is not None:
-            try:
-                loop.call_soon_threadsafe(self._async_update, update)
-            except RuntimeError:
-                pass  # closing
+        self.call_soon_from_thread(self._async_update, update)
 
     def _async_update(self, update: Any) -> None:
         if update.kind != "log":
@@ -102,6 +114,7 @@ class LambdaConsoleApp(App[int]):
     def on_mount(self) -> None:
         from .screens.main import MainScreen
 
+        self._main_loop = asyncio.get_running_loop()
         self.push_screen(MainScreen(self.code_dir))
 
     def main_screen(self) -> Any:

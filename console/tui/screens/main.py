@@ -180,15 +180,9 @@ class MainScreen(Screen[None]):
     @work(thread=True, group="invoke", exit_on_error=False)
     def _invoke(self, config: Any, text: str, event_name: str, cancel: threading.Event) -> None:
         engine = self.app.engine
-        loop = self.app._loop
         # Hand results to the UI without waiting for it (call_from_thread would block the worker
         # on every log chunk until the event loop gets round to it).
-
-        def to_ui(callback: Any, *args: Any) -> None:
-            try:
-                loop.call_soon_threadsafe(callback, *args)
-            except RuntimeError:
-                pass  # the app has closed
+        to_ui = self.app.call_soon_from_thread
 
         def on_log(chunk: str) -> None:
             to_ui(self.log_pane.append_live, chunk)

@@ -38,7 +38,7 @@ class MonitorScreen(ModalScreen[None]):
         app = self.app
         table = render_table(app.metrics.export(), minutes=30)
         self.query_one("#metrics-table", Static).update(Text(table, no_wrap=True, overflow="crop"))
-        queue = app._async_queue
+        queue = app.started_async_queue
         pending = queue.pending() if queue is not None else 0
         lines = list(app.async_log)[-30:]
         body = f"{pending} event(s) queued or running\n" + ("\n".join(reversed(lines)) if lines else "(none yet: choose Invoke as Event and press F5)")
