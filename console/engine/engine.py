@@ -34,6 +34,8 @@ def platform_error(error_type: str, message: str) -> bytes:
 
 
 def _exit_message(request_id: str, reason: str) -> str:
+    if not reason:
+        return f"RequestId: {request_id} Error: Runtime exited without providing a reason"
     return f"RequestId: {request_id} Error: Runtime exited with error: {reason}"
 
 
@@ -427,7 +429,7 @@ class _Run:
             log=log.text(),
             summary=Summary(
                 code_sha256=self.sha,
-                init_duration_ms=self.init_ms,
+                init_duration_ms=None if self.init_ms is None else round(self.init_ms, 2),
                 duration_ms=round(duration_ms, 2),
                 billed_duration_ms=billed,
                 memory_size_mb=config.memory_mb,

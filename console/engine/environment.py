@@ -51,7 +51,9 @@ class Reply:
 
 def describe_exit(returncode: int) -> str:
     """The reason the way Lambda's Go platform prints it: 'exit status N' or 'signal: NAME'."""
-    if returncode >= 0:
+    if returncode == 0:
+        return ""  # a clean exit: the platform has no reason to give
+    if returncode > 0:
         return f"exit status {returncode}"
     return "signal: " + _SIGNAL_NAMES.get(-returncode, f"signal {-returncode}")
 

@@ -141,15 +141,22 @@ class LogBuffer:
         self._tail: deque[bytes] = deque()
         self._tail_size = 0
         self.cut_bytes = 0
+        self._at_line_start = True
 
     @property
     def truncated(self) -> bool:
         return self.cut_bytes > 0
 
     def line(self, text: str) -> None:
-        """A platform line (or any text the engine adds)."""
+        """A platform line (or any text the engine adds): always on a line of its own, as each
+        platform record is its own log event in CloudWatch."""
         self._flush_tail()
-        self._emit(self._decoder.decode(b"", final=True) + text)
+        pending = self._decoder.decode(b"", final=True)
+        if pending:
+            self._emit(pending)
+        if text and not self._at_line_start:
+            text = "\n" + text
+        self._emit(text)
 
     def output(self, data: bytes) -> None:
         """Bytes the function wrote to stdout/stderr."""
@@ -188,6 +195,7 @@ class LogBuffer:
 
     def _emit(self, text: str) -> None:
         if text:
+            self._at_line_start = text.endswith("\n")
             self._parts.append(text)
             if self._on_log is not None:
                 self._on_log(text)

@@ -9,6 +9,10 @@ from typing import Any, Literal
 Status = Literal["Succeeded", "Failed"]
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 @dataclass(frozen=True)
 class Summary:
     """The figures the console's Summary and the REPORT line show."""
@@ -65,10 +69,10 @@ class InvocationResult:
         return self.platform_error
 
     def payload_value(self) -> Any:
-        """The payload parsed as JSON, or as text when it is not JSON."""
+        """The payload parsed as strict JSON, or as text when it is not (NaN included)."""
         text = self.payload.decode("utf-8", errors="replace")
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_reject_constant)
         except ValueError:
             return text
 

@@ -154,8 +154,34 @@ def _line_end(text: str, start: int) -> int:
     return len(text) if end < 0 else end + 1
 
 
+def platform_records_as_text(log: str) -> str:
+    """With AWS_LAMBDA_LOG_FORMAT=JSON the platform's lines are JSON records (platform.start,
+    platform.report...); turn them back into the text markers the sections are cut by."""
+    out = []
+    for line in log.splitlines(keepends=True):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            out.append(line)
+            continue
+        kind = record.get("type", "") if isinstance(record, dict) else ""
+        body = record.get("record", {}) if isinstance(record, dict) else {}
+        if kind == "platform.initStart":
+            out.append("INIT_START Runtime Version: json\n")
+        elif kind == "platform.start":
+            out.append(f"START RequestId: {body['requestId']} Version: $LATEST\n")
+        elif kind == "platform.initReport":
+            out.append(f"INIT_REPORT Phase: {body.get('phase')}\n")
+        elif kind == "platform.report":
+            out.append(f"END RequestId: {body['requestId']}\nREPORT RequestId: {body['requestId']}\n")
+        else:
+            out.append(line)
+    return "".join(out)
+
+
 def engine_invoke_section(log: str, request_id: str) -> str:
     """What was logged between START and END of the invocation."""
+    log = platform_records_as_text(log)
     start_marker = f"START RequestId: {request_id} Version: $LATEST"
     start = log.find(start_marker)
     assert start >= 0, f"no START line for {request_id} in:\n{log}"
@@ -171,6 +197,7 @@ def engine_init_sections(log: str) -> tuple[list[str], str]:
     A failed init ends with an INIT_REPORT line (Lambda retries it inside the invoke phase, so there
     are two); the last section runs up to START.
     """
+    log = platform_records_as_text(log)
     init_start = log.find("INIT_START")
     pos = _line_end(log, init_start) if init_start >= 0 else 0
     failed: list[str] = []

@@ -362,3 +362,39 @@ def test_python_variables_of_the_function_configure_its_interpreter(engine, make
         env={**os.environ, "PYTHONHASHSEED": "0"}, capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert flag == 0 and value == int(expected)
+
+
+def test_tracebacks_the_function_prints_itself_show_var_task(engine, make_function):
+    code = """
+    import logging, traceback
+    def lambda_handler(event, context):
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            traceback.print_exc()
+            logging.getLogger().exception("caught")
+        return "ok"
+    """
+    r = engine.invoke(make_function(code), b"{}")
+    assert 'File "/var/task/lambda_function.py", line 5, in lambda_handler\n    1 / 0' in r.log
+    assert str(make_function("").code_dir.parent) not in r.log
+
+
+def test_platform_lines_start_on_a_line_of_their_own(engine, make_function):
+    code = "def lambda_handler(event, context):\n    context.log('no newline here')\n"
+    r = engine.invoke(make_function(code), b"{}")
+    assert f"no newline here\nEND RequestId: {r.request_id}\n" in r.log
+
+
+def test_non_strict_json_payloads_are_given_as_text_in_the_json_record(engine, make_function):
+    r = engine.invoke(make_function("def lambda_handler(e, c):\n    return {'x': float('nan')}\n"), b"{}")
+    assert r.payload == b'{"x": NaN}'
+    assert r.to_json()["payload"] == '{"x": NaN}'
+    json.dumps(r.to_json(), allow_nan=False)
+
+
+def test_a_clean_exit_gives_no_reason(engine, make_function):
+    r = engine.invoke(make_function("import sys\ndef lambda_handler(e, c):\n    sys.exit(0)\n"), b"{}")
+    assert json.loads(r.payload)["errorMessage"] == (
+        f"RequestId: {r.request_id} Error: Runtime exited without providing a reason"
+    )

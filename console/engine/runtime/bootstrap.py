@@ -10,6 +10,9 @@ and stderr are the log pipe, read by the engine.
 
 import decimal
 import importlib
+import importlib.machinery
+import importlib.util
+import linecache
 import json as _stdlib_json
 import logging
 import math
@@ -129,6 +132,41 @@ def marshal_response(response):
 
 
 # ---------------------------------------------------------------- handler resolution
+
+
+class TaskRootLoader(importlib.machinery.SourceFileLoader):
+    """Compiles the function's modules under the path Lambda shows (/var/task/...), so every
+    traceback (the runtime's, logging's, the function's own) names /var/task like Lambda's does.
+    __file__ stays the real path, and the source is still found for tracebacks through the loader."""
+
+    def get_code(self, fullname):
+        path = self.get_filename(fullname)
+        data = self.get_data(path)
+        shown = _shown_path(path)
+        # Seed linecache under the shown name (mtime None: never invalidated), so readers that
+        # don't go through the loader, such as warnings, still find the source lines.
+        lines = importlib.util.decode_source(data).splitlines(True)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        linecache.cache[shown] = (len(data), None, lines, shown)
+        return compile(data, shown, "exec", dont_inherit=True)
+
+
+def _install_task_root_finder():
+    loaders = [
+        (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
+        (TaskRootLoader, importlib.machinery.SOURCE_SUFFIXES),
+        (importlib.machinery.SourcelessFileLoader, importlib.machinery.BYTECODE_SUFFIXES),
+    ]
+    prefix = TASK_ROOT + os.sep
+
+    def hook(path):
+        if path == TASK_ROOT or path.startswith(prefix):
+            return importlib.machinery.FileFinder(path, *loaders)
+        raise ImportError("not under the task root")
+
+    sys.path_hooks.insert(0, hook)
+    sys.path_importer_cache.clear()
 
 
 def _get_handler(handler):
@@ -679,6 +717,7 @@ def main(argv):
     runtime_dir = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != runtime_dir]
     sys.path.insert(0, TASK_ROOT)
+    _install_task_root_finder()
     os.chdir(TASK_ROOT)
 
     error_result = log_view = None
@@ -695,7 +734,7 @@ def main(argv):
     if error_result is not None:
         logging.warning(lambda_unhandled_exception_warning_message)
         log_error(log_view)
-        channel.send({"t": "init_error"}, to_json(error_result).encode("utf-8"))
+        channel.send({"t": "init_error", "m": _peak_rss_kb()}, to_json(error_result).encode("utf-8"))
         sys.exit(1)
 
     channel.send({"t": "ready", "m": _peak_rss_kb()})
