@@ -241,11 +241,14 @@ class FunctionSettings:
         )
 
 
-def load_function_config(function_dir: Path | str) -> tuple[FunctionSettings, str | None]:
+def load_function_config(
+    function_dir: Path | str, *, move_aside: bool = True
+) -> tuple[FunctionSettings, str | None]:
     """The function's settings and a warning (None when all is well).
 
     A missing file gives the defaults. A corrupt one is renamed to `config.json.corrupt-<timestamp>`
-    (so the user's data is never overwritten) and the defaults are returned with a warning saying so.
+    (so the user's data is never overwritten) and the defaults are returned with a warning saying so;
+    with move_aside=False (a headless caller that will refuse to run) the file is left alone.
     """
     path = config_path(Path(function_dir))
     try:
@@ -266,6 +269,8 @@ def load_function_config(function_dir: Path | str) -> tuple[FunctionSettings, st
         problem = str(exc)
     else:
         return settings, None
+    if not move_aside:
+        return FunctionSettings(), f"The settings file {path} is corrupt: {problem}."
     backup = _move_aside(path)
     where = f"moved it to {backup.name}" if backup else "could not move it aside"
     return FunctionSettings(), (

@@ -14,6 +14,16 @@ SYNC_REQUEST_LIMIT = 6_291_456
 DEFAULT_EVENT = "hello-world"
 
 
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 class UsageError(Exception):
     """A problem with what the user asked for: exit 2 with this one-line message."""
 
@@ -44,7 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="RequestResponse",
         help="RequestResponse (default) waits for the result; Event queues it and retries errors; DryRun only validates",
     )
-    p.add_argument("--time-scale", type=float, default=1.0, metavar="N", help="speed up async retry delays N times")
+    p.add_argument(
+        "--time-scale", type=positive_float, default=1.0, metavar="N", help="speed up async retry delays N times"
+    )
     p.add_argument("--remote", metavar="NAME_OR_ARN", help="invoke a deployed function (or any Invoke API endpoint) with boto3")
     p.add_argument("--endpoint-url", metavar="URL", help="the Invoke API endpoint for --remote")
     p.add_argument("--region", metavar="R", help="AWS region for --remote")
@@ -85,6 +97,21 @@ def _load_target(args: argparse.Namespace) -> Target:
     return Target(code_dir, _saved_settings(code_dir), None)
 
 
+def _check_default_folder(args: argparse.Namespace, config) -> None:
+    """Running the current folder by default: refuse a folder that holds no such module at all,
+    which is a mistaken folder (say, the home directory) rather than a function to run."""
+    if args.dir or args.blueprint:
+        return
+    from console.engine.handler_check import handler_module_path
+
+    module = config.handler.rsplit(".", 1)[0] if "." in config.handler else ""
+    if module and handler_module_path(config.code_dir, module) is None:
+        raise UsageError(
+            f"the current folder {config.code_dir} has no {module.replace('.', '/')}.py; "
+            "give the function's folder (lambda-console invoke DIR) or --blueprint NAME"
+        )
+
+
 def _saved_settings(code_dir: Path) -> dict:
     """The settings the console saved for this function folder, if any."""
     config_file = code_dir / ".lambda-console" / "config.json"
@@ -92,9 +119,11 @@ def _saved_settings(code_dir: Path) -> dict:
         return {}
     from console import workspace
 
-    loaded, warning = workspace.load_function_config(code_dir)
+    # A corrupt settings file stops a headless run: running other code than the user set up, or
+    # renaming the user's file, would both be surprises. The console (TUI) recovers instead.
+    loaded, warning = workspace.load_function_config(code_dir, move_aside=False)
     if warning:
-        print(f"lambda-console: {warning}", file=sys.stderr)
+        raise UsageError(f"{warning} Fix or remove it; nothing was run")
     return {
         "handler": loaded.handler,
         "runtime": loaded.runtime,
@@ -104,11 +133,13 @@ def _saved_settings(code_dir: Path) -> dict:
     }
 
 
-def _read_event(spec: str | None, default: bytes | None) -> bytes:
+def _read_event(spec: str | None, default: bytes | None, code_dir: Path | None = None) -> bytes:
+    """The event bytes: stdin, a file, a saved test event of the function, or a sample event."""
     if spec is None:
         if default is not None:
             return default
         spec = DEFAULT_EVENT
+    saved = code_dir / ".lambda-console" / "events" / f"{spec}.json" if code_dir is not None else None
     if spec == "-":
         data = sys.stdin.buffer.read(SYNC_REQUEST_LIMIT + 1)
         where = "standard input"
@@ -119,6 +150,11 @@ def _read_event(spec: str | None, default: bytes | None) -> bytes:
         except OSError as exc:
             raise UsageError(f"cannot read event file {spec}: {exc.strerror}") from exc
         where = spec
+    elif Path(spec).is_dir():
+        raise UsageError(f"--event {spec} is a directory; give a JSON file, a sample event name or -")
+    elif saved is not None and saved.is_file():
+        data = saved.read_bytes()[: SYNC_REQUEST_LIMIT + 1]
+        where = f"saved event {spec}"
     else:
         from console import catalog
 
@@ -126,7 +162,7 @@ def _read_event(spec: str | None, default: bytes | None) -> bytes:
             data = catalog.get_sample_event(spec).event_bytes()
         except catalog.CatalogError as exc:
             raise UsageError(
-                f"no event file or sample event named '{spec}' (see `lambda-console events`)"
+                f"no event file, saved event or sample event named '{spec}' (see `lambda-console events`)"
             ) from exc
         where = f"sample event {spec}"
     if len(data) > SYNC_REQUEST_LIMIT:
@@ -187,9 +223,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.remote:
             return _run_remote(args)
+        if args.blueprint and args.dir:
+            raise UsageError("give either a function folder or --blueprint, not both")
         target = _load_target(args)
         config = build_config(args, target)
-        event = _read_event(args.event, target.default_event)
+        _check_default_folder(args, config)
+        event = _read_event(args.event, target.default_event, target.code_dir)
     except UsageError as exc:
         print(f"lambda-console invoke: {exc}", file=sys.stderr)
         return 2
@@ -240,8 +279,9 @@ def _run_typed(args: argparse.Namespace, engine, config, event: bytes) -> int:
         try:
             outcome = invocation_types.invoke(engine, config, event, args.invocation_type, async_queue=queue)
         except (ConfigError, InvokeError) as exc:
+            # The request was refused (invalid function, payload too large...): nothing ran.
             print(f"lambda-console invoke: {str(exc).splitlines()[0]}", file=sys.stderr)
-            return 2 if args.invocation_type == "DryRun" else 1
+            return 2
         if not args.json and args.invocation_type != "Event":
             print(outcome.caller_summary())
         if args.invocation_type == "Event":
@@ -254,6 +294,9 @@ def _run_typed(args: argparse.Namespace, engine, config, event: bytes) -> int:
             "attempts": [r.to_json() for r in attempts],
         }))
     return 0
+
+
+_REASONS = {200: "OK", 202: "Accepted", 204: "No Content"}
 
 
 def _run_remote(args: argparse.Namespace) -> int:

@@ -34,7 +34,17 @@ UpdateKind = Literal["queued", "start", "log", "attempt", "retry", "destination"
 
 
 def function_state_dir(config: FunctionConfig) -> Path:
-    return Path(config.code_dir) / STATE_DIR
+    """Where a function's async log and destination records go: its own .lambda-console folder,
+    or, for code that is not the user's to write into (a blueprint inside the installed package),
+    a folder named after the function in the workspace."""
+    from console import catalog, workspace
+
+    code_dir = Path(config.code_dir)
+    try:
+        code_dir.resolve().relative_to((catalog.data_dir() / "blueprints").resolve())
+    except ValueError:
+        return code_dir / STATE_DIR
+    return workspace.workspace_root() / "blueprint-runs" / config.function_name / STATE_DIR
 
 
 @dataclass(frozen=True)
@@ -330,7 +340,8 @@ class AsyncQueue:
                                     job.last_result)
         self._append(function_state_dir(job.config) / relative, json.dumps(record) + "\n")
         self._emit(AsyncUpdate("destination", job.config.function_name, job.request_id, job.attempts,
-                               f"{condition}: record appended to {relative.as_posix()}", record=record))
+                               f"{condition}: record appended to {function_state_dir(job.config) / relative}",
+                               record=record))
 
     def _append(self, path: Path, text: str) -> None:
         with self._file_lock:

@@ -139,3 +139,41 @@ def test_event_answers_202_first_then_retries_a_failing_function(function_dir):
     summary = json.loads(proc.stdout)
     assert summary["statusCode"] == 202 and len(summary["attempts"]) == 3
     assert {a["requestId"] for a in summary["attempts"]} == {summary["requestId"]}
+
+
+def test_usage_errors_are_one_line(function_dir):
+    for args in (["invoke", str(function_dir), "--timeout", "abc"], ["invoke", "--time-scale", "0"], ["invok"]):
+        proc = run_cli(*args)
+        assert proc.returncode == 2, args
+        assert len(proc.stderr.decode().strip().splitlines()) == 1, proc.stderr
+
+
+def test_a_corrupt_settings_file_stops_the_run_and_is_left_alone(function_dir):
+    settings = function_dir / ".lambda-console" / "config.json"
+    settings.parent.mkdir()
+    settings.write_text('{"handler": 5}')
+    proc = run_cli("invoke", str(function_dir), "--json")
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert "nothing was run" in proc.stderr.decode()
+    assert settings.read_text() == '{"handler": 5}'
+
+
+def test_saved_settings_and_saved_events_are_used(function_dir):
+    state = function_dir / ".lambda-console"
+    (state / "events").mkdir(parents=True)
+    (state / "config.json").write_text('{"handler": "lambda_function.lambda_handler", "memory": 256}')
+    (state / "events" / "mine.json").write_text('{"key1": "from a saved event"}')
+    out = json.loads(run_cli("invoke", str(function_dir), "--event", "mine", "--json").stdout)
+    assert out["payload"] == "from a saved event" and out["summary"]["memorySizeMb"] == 256
+
+
+def test_a_folder_without_the_handler_module_is_not_run_by_default(tmp_path):
+    proc = run_cli("invoke", cwd=tmp_path)
+    assert proc.returncode == 2 and "has no lambda_function.py" in proc.stderr.decode()
+
+
+def test_an_oversized_async_event_is_refused_with_exit_2(function_dir, tmp_path):
+    big = tmp_path / "big.json"
+    big.write_bytes(b'"' + b"x" * 1_100_000 + b'"')
+    proc = run_cli("invoke", str(function_dir), "--invocation-type", "Event", "--event", str(big))
+    assert proc.returncode == 2 and "too large for the Event invocation type" in proc.stderr.decode()
