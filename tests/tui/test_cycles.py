@@ -428,3 +428,55 @@ async def test_monitor_shows_invocation_counts(default_dir, engine):
     from console.service.metrics import metrics_path
 
     assert metrics_path(default_dir).is_file()  # saved when the console closed
+
+
+async def test_editing_a_saved_event_marks_it_until_saved_again(default_dir, engine):
+    store.save_event(default_dir, "Mine", '{"key1": "a", "key2": "b", "key3": "c"}')
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.main_screen().event_panel
+        app.main_screen().query_one("#saved-events").value = "Mine"
+        await wait_for(pilot, lambda: panel.saved_name == "Mine")
+        assert "edited" not in str(panel.border_title)
+        replace_editor_text(panel.editor, '{"key1": "changed", "key2": "b", "key3": "c"}')
+        await pilot.pause()
+        assert "edited" in str(panel.border_title)
+        await pilot.press("ctrl+s")  # a saved event saves in place, no name prompt
+        await pilot.pause()
+        assert "edited" not in str(panel.border_title)
+        assert "changed" in store.load_event(default_dir, "Mine")
+
+
+async def test_saved_events_can_be_renamed_and_deleted_keeping_the_text(default_dir, engine):
+    store.save_event(default_dir, "Old", '{"key1": "a", "key2": "b", "key3": "c"}')
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        panel = screen.event_panel
+        screen.query_one("#saved-events").value = "Old"
+        await wait_for(pilot, lambda: panel.saved_name == "Old")
+        await screen.run_action("rename_event")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt")
+        app.screen.query_one("#name").value = "New"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: panel.saved_name == "New")
+        assert store.saved_events(default_dir) == ["New"]
+        await screen.run_action("delete_event")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: panel.saved_name is None)
+        assert store.saved_events(default_dir) == []
+        assert '"key1": "a"' in panel.text
+
+
+async def test_new_file_from_the_palette_gets_a_tab(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await screen.run_action("new_file")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt")
+        app.screen.query_one("#name").value = "utils.py"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.code_editor.current == "utils.py")
+        assert (default_dir / "utils.py").is_file()
+        assert screen.query_one("#file-tabs").display

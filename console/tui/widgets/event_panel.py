@@ -25,6 +25,7 @@ class EventPanel(Vertical):
         self.saved_name: str | None = None  # the saved event shown, None for an unsaved draft
         self.template_name: str = "hello-world"
         self.draft: str = store.HELLO_WORLD_EVENT
+        self.saved_text: str | None = None  # the saved event's text on disk, to show edits
         self._loading = False
 
     def compose(self) -> ComposeResult:
@@ -77,7 +78,9 @@ class EventPanel(Vertical):
 
     def _update_title(self) -> None:
         if self.saved_name:
-            self.border_title = f"Test event ─ {self.saved_name} (saved)"
+            edited = self.saved_text is not None and self.text != self.saved_text
+            state = "saved, ● edited: Ctrl+S saves" if edited else "saved"
+            self.border_title = f"Test event ─ {self.saved_name} ({state})"
         else:
             self.border_title = f"Test event ─ {self.template_name} (unsaved)"
 
@@ -113,11 +116,13 @@ class EventPanel(Vertical):
         if self.saved_name is None:
             self.draft = self.text
         self.saved_name = name
+        self.saved_text = text
         self._set_text(text)
         self._update_title()
 
     def mark_saved(self, name: str) -> None:
         self.saved_name = name
+        self.saved_text = self.text
         self.refresh_saved(select=name)
         self._update_title()
 
@@ -141,6 +146,8 @@ class EventPanel(Vertical):
             return
         if self.saved_name is None:
             self.draft = self.text
+        else:
+            self._update_title()
         self.validate()
 
     @on(Button.Pressed, "#template-button")
