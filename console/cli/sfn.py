@@ -28,7 +28,11 @@ def register(subparsers: Any) -> None:
             "Exit status: 0 succeeded, 1 failed/timed out/aborted, 2 invalid definition or usage."
         ),
     )
-    run.add_argument("definition", metavar="DEFINITION.json", help="the state machine definition")
+    run.add_argument(
+        "definition",
+        metavar="DEFINITION.json",
+        help="the state machine definition, or the name of a state-machine blueprint (e.g. sfn-create-account)",
+    )
     run.add_argument("--input", metavar="JSON|FILE", default=None, help="execution input: JSON text or a file (default {})")
     run.add_argument(
         "--functions", metavar="DIR", nargs="+", default=[], help="function directories, each named after its directory"
@@ -117,11 +121,33 @@ def function_dirs(dirs: list[str], definition: str | None = None) -> dict[str, P
     return found
 
 
+def resolve_blueprint(args: argparse.Namespace) -> None:
+    """DEFINITION may name a state-machine blueprint (it works from an installed package, where
+    the blueprints folder is not at hand); --input may then name one of its example inputs."""
+    if Path(args.definition).exists():
+        return
+    from console import catalog
+
+    try:
+        blueprint = catalog.get_blueprint(args.definition)
+    except catalog.CatalogError:
+        return
+    if blueprint.kind != "state-machine":
+        return
+    args.definition = str(blueprint.path / "statemachine.json")
+    if args.input and not Path(args.input).exists():
+        for candidate in (blueprint.path / "inputs" / args.input, blueprint.path / "inputs" / f"{args.input}.json"):
+            if candidate.is_file():
+                args.input = str(candidate)
+                break
+
+
 def run_command(args: argparse.Namespace) -> int:
     from console.stepfunctions import DefinitionError, EngineInvoker, Execution, load
 
     if args.time_scale <= 0:
         return _fail_usage("--time-scale must be a positive number")
+    resolve_blueprint(args)
     try:
         definition = load(args.definition)
     except DefinitionError as exc:

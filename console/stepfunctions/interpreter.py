@@ -26,6 +26,9 @@ from .errors import (
     matches,
 )
 from .history import Event, History, Lane, iso
+
+# Step Functions' quota for one Standard execution's history.
+MAX_HISTORY_EVENTS = 25_000
 from .lambda_tasks import MAX_PAYLOAD_BYTES, Aborted, ExecutionDeadline, Invoker, TaskContext, run_lambda_task
 
 REGION = "us-east-1"
@@ -184,6 +187,13 @@ class Execution:
     def _check(self) -> None:
         if self._scope().is_set():
             raise Aborted()
+        if len(self.history.events) >= MAX_HISTORY_EVENTS:
+            # Step Functions' quota: an execution whose history reaches it fails (a loop that
+            # never ends, say) rather than running on and growing without bound.
+            raise StatesError(
+                RUNTIME,
+                f"The execution reached the maximum number of events in its history ({MAX_HISTORY_EVENTS}).",
+            )
         if self._deadline is not None and self.now() >= self._deadline:
             raise _ExecutionTimedOut()
 
