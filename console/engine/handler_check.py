@@ -80,7 +80,9 @@ def defined_names(tree: ast.Module) -> tuple[set[str], bool]:
                     visit(getattr(node, field, []) or [])
                 for handler in getattr(node, "handlers", []) or []:
                     visit(handler.body)
-            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            if isinstance(node, ast.Assign) and any(_is_globals_item(t) for t in node.targets):
+                open_ended = True  # globals()["name"] = ...
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 func = node.value.func  # globals().update(...), setattr(...), exec(...)
                 if isinstance(func, ast.Attribute) and func.attr in {"update", "setdefault"}:
                     open_ended = True
@@ -88,6 +90,50 @@ def defined_names(tree: ast.Module) -> tuple[set[str], bool]:
                     open_ended = True
     visit(tree.body)
     return names, open_ended or "__getattr__" in names
+
+
+def _is_globals_item(target: ast.expr) -> bool:
+    return (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Call)
+        and isinstance(target.value.func, ast.Name)
+        and target.value.func.id in {"globals", "vars"}
+    )
+
+
+def missing_imports(tree: ast.Module, code_dir: Path) -> list[str]:
+    """Modules the file imports unconditionally at its top level that can be found nowhere:
+    neither in the function's folder nor on the interpreter's path (nothing is imported to tell)."""
+    if any(isinstance(n, ast.Attribute) and n.attr == "path" and isinstance(n.value, ast.Name)
+           and n.value.id == "sys" for n in ast.walk(tree)):
+        return []  # the module edits its own search path: no static answer
+    missing: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top not in missing and not _findable(top, code_dir):
+                missing.append(top)
+    return missing
+
+
+def _findable(top: str, code_dir: Path) -> bool:
+    import importlib.machinery
+
+    folder = Path(code_dir)
+    if (folder / f"{top}.py").is_file() or (folder / top).is_dir() or top in _BUILTIN_MODULES:
+        return True
+    if importlib.machinery.FrozenImporter.find_spec(top) is not None:
+        return True
+    try:
+        return importlib.machinery.PathFinder.find_spec(top, sys.path) is not None
+    except (ImportError, ValueError):
+        return True
 
 
 def check_handler(code_dir: Path, handler: str) -> HandlerProblem | None:
@@ -114,6 +160,11 @@ def check_handler(code_dir: Path, handler: str) -> HandlerProblem | None:
         return HandlerProblem(f"Syntax error in module '{module}': {exc}", "Runtime.UserCodeSyntaxError")
     except (OSError, ValueError) as exc:
         return HandlerProblem(f"Unable to import module '{module}': {exc}", "Runtime.ImportModuleError")
+    missing = missing_imports(tree, code_dir)
+    if missing:
+        return HandlerProblem(
+            f"Unable to import module '{module}': No module named '{missing[0]}'", "Runtime.ImportModuleError"
+        )
     names, open_ended = defined_names(tree)
     if function not in names and not open_ended:
         return HandlerProblem(f"Handler '{function}' missing on module '{module}'", "Runtime.HandlerNotFound")

@@ -1,0 +1,58 @@
+"""The static handler check says what the runtime would say, without running the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.engine.handler_check import check_handler
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.mark.parametrize(
+    "source, handler, expected",
+    [
+        ("def lambda_handler(e, c): pass\n", "lambda_function.lambda_handler", None),
+        ("def f(e, c): pass\n", "lambda_function.g", ("Runtime.HandlerNotFound", "Handler 'g' missing on module 'lambda_function'")),
+        ("", "nodot", ("Runtime.MalformedHandlerName", "Bad handler 'nodot': not enough values to unpack (expected 2, got 1)")),
+        ("", "missing.h", ("Runtime.ImportModuleError", "Unable to import module 'missing': No module named 'missing'")),
+        ("", "sys.h", ("Runtime.BuiltInModuleConflict", "Cannot use built-in module sys as a handler module")),
+        ("import requests_not_here\ndef h(e, c): pass\n", "lambda_function.h",
+         ("Runtime.ImportModuleError", "Unable to import module 'lambda_function': No module named 'requests_not_here'")),
+        ("import json, os.path\nfrom collections import abc\ndef h(e, c): pass\n", "lambda_function.h", None),
+        ("try:\n    import maybe_missing\nexcept ImportError:\n    pass\ndef h(e, c): pass\n", "lambda_function.h", None),
+        ("def _impl(e, c): pass\nglobals()['dyn'] = _impl\n", "lambda_function.dyn", None),
+        ("def h(e, c)\n    pass\n", "lambda_function.h", ("Runtime.UserCodeSyntaxError", "Syntax error in module 'lambda_function': ")),
+    ],
+)
+def test_check_matches_the_runtime(tmp_path, source, handler, expected):
+    write(tmp_path, "lambda_function.py", source)
+    problem = check_handler(tmp_path, handler)
+    if expected is None:
+        assert problem is None
+    else:
+        assert problem is not None
+        assert problem.error_type == expected[0] and problem.message.startswith(expected[1])
+
+
+def test_a_missing_package_is_named_as_python_names_it(tmp_path):
+    write(tmp_path, "m.py", "def h(e, c): pass\n")
+    assert check_handler(tmp_path, "pkg/m.h").message == "Unable to import module 'pkg/m': No module named 'pkg'"
+
+
+def test_sibling_modules_in_the_function_folder_are_found(tmp_path):
+    write(tmp_path, "helpers.py", "X = 1\n")
+    write(tmp_path, "lambda_function.py", "import helpers\ndef h(e, c): pass\n")
+    assert check_handler(tmp_path, "lambda_function.h") is None
+
+
+def test_the_check_never_runs_the_code(tmp_path):
+    write(tmp_path, "m.py", "open(__file__ + '.ran', 'w').close()\ndef h(e, c): pass\n")
+    assert check_handler(tmp_path, "m.h") is None
+    assert not (tmp_path / "m.py.ran").exists()
