@@ -43,10 +43,10 @@ async def test_always_failed_blueprint_picked_in_the_picker_shows_error_object_a
     app = LambdaConsoleApp(store.default_function_dir(), engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+b")
-        await pilot.pause()
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "BlueprintPicker" and app.screen.query("#filter") and app.screen.query_one("#filter").has_focus)
         await pilot.press(*"always")
         await pilot.press("enter")  # choose the highlighted blueprint
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
         await pilot.press("enter")  # accept the suggested name
         await wait_for(pilot, lambda: app.main_screen() and app.main_screen().function_name == "always-failed")
         await pilot.pause(0.2)
@@ -168,7 +168,7 @@ async def test_saved_events_survive_a_restart(default_dir, engine):
         screen = app.main_screen()
         replace_editor_text(screen.event_panel.editor, body)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
         name_input = app.screen.query_one("#name")
         name_input.value = "MyEvent"
         await pilot.press("enter")
@@ -197,7 +197,7 @@ async def test_history_shows_a_past_invocation_again(default_dir, engine):
         await run_test_key(pilot)
         assert '"second"' in screen.result_pane.plain_text()
         await pilot.press("f3")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryModal")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryModal" and app.screen.query("#history-list"))
         await pilot.press("down", "enter")  # newest first: the second row is the first run
         await wait_for(pilot, lambda: app.screen is screen)
         shown = screen.result_pane.plain_text()
@@ -257,7 +257,7 @@ async def test_config_modal_saves_timeout_memory_and_environment(default_dir, en
     app = LambdaConsoleApp(default_dir, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfigModal")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfigModal" and app.screen.query("#save"))
         modal = app.screen
         modal.query_one("#cfg-timeout").value = "7"
         modal.query_one("#cfg-memory").value = "256"
@@ -274,7 +274,7 @@ async def test_config_modal_refuses_values_lambda_would_refuse(default_dir, engi
     app = LambdaConsoleApp(default_dir, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfigModal")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfigModal" and app.screen.query("#save"))
         app.screen.query_one("#cfg-timeout").value = "901"
         await pilot.click("#save")
         await pilot.pause()
@@ -312,7 +312,7 @@ async def test_template_picker_loads_a_sample_event(default_dir, engine):
     app = LambdaConsoleApp(default_dir, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "TemplatePicker")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TemplatePicker" and app.screen.query("#filter") and app.screen.query_one("#filter").has_focus)
         await pilot.press(*"sqs-receive")
         await pilot.press("enter")
         screen = app.main_screen()
@@ -420,7 +420,7 @@ async def test_monitor_shows_invocation_counts(default_dir, engine):
         await run_test_key(pilot)
         await run_test_key(pilot)
         await pilot.press("f12")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "MonitorScreen")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MonitorScreen" and app.screen.query("#metrics-table"))
         table = str(app.screen.query_one("#metrics-table").render())
         row = next(line for line in table.splitlines() if line.startswith("hello-world"))
         assert row.split()[1] == "2"
@@ -456,7 +456,7 @@ async def test_saved_events_can_be_renamed_and_deleted_keeping_the_text(default_
         screen.query_one("#saved-events").value = "Old"
         await wait_for(pilot, lambda: panel.saved_name == "Old")
         await screen.run_action("rename_event")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
         app.screen.query_one("#name").value = "New"
         await pilot.press("enter")
         await wait_for(pilot, lambda: panel.saved_name == "New")
@@ -474,7 +474,7 @@ async def test_new_file_from_the_palette_gets_a_tab(default_dir, engine):
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main_screen()
         await screen.run_action("new_file")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
         app.screen.query_one("#name").value = "utils.py"
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.code_editor.current == "utils.py")
