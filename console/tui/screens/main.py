@@ -185,7 +185,7 @@ class MainScreen(Screen[None]):
         to_ui = self.app.call_soon_from_thread
 
         def on_log(chunk: str) -> None:
-            to_ui(self.log_pane.append_live, chunk)
+            to_ui(self._live_log, chunk)
 
         try:
             result = engine.invoke(config, text.encode("utf-8"), cancel=cancel, on_log=on_log)
@@ -193,6 +193,12 @@ class MainScreen(Screen[None]):
             to_ui(self._invoke_failed, exc)
             return
         to_ui(self._invoke_done, result, event_name, text)
+
+    # The worker's results can arrive after the screen closed (quit or function switch mid-run).
+
+    def _live_log(self, chunk: str) -> None:
+        if self.is_attached:
+            self.log_pane.append_live(chunk)
 
     def _show_running(self) -> None:
         # Only for runs that take a while: a quick run goes straight to its result in one repaint.
@@ -206,11 +212,15 @@ class MainScreen(Screen[None]):
             self.action_test()
 
     def _invoke_failed(self, exc: Exception) -> None:
+        if not self.is_attached:
+            return
         self.result_pane.show_message("Execution result: not run", f"The engine could not run the test:\n\n{exc}", error=True)
         self.notify(str(exc), title="Engine", severity="error")
         self._finish_run()
 
     def _invoke_done(self, result: Any, event_name: str, text: str) -> None:
+        if not self.is_attached:
+            return
         self.app.metrics.record_invocation(self.function_name, result)
         entry = self.app.record(self.function_name, event_name, text, result)
         self.show_entry(entry, live=True)
@@ -255,7 +265,7 @@ class MainScreen(Screen[None]):
 
     def on_async_update(self, update: Any) -> None:
         """Follow this screen's Event invocations in the panes (called by the app)."""
-        if update.request_id not in self._followed:
+        if update.request_id not in self._followed or not self.is_attached:
             return
         if update.kind == "log":
             self.log_pane.append_live(update.text)
