@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 from tui_helpers import replace_editor_text, run_test_key, wait_for
@@ -480,3 +481,23 @@ async def test_new_file_from_the_palette_gets_a_tab(default_dir, engine):
         await wait_for(pilot, lambda: screen.code_editor.current == "utils.py")
         assert (default_dir / "utils.py").is_file()
         assert screen.query_one("#file-tabs").display
+
+
+async def test_quitting_during_a_run_stops_it_cleanly(default_dir):
+    from console.engine import Engine
+
+    (default_dir / "lambda_function.py").write_text(
+        "import time\n\ndef lambda_handler(event, context):\n    time.sleep(10)\n"
+    )
+    engine = Engine()
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    started = 0.0
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.running)
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+    engine.close()
+    assert time.monotonic() - started < 5
+    assert app.return_code == 0
