@@ -98,7 +98,8 @@ def code_files(code_dir: Path) -> list[str]:
         try:
             if entry.stat().st_size > MAX_EDITABLE_BYTES:
                 continue
-        except OSError:
+            entry.read_bytes().decode("utf-8")  # binary files are never opened, so never rewritten
+        except (OSError, UnicodeDecodeError):
             continue
         names.append(entry.name)
     return sorted(names, key=lambda n: (not n.endswith(".py"), n != "lambda_function.py", n.lower()))

@@ -501,3 +501,13 @@ async def test_quitting_during_a_run_stops_it_cleanly(default_dir):
     engine.close()
     assert time.monotonic() - started < 5
     assert app.return_code == 0
+
+
+async def test_runtime_chosen_in_the_function_bar_is_saved(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        app.main_screen().query_one("#runtime").value = "python3.12"
+        await pilot.pause(0.2)
+        assert store.load_settings(default_dir)[0].runtime == "python3.12"
+        result = await run_test_key(pilot)
+        assert "python:3.12" in result.log

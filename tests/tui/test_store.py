@@ -1,0 +1,31 @@
+"""The TUI's view of a function folder: which files the editor opens, settings round trips."""
+
+from __future__ import annotations
+
+from console.tui import store
+
+
+def test_editor_opens_text_files_only_handler_first(tmp_path):
+    (tmp_path / "utils.py").write_text("x = 1\n")
+    (tmp_path / "lambda_function.py").write_text("def lambda_handler(e, c):\n    pass\n")
+    (tmp_path / "data.json").write_text("{}")
+    (tmp_path / "blob.bin").write_bytes(b"\xff\xfe\x00binary")
+    (tmp_path / "mod.cpython-311.pyc").write_bytes(b"\x00")
+    (tmp_path / ".hidden").write_text("x")
+    (tmp_path / "pkg").mkdir()
+    assert store.code_files(tmp_path) == ["lambda_function.py", "utils.py", "data.json"]
+
+
+def test_runtime_label_names_the_host_python():
+    assert store.runtime_label("python3.14") == f"python3.14 (runs on host Python {store.HOST_PYTHON})"
+
+
+def test_settings_round_trip_through_the_workspace(tmp_path):
+    settings, warning = store.load_settings(tmp_path)
+    assert warning is None
+    changed = store.updated(settings, timeout_s=9, environment={"A": "b"})
+    store.save_settings(tmp_path, changed)
+    again, _ = store.load_settings(tmp_path)
+    assert (again.timeout_s, again.environment) == (9, {"A": "b"})
+    config = store.to_config(tmp_path, again)
+    assert config.timeout_s == 9 and dict(config.environment) == {"A": "b"}
