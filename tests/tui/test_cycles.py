@@ -511,3 +511,21 @@ async def test_runtime_chosen_in_the_function_bar_is_saved(default_dir, engine):
         assert store.load_settings(default_dir)[0].runtime == "python3.12"
         result = await run_test_key(pilot)
         assert "python:3.12" in result.log
+
+
+async def test_an_empty_folder_opens_read_only_until_a_file_is_created(tmp_path, home, engine):
+    app = LambdaConsoleApp(tmp_path, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        assert screen.code_editor.text_area.read_only
+        assert "No file lambda_function.py" in screen.bar.handler_problem
+        await screen.run_action("new_file")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
+        app.screen.query_one("#name").value = "lambda_function.py"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.code_editor.current == "lambda_function.py")
+        assert not screen.code_editor.text_area.read_only
+        replace_editor_text(screen.code_editor.text_area, "def lambda_handler(event, context):\n    return 'new'\n")
+        result = await run_test_key(pilot)
+        assert result.payload == b'"new"'
+        assert screen.bar.handler_problem == ""

@@ -115,6 +115,10 @@ class CodeEditor(Vertical):
         self._known = {n: _stamp(self.code_dir / n) for n in names}
         if initial and self.buffers:
             self.open_file(next(iter(sorted(self.buffers, key=names.index))))
+        # Nothing to edit (an empty folder): typing would go nowhere, so say how to start.
+        self.text_area.read_only = self.current is None
+        if self.current is None:
+            self._update_title()
         self.query_one("#file-tabs").display = len(self.buffers) > 1 or not self.buffers
 
     def open_file(self, name: str) -> None:
@@ -129,6 +133,7 @@ class CodeEditor(Vertical):
         set_language(area, _LANGUAGES.get(Path(name).suffix.lower()))
         area.load_text(buffer.text)
         self._loading = False
+        area.read_only = False
         tabs = self.query_one("#file-tabs", Tabs)
         tab_id = self._tab_id(name)
         if tabs.active != tab_id:
@@ -181,7 +186,7 @@ class CodeEditor(Vertical):
         return any(b.dirty for b in self.buffers.values())
 
     def _update_title(self) -> None:
-        name = self.current or "(no files)"
+        name = self.current or "(no files: Ctrl+P › New file)"
         marker = " ● unsaved" if self.dirty else ""
         self.border_title = f"Code ─ {name}{marker}"
         if self.dirty != self._was_dirty:
