@@ -215,6 +215,15 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
     return Group(*parts)
 
 
+def event_error_position(text: str) -> tuple[int, int] | None:
+    """(line, column), both from 1, where the event text stops being valid JSON; None when valid."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return exc.lineno, exc.colno
+    return None
+
+
 def event_problem(text: str) -> str | None:
     """Why this event text cannot be sent (with line and column), or None when it is valid JSON."""
     if not text.strip():

@@ -108,6 +108,7 @@ async def test_invalid_event_json_explains_instead_of_running_and_keeps_the_text
         shown = screen.result_pane.plain_text()
         assert "not valid JSON" in shown and "line 4, column 1" in shown
         assert screen.event_panel.text == broken
+        assert screen.event_panel.editor.has_focus and screen.event_panel.editor.cursor_location == (3, 0)
 
 
 async def test_unsaved_event_runs_as_typed_test_before_saving(default_dir, engine):

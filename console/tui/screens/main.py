@@ -14,11 +14,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
+from textual.widgets.text_area import Selection
 
 from console.engine import ConfigError, check
 
 from .. import store
-from ..render import event_problem
+from ..render import event_error_position, event_problem
 from ..store import Settings
 from ..widgets.code_editor import CodeEditor
 from ..widgets.event_panel import EventPanel
@@ -160,6 +161,7 @@ class MainScreen(Screen[None]):
             )
             self.notify(problem, title="Test event", severity="error")
             self._show_bottom("result")
+            self._point_at_event_error(text)
             return
         self.code_editor.flush()
         config = store.to_config(self.code_dir, self.settings)
@@ -176,6 +178,16 @@ class MainScreen(Screen[None]):
         self.indicator.start(on_show=self._show_running)
         self.log_pane.start_live()
         self._invoke(config, text, self.event_panel.display_name, self._cancel)
+
+    def _point_at_event_error(self, text: str) -> None:
+        """Put the cursor where the JSON breaks, in the event editor (shown if it was hidden)."""
+        position = event_error_position(text)
+        if position is None:
+            return
+        self._show_top("event")
+        editor = self.event_panel.editor
+        editor.focus()
+        editor.selection = Selection.cursor((position[0] - 1, max(0, position[1] - 1)))
 
     @work(thread=True, group="invoke", exit_on_error=False)
     def _invoke(self, config: Any, text: str, event_name: str, cancel: threading.Event) -> None:
