@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import deque
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ class LambdaConsoleApp(App[int]):
         self._metric_files: dict[str, Path] = {}  # function name -> its metrics.json
         self._async_queue: Any = None
         self._main_loop: asyncio.AbstractEventLoop | None = None
+        self._main_context: contextvars.Context | None = None
         self.async_log: deque[str] = deque(maxlen=200)  # recent async-queue happenings, for Monitor
         if theme:
             self.theme = theme
@@ -89,7 +91,8 @@ class LambdaConsoleApp(App[int]):
         if loop is None:
             return
         try:
-            loop.call_soon_threadsafe(callback, *args)
+            # In the app's context: Textual finds the active app through a context variable.
+            loop.call_soon_threadsafe(callback, *args, context=self._main_context)
         except RuntimeError:
             pass  # the app has closed
 
@@ -115,6 +118,7 @@ class LambdaConsoleApp(App[int]):
         from .screens.main import MainScreen
 
         self._main_loop = asyncio.get_running_loop()
+        self._main_context = contextvars.copy_context()
         self.push_screen(MainScreen(self.code_dir))
 
     def main_screen(self) -> Any:

@@ -181,13 +181,24 @@ def banner_text(result: Any, palette: Palette) -> Text:
     return text
 
 
+HIGHLIGHT_LIMIT = 64 * 1024  # pygments on a bigger response would stall the UI for seconds
+SHOW_LIMIT = 256 * 1024  # the pane shows this much of a response; the rest is counted
+
+
 def render_result(result: Any, palette: Palette) -> RenderableType:
     """The result pane's body: banner, response (or error object), Summary."""
     parts: list[RenderableType] = []
     label = "Response" if result.succeeded else "Error"
     parts.append(Text(label, style="bold"))
     body, is_json = pretty_payload(result.payload)
-    if is_json:
+    cut = ""
+    if len(body) > SHOW_LIMIT:
+        cut = (
+            f"… response shown up to {SHOW_LIMIT // 1024} KB of {len(body) // 1024} KB "
+            f"({len(result.payload)} bytes as sent)"
+        )
+        body = body[:SHOW_LIMIT]
+    if is_json and len(body) <= HIGHLIGHT_LIMIT:
         parts.append(
             Syntax(
                 body,
@@ -199,6 +210,8 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
         )
     else:
         parts.append(Text(body))
+    if cut:
+        parts.append(Text(cut, style=palette.warning))
     if getattr(result, "platform_error", None) and result.succeeded is False:
         note = Text(f"Platform error: {result.platform_error}", style=palette.error)
         parts.append(note)

@@ -530,3 +530,29 @@ async def test_an_empty_folder_opens_read_only_until_a_file_is_created(tmp_path,
         result = await run_test_key(pilot)
         assert result.payload == b'"new"'
         assert screen.bar.handler_problem == ""
+
+
+async def test_a_flood_of_log_lines_shows_the_tail_with_a_note(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text(
+        "def lambda_handler(event, context):\n    for i in range(6000):\n        print('line', i)\n    return 1\n"
+    )
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_test_key(pilot, timeout=30)
+        await pilot.pause(0.2)
+        log = app.main_screen().log_pane.plain_text()
+        assert "earlier lines not shown" in log
+        assert "line 5999" in log and "REPORT RequestId:" in log
+        assert "line 0\n" not in log
+
+
+async def test_a_huge_response_is_shown_in_part_with_its_size(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text(
+        "def lambda_handler(event, context):\n    return ['x' * 100] * 5000\n"
+    )
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        result = await run_test_key(pilot, timeout=30)
+        assert result.succeeded
+        shown = app.main_screen().result_pane.plain_text()
+        assert "response shown up to 256 KB" in shown

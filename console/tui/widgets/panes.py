@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import RichLog, Static
 
-from ..render import Palette, banner_text, classify_from, log_line_text, render_log, render_result, split_lines
+from ..render import Palette, banner_text, classify_from, log_line_text, render_result, split_lines
 
 
 def _solid(value: str | None, background: Color, fallback: str) -> str:
@@ -104,12 +104,26 @@ class ResultPane(VerticalScroll):
         self.body.update(renderable)
 
 
+MAX_SHOWN_LINES = 3000  # the console itself only ever shows the log's last 4 KB
+LIVE_FLUSH_S = 0.05
+
+
 class LogPane(RichLog):
     """The invocation log, coloured by kind; live while running, whole once finished."""
 
     def __init__(self, id: str | None = None) -> None:
         # min_width=1: RichLog would otherwise render every line at least 78 cells wide.
-        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=1)
+        super().__init__(
+            id=id,
+            wrap=True,
+            markup=False,
+            highlight=False,
+            auto_scroll=True,
+            min_width=1,
+            max_lines=MAX_SHOWN_LINES * 3,  # counts screen lines: wrapped log lines take several
+        )
+        self._live_chunks: list[str] = []
+        self._flush_scheduled = False
         self.border_title = "Log output"
         self._log_text = ""
         self._partial = ""
@@ -133,16 +147,33 @@ class LogPane(RichLog):
         return self._log_text
 
     def show_log(self, log: str) -> None:
-        if log == self._log_text and not self._partial and not self._clear_pending and self.lines:
-            return  # already on screen, streamed live: skip a second render of the same lines
+        streamed = log == self._log_text and (self.lines or self._live_chunks) and log.count("\n") < MAX_SHOWN_LINES
+        if streamed and not (self._clear_pending and not self._live_chunks):
+            # Already streamed live: draw what is pending instead of rendering it all again.
+            self._flush_live()
+            if self._partial:  # the last line had no newline
+                classified, self._in_error = classify_from([self._partial], self._in_error)
+                self._partial = ""
+                for kind, line in classified:
+                    self.write(log_line_text(kind, line, palette_for(self)))
+            return
         self._in_error = False
         self._log_text = log
         self._partial = ""
+        self._live_chunks.clear()
         self._clear_pending = False
         self.clear()
         palette = palette_for(self)
-        for line in render_log(log, palette):
-            self.write(line)
+        lines = split_lines(log)
+        if len(lines) > MAX_SHOWN_LINES:
+            hidden = len(lines) - MAX_SHOWN_LINES
+            self.write(Text(f"… {hidden} earlier lines not shown (the last {MAX_SHOWN_LINES} follow)", style=palette.warning))
+            # Classify from the start so an [ERROR] block cut in half keeps its colour.
+            classified = classify_from(lines, False)[0][hidden:]
+        else:
+            classified = classify_from(lines, False)[0]
+        for kind, line in classified:
+            self.write(log_line_text(kind, line, palette))
 
     def plain_text(self) -> str:
         return "\n".join(strip.text.rstrip() for strip in self.lines)
@@ -155,11 +186,22 @@ class LogPane(RichLog):
         self._clear_pending = True
 
     def append_live(self, chunk: str) -> None:
-        """Log text as it arrives; complete lines are shown, the rest waits for its newline."""
+        """Log text as it arrives, drawn in batches (a flood of prints must not flood the UI)."""
+        self._log_text += chunk
+        self._live_chunks.append(chunk)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.set_timer(LIVE_FLUSH_S, self._flush_live)
+
+    def _flush_live(self) -> None:
+        self._flush_scheduled = False
+        if not self._live_chunks:
+            return
+        chunk = "".join(self._live_chunks)
+        self._live_chunks.clear()
         if self._clear_pending:
             self._clear_pending = False
             self.clear()
-        self._log_text += chunk
         data = self._partial + chunk
         lines = split_lines(data)
         if data and not data.endswith(("\n", "\r")):
