@@ -15,6 +15,7 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("History", "This session's invocations (F3)", "history"),
     ("Event templates", "Load a sample event into the editor (Ctrl+T)", "pick_template"),
     ("Save test event", "Save the event in the editor (Ctrl+S)", "save_event"),
+    ("Format test event JSON", "Re-indent the event in the editor (2 spaces)", "format_event"),
     ("Rename test event", "Rename the selected saved event", "rename_event"),
     ("Delete test event", "Delete the selected saved event", "delete_event"),
     ("New function from blueprint", "Create a function from a blueprint (Ctrl+B)", "blueprints"),

@@ -556,3 +556,15 @@ async def test_a_huge_response_is_shown_in_part_with_its_size(default_dir, engin
         assert result.succeeded
         shown = app.main_screen().result_pane.plain_text()
         assert "response shown up to 256 KB" in shown
+
+
+async def test_format_event_json_reindents_and_is_undoable(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        replace_editor_text(screen.event_panel.editor, '{"a":1,"b":[1,2]}')
+        await screen.run_action("format_event")
+        await pilot.pause()
+        assert screen.event_panel.text == '{\n  "a": 1,\n  "b": [\n    1,\n    2\n  ]\n}\n'
+        screen.event_panel.editor.undo()
+        assert screen.event_panel.text == '{"a":1,"b":[1,2]}'

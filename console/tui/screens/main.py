@@ -473,6 +473,10 @@ class MainScreen(Screen[None]):
         self.event_panel.mark_saved(name)
         self.notify(f"The test event {name} was successfully saved.", title="Test event")
 
+    def action_format_event(self) -> None:
+        if not self.event_panel.format_json():
+            self.notify(event_problem(self.event_panel.text) or "Not JSON", title="Test event", severity="error")
+
     def action_rename_event(self) -> None:
         panel = self.event_panel
         if not panel.saved_name:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from textual import on
@@ -95,6 +96,18 @@ class EventPanel(Vertical):
             status.update("✔ valid JSON")
             status.set_class(False, "-bad")
         return problem
+
+    def format_json(self) -> bool:
+        """Re-indent the event as the console shows JSON (2 spaces); False when it is not valid."""
+        try:
+            value = json.loads(self.text)
+        except ValueError:
+            return False
+        pretty = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+        if pretty != self.text:
+            # As an edit (undoable), not a reload.
+            self.editor.replace(pretty, (0, 0), self.editor.document.end)
+        return True
 
     def use_template(self, name: str, text: str) -> None:
         """Load a template as a new unsaved event (the previous draft stays only if saved)."""
