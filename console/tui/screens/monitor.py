@@ -22,7 +22,7 @@ class MonitorScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="monitor"):
             yield Label("Monitor ─ metrics of this workspace's functions", classes="dialog-title")
-            with VerticalScroll():
+            with VerticalScroll(id="monitor-scroll"):
                 yield Static("", id="metrics-table")
                 yield Label("Async events (Event invocations)", classes="dialog-title", id="async-title")
                 yield Static("", id="async-log")
