@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
 
 from tui_helpers import replace_editor_text, run_test_key, wait_for
 
