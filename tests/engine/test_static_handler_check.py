@@ -56,3 +56,29 @@ def test_the_check_never_runs_the_code(tmp_path):
     write(tmp_path, "m.py", "open(__file__ + '.ran', 'w').close()\ndef h(e, c): pass\n")
     assert check_handler(tmp_path, "m.h") is None
     assert not (tmp_path / "m.py.ran").exists()
+
+
+def test_packages_and_slash_paths_resolve(tmp_path):
+    write(tmp_path, "src/app/main.py", "handler = lambda e, c: 1\n")
+    write(tmp_path, "pkg/__init__.py", "from .impl import handler\n")
+    assert check_handler(tmp_path, "src/app/main.handler") is None
+    assert check_handler(tmp_path, "src.app.main.handler") is None
+    assert check_handler(tmp_path, "pkg.handler") is None
+
+
+def test_star_imports_and_module_getattr_are_given_the_benefit_of_the_doubt(tmp_path):
+    write(tmp_path, "a.py", "from os.path import *\n")
+    write(tmp_path, "b.py", "def __getattr__(name):\n    return lambda e, c: name\n")
+    assert check_handler(tmp_path, "a.anything") is None
+    assert check_handler(tmp_path, "b.anything") is None
+
+
+def test_conditional_and_imported_definitions_count(tmp_path):
+    write(
+        tmp_path,
+        "lambda_function.py",
+        "try:\n    from json import loads as handler\nexcept ImportError:\n    pass\n"
+        "if True:\n    def other(e, c):\n        return 1\n",
+    )
+    assert check_handler(tmp_path, "lambda_function.handler") is None
+    assert check_handler(tmp_path, "lambda_function.other") is None

@@ -518,7 +518,7 @@ async def test_an_empty_folder_opens_read_only_until_a_file_is_created(tmp_path,
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main_screen()
         assert screen.code_editor.text_area.read_only
-        assert "No file lambda_function.py" in screen.bar.handler_problem
+        assert "No module named 'lambda_function'" in screen.bar.handler_problem
         await screen.run_action("new_file")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
         app.screen.query_one("#name").value = "lambda_function.py"

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from console.engine import RUNTIMES
 
-from ..handler_check import check_handler
+from console.engine.handler_check import check_handler
 from ..store import HOST_PYTHON, Settings, runtime_label
 from .running import RunningIndicator
 
