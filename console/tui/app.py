@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import threading
 from collections import deque
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ class LambdaConsoleApp(App[int]):
         super().__init__()
         self.code_dir = Path(code_dir)
         self._engine = engine
+        self._engine_lock = threading.Lock()
+        self._closing = False
         self._owns_engine = engine is None
         self.history: list[HistoryEntry] = []
         self._metrics: Any = None
@@ -41,11 +44,12 @@ class LambdaConsoleApp(App[int]):
 
     @property
     def engine(self) -> Any:
-        """The engine, created on first use (keeps start-up fast)."""
-        if self._engine is None:
-            from console.engine import Engine
+        """The engine, created after the first paint (keeps start-up fast) or on first use."""
+        with self._engine_lock:
+            if self._engine is None:
+                from console.engine import Engine
 
-            self._engine = Engine()
+                self._engine = Engine()
         return self._engine
 
     @property
@@ -120,6 +124,16 @@ class LambdaConsoleApp(App[int]):
         self._main_loop = asyncio.get_running_loop()
         self._main_context = contextvars.copy_context()
         self.push_screen(MainScreen(self.code_dir))
+        # Start the engine (and its zygote) once the screen is up, so the first Test is quick.
+        self.call_after_refresh(
+            lambda: threading.Thread(target=self._warm_up_engine, name="engine-start", daemon=True).start()
+        )
+
+    def _warm_up_engine(self) -> None:
+        with self._engine_lock:
+            if self._closing:
+                return  # the console closed before the engine was needed
+        self.engine
 
     def main_screen(self) -> Any:
         from .screens.main import MainScreen
@@ -160,8 +174,11 @@ class LambdaConsoleApp(App[int]):
         if self._async_queue is not None:
             self._async_queue.close(timeout=1.0)
         self.save_metrics()
-        if self._owns_engine and self._engine is not None:
-            self._engine.close()
+        with self._engine_lock:
+            self._closing = True
+            engine = self._engine
+        if self._owns_engine and engine is not None:
+            engine.close()
 
     def save_metrics(self) -> None:
         if self._metrics is None:
