@@ -74,6 +74,21 @@ class FunctionConfig:
         object.__setattr__(self, "environment", dict(self.environment))
         if not self.function_name:
             object.__setattr__(self, "function_name", default_function_name(self.code_dir))
+        object.__setattr__(
+            self,
+            "_key",
+            (
+                str(self.code_dir),
+                self.handler,
+                self.runtime,
+                self.memory_mb,
+                self.timeout_s,
+                tuple(sorted(self.environment.items())),
+                self.function_name,
+                self.region,
+                self.account,
+            ),
+        )
 
     @property
     def function_arn(self) -> str:
@@ -85,18 +100,8 @@ class FunctionConfig:
         return self.runtime.removeprefix("python")
 
     def key(self) -> tuple:
-        """Hashable identity of the environment this configuration needs."""
-        return (
-            str(self.code_dir),
-            self.handler,
-            self.runtime,
-            self.memory_mb,
-            self.timeout_s,
-            tuple(sorted(self.environment.items())),
-            self.function_name,
-            self.region,
-            self.account,
-        )
+        """Hashable identity of the environment this configuration needs (computed once)."""
+        return self._key  # type: ignore[attr-defined]
 
 
 def default_function_name(code_dir: Path) -> str:

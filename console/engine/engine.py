@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 import platform
 import threading
 import time
@@ -25,6 +26,12 @@ INIT_TIMEOUT_S = 10.0
 # Lambda's message names this figure (a little over the documented 6 MB).
 MAX_RESPONSE_BYTES = 6291556
 MAX_IDLE_PER_CONFIG = 16
+MAX_IDLE_TOTAL = 64
+IDLE_TTL_S = 15 * 60
+# A folder that takes longer than this to scan is re-scanned at most once per RESCAN_INTERVAL_S,
+# so a large vendored folder does not cost every warm invocation a walk of its files.
+SLOW_SCAN_S = 0.002
+RESCAN_INTERVAL_S = 1.0
 HOST_PYTHON = platform.python_version()
 
 
@@ -66,6 +73,7 @@ class Engine:
         self._sha: dict[str, tuple[tuple, str]] = {}
         self._current: dict[tuple, tuple] = {}
         self._valid: set[tuple] = set()  # configurations already checked (they are immutable)
+        self._scans: dict[str, tuple[tuple, float, float]] = {}  # folder -> (state, when, cost)
         # Environments are forked from a pre-started runtime (the zygote) to make cold starts cheap.
         self._zygote: Zygote | None = None
         if use_zygote:
@@ -84,12 +92,16 @@ class Engine:
         """A warm environment for exactly this configuration and code, retiring stale ones."""
         stale: list[Environment] = []
         wanted = (config.key(), code_state)
+        identity = self._identity(config)
         with self._lock:
-            if self._current.get(self._identity(config)) != wanted:
-                self._current[self._identity(config)] = wanted
-                for key in [k for k in self._idle if k[0][:1] == wanted[0][:1]]:
-                    if key != wanted:
+            if self._current.get(identity) != wanted:
+                # The function's code or configuration changed: its other environments retire.
+                self._current[identity] = wanted
+                for key in [k for k, pool in self._idle.items() if k != wanted]:
+                    pool = self._idle[key]
+                    if not pool or self._identity(pool[0].config) == identity:
                         stale.extend(self._idle.pop(key))
+            stale.extend(self._expired())
             pool = self._idle.get(wanted, [])
             env = None
             while pool and env is None:
@@ -107,10 +119,28 @@ class Engine:
         with self._lock:
             current = self._current.get(self._identity(env.config)) == wanted
             pool = self._idle.setdefault(wanted, [])
-            if env.alive and current and len(pool) < MAX_IDLE_PER_CONFIG:
+            keep = env.alive and current and len(pool) < MAX_IDLE_PER_CONFIG
+            if keep:
+                env.idle_since = time.monotonic()
                 pool.append(env)
-                return
-        self._discard(env)
+            expired = self._expired()
+        if not keep:
+            expired.append(env)
+        for old in expired:
+            self._discard(old)
+
+    def _expired(self) -> list[Environment]:
+        """Idle environments past their time, and the oldest beyond the global cap, taken out of
+        the pool (Lambda too recycles environments that sit idle). Called with the lock held."""
+        now = time.monotonic()
+        idle = sorted((env for pool in self._idle.values() for env in pool), key=lambda e: e.idle_since)
+        excess = max(0, len(idle) - MAX_IDLE_TOTAL)
+        out = [env for n, env in enumerate(idle) if n < excess or now - env.idle_since > IDLE_TTL_S]
+        for env in out:
+            for pool in self._idle.values():
+                if env in pool:
+                    pool.remove(env)
+        return out
 
     def _discard(self, env: Environment) -> None:
         env.kill()
@@ -119,6 +149,7 @@ class Engine:
 
     def new_environment(self, config: FunctionConfig) -> None:
         """Retire the warm environments of this function: the next invocation is a cold start."""
+        self.code_changed(config.code_dir)
         with self._lock:
             victims = [
                 env
@@ -147,6 +178,21 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _code_state(self, code_dir: Path) -> tuple:
+        key = str(code_dir)
+        cached = self._scans.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[2] > SLOW_SCAN_S and now - cached[1] < RESCAN_INTERVAL_S:
+            return cached[0]
+        started = time.perf_counter()
+        state = fingerprint(code_dir)
+        self._scans[key] = (state, now, time.perf_counter() - started)
+        return state
+
+    def code_changed(self, code_dir: Path) -> None:
+        """Say the code changed (e.g. an editor saved it): the next invocation looks at once."""
+        self._scans.pop(str(Path(code_dir).resolve()), None)
 
     def code_sha256(self, config: FunctionConfig, code_state: tuple | None = None) -> str:
         code_state = fingerprint(config.code_dir) if code_state is None else code_state
@@ -201,7 +247,7 @@ class Engine:
             check(config)
             self._valid.add(key)
         body = event.encode() if isinstance(event, str) else bytes(event)
-        code_state = fingerprint(config.code_dir)
+        code_state = self._code_state(config.code_dir)
         if not code_state and not config.code_dir.is_dir():
             check(config)  # the folder went away since it was checked: say so
         sha = self.code_sha256(config, code_state)

@@ -94,6 +94,7 @@ class Environment:
         self.code_state = code_state
         self.peak_kb = 0
         self.invocations = 0
+        self.idle_since = 0.0
         self._buffer = b""
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()

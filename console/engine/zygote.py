@@ -32,12 +32,12 @@ class ForkedProcess:
 
     def poll(self) -> int | None:
         if self.returncode is None:
-            self.returncode = self._zygote.exit_code(self.pid)
+            self.returncode = self._zygote.exit_code(self.pid, forget=True)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is None:
-            code = self._zygote.wait_exit(self.pid, timeout)
+            code = self._zygote.wait_exit(self.pid, timeout, forget=True)
             if code is None:
                 raise subprocess.TimeoutExpired(f"environment {self.pid}", timeout or 0)
             self.returncode = code
@@ -88,6 +88,11 @@ class Zygote:
             elif "ready" in message:
                 self._ready.set()
             else:
+                if "pid" in message:
+                    # A reused process id must not inherit the exit of an earlier environment;
+                    # this thread reads the messages in order, so clearing here cannot race.
+                    with self._cond:
+                        self._exits.pop(message["pid"], None)
                 self._replies.put(message)
         with self._cond:
             self._dead = True
@@ -117,17 +122,18 @@ class Zygote:
             raise ZygoteUnavailable("the zygote did not answer")
         return ForkedProcess(self, reply["pid"])
 
-    def exit_code(self, pid: int) -> int | None:
+    def exit_code(self, pid: int, forget: bool = False) -> int | None:
+        """How the environment exited (None while it runs); forget=True drops the record once read."""
         with self._cond:
-            code = self._exits.get(pid)
+            code = self._exits.pop(pid, None) if forget else self._exits.get(pid)
             if code is None and self._dead:
                 return -signal.SIGKILL  # the zygote took it down when it died
             return code
 
-    def wait_exit(self, pid: int, timeout: float | None) -> int | None:
+    def wait_exit(self, pid: int, timeout: float | None, forget: bool = False) -> int | None:
         with self._cond:
             self._cond.wait_for(lambda: pid in self._exits or self._dead, timeout)
-            return self.exit_code(pid) if (pid in self._exits or self._dead) else None
+            return self.exit_code(pid, forget) if (pid in self._exits or self._dead) else None
 
     def close(self) -> None:
         try:

@@ -20,6 +20,14 @@ def lambda_handler(event, context):
 """
 
 
+def _parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
 def test_without_a_zygote_environments_are_started_directly(make_function):
     with Engine(use_zygote=False) as engine:
         config = make_function(CODE)
@@ -30,6 +38,7 @@ def test_without_a_zygote_environments_are_started_directly(make_function):
 
 def test_forked_environments_are_isolated_like_started_ones(engine, make_function):
     config = make_function(CODE)
+    assert engine._zygote is not None and engine._zygote.alive
     first = json.loads(engine.invoke(config, b"{}").payload)
     second = json.loads(engine.invoke(config, b"{}", force_cold=True).payload)
     assert first["pid"] != second["pid"]
@@ -37,6 +46,8 @@ def test_forked_environments_are_isolated_like_started_ones(engine, make_functio
     assert first["seed"] != second["seed"]  # random state is not shared between environments
     assert first["cwd"] == str(config.code_dir) == first["path0"]
     assert first["tz"] == ":UTC"
+    assert engine._zygote.alive  # they really came from the zygote
+    assert os.getppid() != first["pid"] and _parent_of(first["pid"]) in (None, engine._zygote._process.pid)
 
 
 def test_exit_statuses_of_forked_environments_are_reported(engine, make_function):
