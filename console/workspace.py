@@ -79,6 +79,10 @@ class FunctionExistsError(WorkspaceError, FileExistsError):
     """Creating a function whose folder already exists (it is never overwritten)."""
 
 
+class CorruptSettingsError(WorkspaceError, ValueError):
+    """A function's .lambda-console/config.json cannot be used."""
+
+
 class EventNameError(WorkspaceError, ValueError):
     """A saved-event name the console would refuse."""
 
@@ -365,6 +369,19 @@ def load_function(function_dir: Path | str, name: str | None = None) -> Function
     folder = Path(function_dir).expanduser().resolve()
     settings, warning = load_function_config(folder)
     return Function(name=name or _name_for(folder), dir=folder, settings=settings, warning=warning)
+
+
+def read_function_config(function_dir: Path | str, name: str | None = None) -> FunctionConfig:
+    """The engine configuration of a function folder, for headless callers (server, Step Functions).
+
+    Read-only: a corrupt settings file is never moved aside (a server may catch an editor mid-save,
+    and a script must not rename the user's files); CorruptSettingsError says what is wrong instead.
+    """
+    folder = Path(function_dir).expanduser().resolve()
+    settings, problem = load_function_config(folder, move_aside=False)
+    if problem:
+        raise CorruptSettingsError(problem)
+    return to_function_config(Function(name=name or _name_for(folder), dir=folder, settings=settings))
 
 
 def _name_for(folder: Path) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -11,31 +10,14 @@ from typing import Iterable
 
 from console import workspace
 from console.engine import FunctionConfig
-from console.engine.config import default_function_name
 
 # A name not found triggers a re-scan of the workspace, at most this often.
 RESCAN_INTERVAL_S = 1.0
 
 
 def load_function_dir(path: Path, name: str | None = None) -> FunctionConfig:
-    """A function folder's configuration, parsed the way every other front parses it.
-
-    Read-only: unlike workspace.load_function it never moves a corrupt settings file aside (the
-    server re-reads settings in the background and might catch an editor mid-save); ValueError
-    says what is wrong instead.
-    """
-    folder = Path(path).expanduser().resolve()
-    try:
-        text = workspace.config_path(folder).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        settings = workspace.FunctionSettings()
-    else:
-        try:
-            settings = workspace.FunctionSettings.from_json(json.loads(text))
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors too
-            raise ValueError(f"{workspace.config_path(folder)}: {exc}") from None
-    function = workspace.Function(name=name or default_function_name(folder), dir=folder, settings=settings)
-    return workspace.to_function_config(function)
+    """A function folder's configuration, read-only (ValueError says what is wrong)."""
+    return workspace.read_function_config(path, name)
 
 
 class FunctionRegistry:

@@ -348,68 +348,19 @@ def _call(ctx: TaskContext, name: str, payload: bytes, timeout_s: Optional[float
 
 
 def load_function_config(code_dir: Path, name: Optional[str] = None):
-    """A FunctionConfig for a function folder: defaults, overridden by .lambda-console/config.json."""
-    code_dir = Path(code_dir)
-    try:
-        from console import workspace
-    except ImportError:
-        workspace = None  # type: ignore[assignment]
-    if workspace is not None:
-        function = workspace.load_function(code_dir, name or code_dir.resolve().name)
-        return workspace.to_function_config(function)
-    from console.engine import FunctionConfig
+    """A FunctionConfig for a function folder: defaults, overridden by .lambda-console/config.json.
+    A corrupt settings file is reported (ValueError), never renamed or silently replaced."""
+    from console import workspace
 
-    kwargs: dict[str, Any] = {}
-    config_file = code_dir / ".lambda-console" / "config.json"
-    if config_file.is_file():
-        try:
-            raw = json.loads(config_file.read_text(encoding="utf-8"))
-        except ValueError:
-            raw = {}
-        aliases = {
-            "handler": "handler",
-            "runtime": "runtime",
-            "memory_mb": "memory_mb",
-            "memory": "memory_mb",
-            "memorySize": "memory_mb",
-            "timeout_s": "timeout_s",
-            "timeout": "timeout_s",
-            "environment": "environment",
-        }
-        for key, target in aliases.items():
-            if key in raw and raw[key] is not None:
-                value = raw[key]
-                if target == "environment" and isinstance(value, dict) and "Variables" in value:
-                    value = value["Variables"]
-                kwargs[target] = value
-    return FunctionConfig(code_dir=code_dir, function_name=name or code_dir.resolve().name, **kwargs)
+    return workspace.read_function_config(code_dir, name or Path(code_dir).resolve().name)
 
 
 def workspace_function_dirs() -> dict[str, Path]:
-    """Functions of the workspace, by folder name (empty until console.workspace exists)."""
-    try:
-        import console.workspace as workspace  # noqa: F401  (owned by the catalog helper)
-    except ImportError:
-        return {}
-    root = None
-    for attr in ("functions_dir", "functions_root"):
-        fn = getattr(workspace, attr, None)
-        if callable(fn):
-            try:
-                root = Path(fn())
-                break
-            except Exception:
-                root = None
-    if root is None:
-        for attr in ("workspace_root", "root", "default_root"):
-            fn = getattr(workspace, attr, None)
-            if callable(fn):
-                try:
-                    root = Path(fn()) / "functions"
-                    break
-                except Exception:
-                    root = None
-    if root is None or not root.is_dir():
+    """Functions of the workspace, by folder name."""
+    from console import workspace
+
+    root = workspace.functions_dir()
+    if not root.is_dir():
         return {}
     return {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")}
 

@@ -182,7 +182,7 @@ class StepFunctionsScreen(Screen[None]):
         # A blueprint's definition is a read-only example: Ctrl+S saves a copy in the workspace.
         self.read_only = definition_path is None and self.definition_path is not None
         self.time_scale = time_scale
-        self.invoker_factory = invoker_factory or EngineInvoker
+        self.invoker_factory = invoker_factory
         self._initial_input = input_text
         self._input_index = -1
         self._examples_from: Path | None = None
@@ -296,7 +296,11 @@ class StepFunctionsScreen(Screen[None]):
             self._set_status(Text(f"The input is not valid JSON: {exc}", style="bold red"))
             return
         self._reset()
-        invoker = self.invoker_factory(self.function_dirs())
+        if self.invoker_factory is not None:
+            invoker = self.invoker_factory(self.function_dirs())
+        else:
+            # The console's own engine: its warm environments serve the state machine's tasks too.
+            invoker = EngineInvoker(self.function_dirs(), engine=getattr(self.app, "engine", None))
         self.execution = Execution(
             definition,
             invoker,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from textual.app import App
 from textual.widgets import DataTable, OptionList, Static, TextArea
 
