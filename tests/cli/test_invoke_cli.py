@@ -127,14 +127,14 @@ def test_dry_run_validates_without_running(function_dir):
 def test_event_answers_202_first_then_retries_a_failing_function(function_dir):
     proc = run_cli(
         "invoke", str(function_dir), "--handler", "lambda_function.fail",
-        "--invocation-type", "Event", "--time-scale", "6000",
+        "--invocation-type", "Event", "--time-scale", "600",
     )
     out = proc.stdout.decode()
     assert out.startswith("202 Accepted")
     assert out.count("--- attempt ") == 3  # the first try and Lambda's two retries
     proc = run_cli(
         "invoke", str(function_dir), "--handler", "lambda_function.fail",
-        "--invocation-type", "Event", "--time-scale", "6000", "--json",
+        "--invocation-type", "Event", "--time-scale", "600", "--json",
     )
     summary = json.loads(proc.stdout)
     assert summary["statusCode"] == 202 and len(summary["attempts"]) == 3

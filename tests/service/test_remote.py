@@ -53,5 +53,10 @@ def test_remote_errors_carry_the_api_error_code(server):
 
 
 def test_an_unreachable_endpoint_is_a_remote_invoke_error():
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     with pytest.raises(RemoteInvokeError):
-        remote_invoke("hello", b"{}", endpoint_url="http://127.0.0.1:9")
+        remote_invoke("hello", b"{}", endpoint_url=f"http://127.0.0.1:{port}")

@@ -351,9 +351,9 @@ def test_parallel_branches_run_at_the_same_time():
     branches = [{"StartAt": f"T{i}", "States": {f"T{i}": {"Type": "Task", "Resource": ARN + "Slow", "End": True}}}
                 for i in range(3)]
     started = time.monotonic()
-    r = one({"Type": "Parallel", "Branches": branches}, {"a": 1}, {"Slow": sleeper(0.5)})
+    r = one({"Type": "Parallel", "Branches": branches}, {"a": 1}, {"Slow": sleeper(1.0)})
     assert r.output == [{"a": 1}] * 3
-    assert time.monotonic() - started < 1.2
+    assert time.monotonic() - started < 2.5  # one after another would take 3 s
 
 
 def test_map_max_concurrency_zero_runs_iterations_together_and_keeps_item_order():
@@ -361,9 +361,9 @@ def test_map_max_concurrency_zero_runs_iterations_together_and_keeps_item_order(
 
     proc = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": ARN + "Slow", "End": True}}}
     started = time.monotonic()
-    r = one({"Type": "Map", "ItemProcessor": proc, "MaxConcurrency": 0}, [1, 2, 3, 4], {"Slow": sleeper(0.4)})
+    r = one({"Type": "Map", "ItemProcessor": proc, "MaxConcurrency": 0}, [1, 2, 3, 4], {"Slow": sleeper(1.0)})
     assert r.output == [1, 2, 3, 4]
-    assert time.monotonic() - started < 1.2
+    assert time.monotonic() - started < 3.0  # one after another would take 4 s
     starts = [e for e in r.events if e.type == "MapIterationStarted"]
     map_started = next(e for e in r.events if e.type == "MapStateStarted")
     assert {e.previous_event_id for e in starts} == {map_started.id}

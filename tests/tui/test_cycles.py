@@ -122,10 +122,11 @@ async def test_unsaved_event_runs_as_typed_test_before_saving(default_dir, engin
 
 async def test_timeout_reports_sandbox_timedout_while_the_ui_keeps_responding(default_dir, engine):
     (default_dir / "lambda_function.py").write_text(
-        "import time\n\ndef lambda_handler(event, context):\n    time.sleep(5)\n    return 'late'\n"
+        "import time\n\ndef lambda_handler(event, context):\n    time.sleep(10)\n    return 'late'\n"
     )
     settings, _ = store.load_settings(default_dir)
-    store.save_settings(default_dir, store.updated(settings, timeout_s=3))
+    # long enough that the help modal surely opens mid-run on a loaded machine
+    store.save_settings(default_dir, store.updated(settings, timeout_s=5))
     app = LambdaConsoleApp(default_dir, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main_screen()
@@ -134,13 +135,13 @@ async def test_timeout_reports_sandbox_timedout_while_the_ui_keeps_responding(de
         assert "Running" in str(screen.indicator.render())
         # The UI handles keys during the run: the help modal opens while the handler sleeps.
         await pilot.press("f1")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpModal" and screen.running, timeout=2.5)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpModal" and screen.running, timeout=4)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, timeout=2)
         await wait_for(pilot, lambda: app.history and not screen.running, timeout=15)
         result = app.history[-1].result
         assert result.error_type == "Sandbox.Timedout"
-        assert "Task timed out after 3.00 seconds" in screen.result_pane.plain_text()
+        assert "Task timed out after 5.00 seconds" in screen.result_pane.plain_text()
         assert re.search(r"Status:\s+timeout", screen.log_pane.plain_text())
 
 
