@@ -177,3 +177,13 @@ def test_an_oversized_async_event_is_refused_with_exit_2(function_dir, tmp_path)
     big.write_bytes(b'"' + b"x" * 1_100_000 + b'"')
     proc = run_cli("invoke", str(function_dir), "--invocation-type", "Event", "--event", str(big))
     assert proc.returncode == 2 and "too large for the Event invocation type" in proc.stderr.decode()
+
+
+def test_escape_codes_a_function_prints_are_shown_not_obeyed(tmp_path):
+    (tmp_path / "lambda_function.py").write_text(
+        "def lambda_handler(e, c):\n    print('\\x1b[2J\\x1b[31mred')\n    return '\\x1b]0;title\\x07'\n"
+    )
+    proc = run_cli("invoke", str(tmp_path))
+    text = proc.stdout.decode()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\u241b[31mred" in text
