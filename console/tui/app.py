@@ -17,6 +17,9 @@ from .commands import LambdaCommands
 from .screens.history import HistoryEntry
 
 
+MAX_HISTORY = 200
+
+
 class LambdaConsoleApp(App[int]):
     """lambda-console: one function's Lambda test cycle in the terminal."""
 
@@ -33,6 +36,7 @@ class LambdaConsoleApp(App[int]):
         self._closing = False
         self._owns_engine = engine is None
         self.history: list[HistoryEntry] = []
+        self._recorded = 0
         self._metrics: Any = None
         self._metric_files: dict[str, Path] = {}  # function name -> its metrics.json
         self._async_queue: Any = None
@@ -144,8 +148,11 @@ class LambdaConsoleApp(App[int]):
         return None
 
     def record(self, function_name: str, event_name: str, event_text: str, result: Any) -> HistoryEntry:
-        entry = HistoryEntry(len(self.history) + 1, datetime.now(), function_name, event_name, event_text, result)
+        self._recorded += 1
+        entry = HistoryEntry(self._recorded, datetime.now(), function_name, event_name, event_text, result)
         self.history.append(entry)
+        # Each entry holds a whole log (up to 1 MB) and payload: a long session keeps the latest.
+        del self.history[:-MAX_HISTORY]
         return entry
 
     def open_function(self, code_dir: Path) -> None:

@@ -6,7 +6,6 @@ never depend on the exact shape of those APIs.
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,8 +16,6 @@ from console.engine import FunctionConfig
 from console.workspace import FunctionSettings
 
 HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
-EVENT_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,25}$")
-FUNCTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Files the editor never opens: bytecode, archives and anything that is not text.
 _SKIP_SUFFIXES = {".pyc", ".pyo", ".zip", ".so", ".png", ".jpg", ".gif", ".gz", ".whl"}
 MAX_EDITABLE_BYTES = 1_000_000
@@ -30,6 +27,22 @@ Settings = FunctionSettings  # the workspace's record; it keeps unknown config k
 def updated(settings: Settings, **changes: Any) -> Settings:
     """A copy of the settings with some fields changed (the original stays as it was)."""
     return replace(settings, **changes)
+
+
+def valid_event_name(name: str) -> bool:
+    try:
+        workspace.validate_event_name(name)
+    except workspace.WorkspaceError:
+        return False
+    return True
+
+
+def valid_function_name(name: str) -> bool:
+    try:
+        workspace.validate_function_name(name)
+    except workspace.WorkspaceError:
+        return False
+    return True
 
 
 def runtime_label(runtime: str) -> str:
@@ -95,14 +108,34 @@ def code_files(code_dir: Path) -> list[str]:
             continue
         if entry.suffix.lower() in _SKIP_SUFFIXES:
             continue
-        try:
-            if entry.stat().st_size > MAX_EDITABLE_BYTES:
-                continue
-            entry.read_bytes().decode("utf-8")  # binary files are never opened, so never rewritten
-        except (OSError, UnicodeDecodeError):
-            continue
-        names.append(entry.name)
+        if _is_editable_text(entry):
+            names.append(entry.name)
     return sorted(names, key=lambda n: (not n.endswith(".py"), n != "lambda_function.py", n.lower()))
+
+
+# The editor polls the folder every second: a file is decoded again only when it changed.
+_TEXT_CHECKS: dict[tuple[str, int, int], bool] = {}
+
+
+def _is_editable_text(path: Path) -> bool:
+    """Small enough and UTF-8 text (binary files are never opened, so never rewritten)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    known = _TEXT_CHECKS.get(key)
+    if known is None:
+        known = st.st_size <= MAX_EDITABLE_BYTES
+        if known:
+            try:
+                path.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                known = False
+        if len(_TEXT_CHECKS) > 4096:
+            _TEXT_CHECKS.clear()
+        _TEXT_CHECKS[key] = known
+    return known
 
 
 def atomic_write_text(path: Path, text: str) -> None:

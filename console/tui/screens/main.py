@@ -631,7 +631,7 @@ class MainScreen(Screen[None]):
 
 
 def _event_name_problem(name: str, existing: set[str]) -> str | None:
-    if not store.EVENT_NAME_RE.match(name):
+    if not store.valid_event_name(name):
         return "Use up to 25 letters, digits, '.', '_' or '-'"
     if name in existing:
         return f"There is already a saved event named {name}"
@@ -639,7 +639,7 @@ def _event_name_problem(name: str, existing: set[str]) -> str | None:
 
 
 def _function_name_problem(name: str) -> str | None:
-    if not store.FUNCTION_NAME_RE.match(name):
+    if not store.valid_function_name(name):
         return "Use 1-64 letters, digits, hyphens or underscores"
     if store.function_exists(name):
         return f"A function named {name} already exists; choose another name"
