@@ -132,6 +132,18 @@ def events_dir(function_dir: Path) -> Path:
     return Path(function_dir) / CONFIG_DIR / EVENTS_DIR
 
 
+def state_dir(function_dir: Path | str, function_name: str | None = None) -> Path:
+    """Where a function's run state goes (async log, destination records, metrics): its own
+    .lambda-console folder, or, for code that is not the user's to write into (a blueprint inside
+    the installed package), a folder named after the function in the workspace."""
+    folder = Path(function_dir)
+    try:
+        folder.resolve().relative_to((catalog.data_dir() / "blueprints").resolve())
+    except ValueError:
+        return folder / CONFIG_DIR
+    return workspace_root() / "blueprint-runs" / (function_name or _name_for(folder)) / CONFIG_DIR
+
+
 def validate_function_name(name: str) -> str:
     """Return `name` if Lambda would accept it as a function name, else raise WorkspaceError."""
     if not isinstance(name, str) or not _FUNCTION_NAME_RE.match(name):

@@ -34,17 +34,9 @@ UpdateKind = Literal["queued", "start", "log", "attempt", "retry", "destination"
 
 
 def function_state_dir(config: FunctionConfig) -> Path:
-    """Where a function's async log and destination records go: its own .lambda-console folder,
-    or, for code that is not the user's to write into (a blueprint inside the installed package),
-    a folder named after the function in the workspace."""
-    from console import catalog, workspace
+    from console import workspace
 
-    code_dir = Path(config.code_dir)
-    try:
-        code_dir.resolve().relative_to((catalog.data_dir() / "blueprints").resolve())
-    except ValueError:
-        return code_dir / STATE_DIR
-    return workspace.workspace_root() / "blueprint-runs" / config.function_name / STATE_DIR
+    return workspace.state_dir(config.code_dir, config.function_name)
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,12 @@ SPARK_CHARS = "▁▂▃▄▅▆▇█"
 METRICS_FILE = "metrics.json"
 
 
-def metrics_path(code_dir: Path) -> Path:
-    """Where a function's metrics are saved: `<function>/.lambda-console/metrics.json`."""
-    return Path(code_dir) / ".lambda-console" / METRICS_FILE
+def metrics_path(code_dir: Path, function_name: str | None = None) -> Path:
+    """Where a function's metrics are saved: `<function>/.lambda-console/metrics.json` (see
+    workspace.state_dir for blueprints inside the installed package)."""
+    from console import workspace
+
+    return workspace.state_dir(code_dir, function_name) / METRICS_FILE
 
 
 @dataclass
