@@ -217,12 +217,6 @@ def _print_event(event: Any) -> None:
     sys.stdout.flush()
 
 
-def format_human(result: Any) -> str:
-    """The event history, then the path taken, the final status and output (or error and cause)."""
-    lines = ["Events:", EVENT_HEADER] + [format_event(e) for e in result.events]
-    return "\n".join(lines) + "\n\n" + format_summary(result)
-
-
 def format_summary(result: Any) -> str:
     """Path taken, status, and the output or the error and cause."""
     lines: list[str] = []

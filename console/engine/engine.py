@@ -355,7 +355,7 @@ class _Run:
         if reply.outcome == "exited":
             message = _exit_message(self.request_id, reply.exit_reason)
             return "Runtime.ExitError", platform_error("Runtime.ExitError", message)
-        message = f"RequestId: {self.request_id} Error: Task timed out after {self.config.timeout_s:.2f} seconds"
+        message = self._timeout_message()
         return "Sandbox.Timedout", platform_error("Sandbox.Timedout", message)
 
     # ------------------------------------------------------------ the invoke phase
@@ -413,8 +413,11 @@ class _Run:
 
     # ------------------------------------------------------------ endings
 
+    def _timeout_message(self) -> str:
+        return f"RequestId: {self.request_id} Error: Task timed out after {self.config.timeout_s:.2f} seconds"
+
     def _finish_timeout(self, max_used: int) -> InvocationResult:
-        message = f"RequestId: {self.request_id} Error: Task timed out after {self.config.timeout_s:.2f} seconds"
+        message = self._timeout_message()
         return self._finish(
             platform_error("Sandbox.Timedout", message),
             "Failed",

@@ -209,15 +209,12 @@ class Environment:
                 return self._drained(log, Reply("timeout", elapsed_ms=(now - start) * 1000))
             if cancel is not None and cancel.is_set():
                 return self._drained(log, Reply("cancelled", elapsed_ms=(now - start) * 1000))
-            step = remaining
+            step = min(remaining, MEMORY_POLL_S)
             if now - start >= MEMORY_POLL_S:
-                step = min(step, MEMORY_POLL_S)
                 rss = _rss_kb(self.pid)
                 self.peak_kb = max(self.peak_kb, rss)
                 if rss > limit_kb:
                     return self._drained(log, Reply("oom", elapsed_ms=(now - start) * 1000))
-            else:
-                step = min(step, MEMORY_POLL_S)
             if cancel is not None:
                 step = min(step, CANCEL_POLL_S)
             quick = now - start < QUICK_S

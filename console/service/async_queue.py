@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import inspect
 import itertools
 import json
 import threading
@@ -148,7 +147,6 @@ class AsyncQueue:
         self._cancel = threading.Event()
         self._listeners: list[Listener] = []
         self._file_lock = threading.Lock()
-        self._passes_request_id = _accepts(engine.invoke, "request_id")
         self._workers = [
             threading.Thread(target=self._work, name=f"lambda-async-{i}", daemon=True)
             for i in range(max(1, workers))
@@ -313,10 +311,8 @@ class AsyncQueue:
         def on_log(text: str) -> None:
             self._emit(AsyncUpdate("log", name, request_id, job.attempts, text))
 
-        kwargs: dict[str, Any] = {"cancel": self._cancel, "on_log": on_log}
-        if self._passes_request_id:
-            kwargs["request_id"] = request_id
-        return self.engine.invoke(job.config, job.event, **kwargs)
+        # Lambda keeps the event's request id across the retries of an async event.
+        return self.engine.invoke(job.config, job.event, cancel=self._cancel, on_log=on_log, request_id=request_id)
 
     def _fail(self, job: _Job, condition: str) -> None:
         if self.metrics is not None:
@@ -408,9 +404,3 @@ def _with_newline(text: str) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
-def _accepts(func: Callable[..., Any], name: str) -> bool:
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
