@@ -6,6 +6,7 @@ import codecs
 import json
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Callable
 
 # What is kept of one invocation's own output; a flood beyond this is counted, not stored.
@@ -121,6 +122,51 @@ class JsonPlatformLog(TextPlatformLog):
         if error_type:
             record["errorType"] = error_type
         return self._event("platform.report", record)
+
+
+@dataclass(frozen=True)
+class ReportFields:
+    """A REPORT line read back (what a remote invocation's log tail tells about its figures)."""
+
+    request_id: str
+    duration_ms: float
+    billed_duration_ms: int
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None = None
+    status: str | None = None
+    error_type: str | None = None
+
+
+def parse_report(log: str) -> ReportFields | None:
+    """The last REPORT line of a text log, read field by field (None when there is none)."""
+    line = next((ln for ln in reversed(log.splitlines()) if ln.startswith("REPORT RequestId: ")), None)
+    if line is None:
+        return None
+    fields: dict[str, str] = {}
+    for part in line.removeprefix("REPORT ").split("\t"):
+        label, sep, value = part.partition(": ")
+        if sep:
+            fields[label.strip()] = value.strip()
+
+    def number(label: str, unit: str) -> float | None:
+        raw = fields.get(label, "").removesuffix(unit).strip()
+        try:
+            return float(raw)
+        except ValueError:
+            return None
+
+    init = number("Init Duration", "ms")
+    return ReportFields(
+        request_id=fields.get("RequestId", ""),
+        duration_ms=number("Duration", "ms") or 0.0,
+        billed_duration_ms=int(number("Billed Duration", "ms") or 0),
+        memory_size_mb=int(number("Memory Size", "MB") or 0),
+        max_memory_used_mb=int(number("Max Memory Used", "MB") or 0),
+        init_duration_ms=init,
+        status=fields.get("Status"),
+        error_type=fields.get("Error Type"),
+    )
 
 
 def platform_log(environment: dict) -> TextPlatformLog:

@@ -7,17 +7,12 @@ import re
 from typing import Any
 
 from console.engine import InvocationResult, Summary
+from console.engine.logs import parse_report
 
+from .api import LOG_TAIL_BYTES
 from .invocation_types import normalise_invocation_type
 
 _ARN_REGION_RE = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):")
-_REPORT_FIELDS = {
-    "duration_ms": re.compile(r"\tDuration: ([\d.]+) ms"),
-    "billed_duration_ms": re.compile(r"\tBilled Duration: (\d+) ms"),
-    "memory_size_mb": re.compile(r"\tMemory Size: (\d+) MB"),
-    "max_memory_used_mb": re.compile(r"\tMax Memory Used: (\d+) MB"),
-    "init_duration_ms": re.compile(r"\tInit Duration: ([\d.]+) ms"),
-}
 # Longer than Lambda's 15-minute maximum timeout, so a slow function is not cut off by the client.
 READ_TIMEOUT_S = 960
 BOTO3_MISSING = (
@@ -108,45 +103,27 @@ def record_from_response(function: str, response: dict[str, Any], payload: bytes
     function_error = response.get("FunctionError")
     headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
     request_id = headers.get("x-amzn-requestid") or response.get("ResponseMetadata", {}).get("RequestId", "")
+    report = parse_report(log)
+    platform_error = None
+    if function_error and report is not None:
+        platform_error = report.error_type or ("Sandbox.Timedout" if report.status == "timeout" else None)
     return InvocationResult(
         status="Failed" if function_error else "Succeeded",
         payload=payload,
         function_error="Unhandled" if function_error else None,
         request_id=request_id,
         log=log,
-        summary=_summary(log),
+        summary=Summary(
+            code_sha256="",  # the Invoke API does not say; the console shows it blank
+            init_duration_ms=report.init_duration_ms if report else None,
+            duration_ms=report.duration_ms if report else 0.0,
+            billed_duration_ms=report.billed_duration_ms if report else 0,
+            memory_size_mb=report.memory_size_mb if report else 0,
+            max_memory_used_mb=report.max_memory_used_mb if report else 0,
+        ),
         function_name=function.split(":function:")[-1].split(":")[0],
-        platform_error=_platform_error(log) if function_error else None,
+        platform_error=platform_error,
         content_type=headers.get("content-type", "application/json"),
-        cold_start="\tInit Duration: " in _report_line(log),
-        log_truncated=len(log.encode()) >= 4096 - 4,
-    )
-
-
-def _report_line(log: str) -> str:
-    return next((line for line in reversed(log.splitlines()) if line.startswith("REPORT RequestId:")), "")
-
-
-def _platform_error(log: str) -> str | None:
-    report = _report_line(log)
-    match = re.search(r"\tError Type: (\S+)", report)
-    if match:
-        return match.group(1)
-    return "Sandbox.Timedout" if "\tStatus: timeout" in report else None
-
-
-def _summary(log: str) -> Summary:
-    report = _report_line(log)
-    values: dict[str, Any] = {}
-    for key, pattern in _REPORT_FIELDS.items():
-        match = pattern.search(report)
-        if match:
-            values[key] = float(match.group(1)) if key.endswith("duration_ms") and key != "billed_duration_ms" else int(match.group(1))
-    return Summary(
-        code_sha256="",
-        init_duration_ms=values.get("init_duration_ms"),
-        duration_ms=values.get("duration_ms", 0.0),
-        billed_duration_ms=values.get("billed_duration_ms", 0),
-        memory_size_mb=values.get("memory_size_mb", 0),
-        max_memory_used_mb=values.get("max_memory_used_mb", 0),
+        cold_start=report is not None and report.init_duration_ms is not None,
+        log_truncated=len(log.encode()) >= LOG_TAIL_BYTES - 4,
     )

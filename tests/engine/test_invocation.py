@@ -398,3 +398,23 @@ def test_a_clean_exit_gives_no_reason(engine, make_function):
     assert json.loads(r.payload)["errorMessage"] == (
         f"RequestId: {r.request_id} Error: Runtime exited without providing a reason"
     )
+
+
+def test_report_lines_read_back_field_by_field(engine, make_function):
+    from console.engine.logs import parse_report
+
+    r = engine.invoke(make_function(HELLO), HELLO_EVENT)
+    report = parse_report(r.log)
+    s = r.summary
+    assert report.request_id == r.request_id
+    assert (report.billed_duration_ms, report.memory_size_mb, report.max_memory_used_mb) == (
+        s.billed_duration_ms, s.memory_size_mb, s.max_memory_used_mb
+    )
+    assert report.duration_ms == pytest.approx(s.duration_ms, abs=0.01)
+    assert report.init_duration_ms == pytest.approx(s.init_duration_ms, abs=0.01)
+    assert report.status is None and report.error_type is None
+    timeout = parse_report(
+        "REPORT RequestId: x\tDuration: 3000.00 ms\tBilled Duration: 3068 ms\tMemory Size: 128 MB"
+        "\tMax Memory Used: 40 MB\tInit Duration: 67.49 ms\tStatus: timeout\n"
+    )
+    assert (timeout.duration_ms, timeout.billed_duration_ms, timeout.status) == (3000.0, 3068, "timeout")
