@@ -238,7 +238,20 @@ def run(args: argparse.Namespace) -> int:
         if args.invocation_type != "RequestResponse":
             return _run_typed(args, engine, config, event)
         result = engine.invoke(config, event)
+    _record_metrics(config, result)
     return _print(args, result)
+
+
+def _record_metrics(config, result) -> None:
+    """Every invocation counts in the function's metrics, whichever front ran it (as in Lambda)."""
+    from console.service.metrics import MetricsRegistry, metrics_path
+
+    registry = MetricsRegistry()
+    registry.record_invocation(config.function_name, result)
+    try:
+        registry.save_file(config.function_name, metrics_path(config.code_dir, config.function_name))
+    except OSError as exc:  # a read-only folder must not fail the run
+        print(f"lambda-console: metrics not saved ({exc.strerror or exc})", file=sys.stderr)
 
 
 def _print(args: argparse.Namespace, result) -> int:

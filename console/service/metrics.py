@@ -255,10 +255,11 @@ def _write_buckets(path: Path, function_name: str, buckets: dict[int, _Bucket]) 
 
 
 class _file_lock:
-    """An exclusive lock on `<path>.lock` between processes (no-op where fcntl is missing)."""
+    """An exclusive lock between processes on the folder that holds `path` (no lock file is left
+    behind in the user's folder; a no-op where fcntl is missing)."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path.with_name(path.name + ".lock")
+        self._path = path.parent
         self._fd: int | None = None
 
     def __enter__(self) -> None:
@@ -266,7 +267,7 @@ class _file_lock:
             import fcntl
         except ImportError:
             return
-        self._fd = os.open(self._path, os.O_CREAT | os.O_RDWR, 0o644)
+        self._fd = os.open(self._path, os.O_RDONLY)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
 
     def __exit__(self, *exc: object) -> None:

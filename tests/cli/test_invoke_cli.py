@@ -187,3 +187,13 @@ def test_escape_codes_a_function_prints_are_shown_not_obeyed(tmp_path):
     text = proc.stdout.decode()
     assert "\x1b" not in text and "\x07" not in text
     assert "\u241b[31mred" in text
+
+
+def test_cli_invocations_count_in_the_functions_metrics(function_dir):
+    run_cli("invoke", str(function_dir), "--json")
+    run_cli("invoke", str(function_dir), "--handler", "lambda_function.fail", "--json")
+    proc = run_cli("metrics", str(function_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    totals = json.loads(proc.stdout)["functions"][function_dir.name]["totals"]
+    assert totals["Invocations"] == 2 and totals["Errors"] == 1
+    assert not list((function_dir / ".lambda-console").glob("*.lock"))
