@@ -146,17 +146,7 @@ def _run_arn(ctx: TaskContext, resource: str, ref: FunctionRef, params: Any, tim
         ctx.history.add(ctx.lane, event_type, body, ctx.state_name)
         return StatesError(error, cause)
 
-    try:
-        outcome = _call(ctx, ref.name, compact(params).encode("utf-8"), timeout_s)
-    except FunctionNotFound:
-        raise fail(LAMBDA_NOT_FOUND, _not_found_cause(ref)) from None
-    except InvokeFailure as exc:
-        raise fail(SERVICE_EXCEPTION, str(exc)) from None
-    if outcome is None:
-        raise fail(TIMEOUT, None)
-    payload = bytes(outcome.payload or b"")
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise fail(DATA_LIMIT_EXCEEDED, _data_limit_cause(resource))
+    outcome, payload = _invoke_within_limits(ctx, ref, compact(params).encode("utf-8"), timeout_s, fail, resource)
     if outcome.function_error:
         # The function-ARN task hands on Lambda's response bytes unchanged as the cause.
         raise fail(_error_name(payload), payload.decode("utf-8", errors="replace"))
@@ -171,6 +161,30 @@ def _run_arn(ctx: TaskContext, resource: str, ref: FunctionRef, params: Any, tim
         ctx.state_name,
     )
     return value
+
+
+def _invoke_within_limits(
+    ctx: TaskContext,
+    ref: Any,
+    event: bytes,
+    timeout_s: Optional[float],
+    fail: Callable[[str, Optional[str]], StatesError],
+    limit_resource: str,
+) -> tuple[Any, bytes]:
+    """Invoke the function; a missing function, a platform failure, the state's timeout and an
+    oversized response become the errors Step Functions records, through the caller's `fail`."""
+    try:
+        outcome = _call(ctx, ref.name, event, timeout_s)
+    except FunctionNotFound:
+        raise fail(LAMBDA_NOT_FOUND, _not_found_cause(ref)) from None
+    except InvokeFailure as exc:
+        raise fail(SERVICE_EXCEPTION, str(exc)) from None
+    if outcome is None:
+        raise fail(TIMEOUT, None)
+    payload = bytes(outcome.payload or b"")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise fail(DATA_LIMIT_EXCEEDED, _data_limit_cause(limit_resource))
+    return outcome, payload
 
 
 def _run_invoke(ctx: TaskContext, params: Any, timeout_s: Optional[float]) -> Any:
@@ -202,17 +216,7 @@ def _run_invoke(ctx: TaskContext, params: Any, timeout_s: Optional[float]) -> An
     payload_value = params.get("Payload") if isinstance(params, dict) else None
     # A null or absent Payload reaches the function as {} (recorded: Content-Length 2).
     event = b"{}" if payload_value is None else compact(payload_value).encode("utf-8")
-    try:
-        outcome = _call(ctx, ref.name, event, timeout_s)
-    except FunctionNotFound:
-        raise fail(LAMBDA_NOT_FOUND, _not_found_cause(ref)) from None
-    except InvokeFailure as exc:
-        raise fail(SERVICE_EXCEPTION, str(exc)) from None
-    if outcome is None:
-        raise fail(TIMEOUT, None)
-    payload = bytes(outcome.payload or b"")
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise fail(DATA_LIMIT_EXCEEDED, _data_limit_cause("lambda"))
+    outcome, payload = _invoke_within_limits(ctx, ref, event, timeout_s, fail, "lambda")
     if outcome.function_error:
         text = payload.decode("utf-8", errors="replace")
         try:
