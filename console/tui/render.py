@@ -92,7 +92,7 @@ def banner_text(result: Any, palette: Palette) -> Text:
     text = Text("Execution result: ", style="bold")
     text.append(word, style=f"bold {palette.success if result.succeeded else palette.error}")
     if getattr(result, "cancelled", False):
-        text.append("  (cancelled)", style=palette.warning)
+        text.append(" (cancelled)", style=palette.warning)
     return text
 
 
@@ -127,20 +127,56 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
         parts.append(Text(body))
     if cut:
         parts.append(Text(cut, style=palette.warning))
-    if getattr(result, "platform_error", None) and result.succeeded is False:
-        note = Text(f"Platform error: {result.platform_error}", style=palette.error)
-        parts.append(note)
-    parts.append(Text(""))
     parts.append(Text("Summary", style="bold"))
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style=palette.muted, no_wrap=True)
-    table.add_column(overflow="fold")
-    for name, value in summary_rows(result):
-        table.add_row(name, value)
-    parts.append(table)
+    parts.append(SummaryGrid(summary_rows(result), palette))
     if getattr(result, "log_truncated", False):
         parts.append(Text("Log output was truncated.", style=palette.warning))
     return Group(*parts)
+
+
+class SummaryGrid:
+    """The Summary as the Lambda console lays it out: the hash and request id on rows of their own,
+    the figures two to a row when the pane is wide enough (one to a row otherwise)."""
+
+    WIDE = ("Code SHA-256", "Request ID")
+
+    def __init__(self, rows: list[tuple[str, str]], palette: Palette) -> None:
+        self.rows = rows
+        self.palette = palette
+
+    def _grid(self, columns: int) -> Table:
+        table = Table.grid(padding=(0, 1))
+        for i in range(columns):
+            table.add_column(style=self.palette.muted if i % 2 == 0 else "", no_wrap=i % 2 == 0, overflow="fold")
+        return table
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        wide = [row for row in self.rows if row[0] in self.WIDE]
+        figures = [row for row in self.rows if row[0] not in self.WIDE]
+        label_width = max((len(name) for name, _ in self.rows), default=0)
+        left, right = figures[0::2], figures[1::2]
+
+        def widest(rows: list[tuple[str, str]], i: int) -> int:
+            return max((len(row[i]) for row in rows), default=0)
+
+        needed = widest(left, 0) + widest(left, 1) + widest(right, 0) + widest(right, 1) + 3
+        fits_two = needed <= options.max_width
+        head = self._grid(2)
+        for name, value in wide:
+            head.add_row(name, value)
+        yield head
+        if not fits_two:
+            table = self._grid(2)
+            for name, value in figures:
+                table.add_row(name.ljust(label_width), value)
+            yield table
+            return
+        table = self._grid(4)
+        for i in range(0, len(figures), 2):
+            left = figures[i]
+            right = figures[i + 1] if i + 1 < len(figures) else ("", "")
+            table.add_row(left[0], left[1], right[0], right[1])
+        yield table
 
 
 def event_error_position(text: str) -> tuple[int, int] | None:
@@ -161,3 +197,46 @@ def event_problem(text: str) -> str | None:
     except json.JSONDecodeError as exc:
         return f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
     return None
+
+
+HANG_INDENT = 2  # continuation lines of a wrapped log line start this far in, so they don't read as new lines
+
+
+def hanging_wrap(text: Text, width: int, indent: int = HANG_INDENT) -> list[Text]:
+    """Screen lines of one log line (or a multi-line REPORT) at `width` cells, continuations indented."""
+    from rich._wrap import divide_line
+
+    out: list[Text] = []
+    width = max(width, indent + 8)
+    plain = text.plain
+    if not text.spans and "\t" not in plain and "\n" not in plain and plain.isascii():
+        # The common case (a print): plain strings are sliced without Text's span bookkeeping.
+        if len(plain) <= width:
+            return [text]
+        style = text.style
+        from rich._wrap import divide_line as _divide
+
+        cut = (_divide(plain, width, fold=True) or [len(plain)])[0]
+        pieces = [plain[:cut].rstrip()]
+        rest = plain[cut:]
+        starts = [0, *_divide(rest, width - indent, fold=True), len(rest)]
+        pieces += [" " * indent + rest[a:b].rstrip() for a, b in zip(starts, starts[1:]) if a < b]
+        return [Text(piece, style=style) for piece in pieces]
+    text = text.copy()
+    text.expand_tabs(8)  # tabs would widen the line after we measured it
+    for paragraph in text.split("\n", allow_blank=True):
+        plain = paragraph.plain
+        if paragraph.cell_len <= width:
+            out.append(paragraph)
+            continue
+        first = divide_line(plain, width, fold=True)
+        cut = first[0] if first else len(plain)
+        head = paragraph[:cut]
+        head.rstrip()
+        out.append(head)
+        rest = paragraph[cut:]
+        offsets = divide_line(rest.plain, width - indent, fold=True)
+        for piece in rest.divide(offsets):
+            piece.rstrip()
+            out.append(Text(" " * indent) + piece)
+    return out

@@ -141,7 +141,7 @@ async def test_timeout_reports_sandbox_timedout_while_the_ui_keeps_responding(de
         await wait_for(pilot, lambda: app.history and not screen.running, timeout=15)
         result = app.history[-1].result
         assert result.error_type == "Sandbox.Timedout"
-        assert "Task timed out after 5.00 seconds" in screen.result_pane.plain_text()
+        assert "Task timed out after 5.00 seconds" in " ".join(screen.result_pane.plain_text().split())
         assert re.search(r"Status:\s+timeout", screen.log_pane.plain_text())
 
 
@@ -566,5 +566,81 @@ async def test_format_event_json_reindents_and_is_undoable(default_dir, engine):
         await screen.run_action("format_event")
         await pilot.pause()
         assert screen.event_panel.text == '{\n  "a": 1,\n  "b": [\n    1,\n    2\n  ]\n}\n'
-        screen.event_panel.editor.undo()
+        screen.event_panel.editor.undo()  # the scrollbar goes mid-undo: Textual alone would raise
         assert screen.event_panel.text == '{"a":1,"b":[1,2]}'
+
+
+async def test_a_print_flood_keeps_the_ui_responsive_caps_the_live_log_and_escape_cancels_quickly(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text(
+        "def lambda_handler(event, context):\n    while True:\n        print('x' * 99)\n"
+    )
+    settings, _ = store.load_settings(default_dir)
+    store.save_settings(default_dir, store.updated(settings, timeout_s=60))
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.indicator.display and "Running" in str(screen.indicator.render()))
+        await wait_for(pilot, lambda: "output continues" in screen.log_pane.log_text, timeout=10)
+        assert len(screen.log_pane.log_text) < 300 * 1024  # the live stream stops at 256 KB
+        started = time.monotonic()
+        await pilot.press("f1")  # keys still get through during the flood
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpModal", timeout=2)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, timeout=2)
+        started = time.monotonic()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.history and not screen.running, timeout=5)
+        assert time.monotonic() - started < 1.0
+        assert app.history[-1].result.cancelled
+
+
+async def test_a_legacy_python37_failure_fits_the_120x36_screen_with_summary_and_whole_log(home, engine):
+    blueprint = next(b for b in store.blueprints() if b.name == "always-failed")
+    code_dir = store.create_from_blueprint(blueprint, "failing37")
+    settings, _ = store.load_settings(code_dir)
+    store.save_settings(code_dir, store.updated(settings, runtime="python3.7"))
+    app = LambdaConsoleApp(code_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        result = await run_test_key(pilot)
+        assert not result.succeeded
+        await pilot.pause(0.2)
+        screen = app.main_screen()
+        pane, log = screen.result_pane, screen.log_pane
+        assert pane.max_scroll_y == 0, "the error object and the Summary must fit without scrolling"
+        assert "Max memory used" in pane.plain_text() and '"errorType": "Exception"' in pane.plain_text()
+        assert log.max_scroll_y == 0
+        shown = log.plain_text().splitlines()
+        assert f"END RequestId: {result.request_id}" in shown
+        assert f"REPORT RequestId: {result.request_id}" in shown
+        assert any(line.startswith("START RequestId:") for line in shown)
+        # a wrapped line's continuation is indented, never flush left like a new line
+        start = next(i for i, line in enumerate(shown) if line.startswith("START RequestId:"))
+        if "Version: $LATEST" not in shown[start]:
+            assert shown[start + 1].startswith("  ")
+
+
+async def test_the_handler_warning_is_shown_whole_on_its_own_line_at_80x24(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen()
+        line = screen.query_one("#handler-problem")
+        assert not line.display  # no problem, no line
+        screen.query_one("#handler").value = "lambda_function.no_such_handler"
+        await pilot.pause()
+        assert line.display and line.region.height >= 1 and line.region.width >= 70
+        message = "Handler 'no_such_handler' missing on module 'lambda_function'"
+        shown = " ".join(strip.text for strip in line.render_lines(line.region.reset_offset))
+        assert message in " ".join(shown.split())
+        assert "runs on host Python" not in str(screen.sub_title)
+
+
+async def test_config_modal_focuses_the_runtime_select_whose_options_are_plain_runtime_names(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfigModal")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "cfg-runtime"
+        select = app.screen.query_one("#cfg-runtime")
+        assert all("host Python" not in str(prompt) for prompt, _ in select._options)

@@ -106,3 +106,28 @@ def test_event_problem_names_line_and_column():
     assert event_problem("{}") is None
     assert event_problem('{\n  "a": \n}') == "Invalid JSON at line 3, column 1: Expecting value"
     assert "empty" in event_problem("  ")
+
+
+def test_wrapped_log_lines_indent_their_continuations():
+    from rich.text import Text
+
+    from console.tui.render import hanging_wrap
+
+    pieces = [t.plain for t in hanging_wrap(Text("word " * 30), 40)]
+    assert len(pieces) > 1
+    assert not pieces[0].startswith(" ") and all(p.startswith("  ") for p in pieces[1:])
+    assert all(len(p) <= 40 for p in pieces)
+    report = [t.plain for t in hanging_wrap(Text("REPORT RequestId: abc\n  Duration: 1 ms"), 40)]
+    assert report == ["REPORT RequestId: abc", "  Duration: 1 ms"]
+
+
+def test_live_log_is_capped_with_a_note_once():
+    from console.tui.live import OVERFLOW_NOTE, LiveLog
+
+    live = LiveLog(cap=100)
+    for _ in range(10):
+        live.add("x" * 30)
+    first = live.take()
+    assert first == "x" * 100 + OVERFLOW_NOTE
+    live.add("more")
+    assert live.take() == ""

@@ -52,7 +52,7 @@ class ConfigModal(ModalScreen[Settings | None]):
                 with Horizontal(classes="field"):
                     yield Label("Runtime")
                     yield Select(
-                        [(store.runtime_label(r), r) for r in RUNTIMES],
+                        [(r, r) for r in RUNTIMES],
                         value=s.runtime if s.runtime in RUNTIMES else RUNTIMES[0],
                         allow_blank=False,
                         id="cfg-runtime",
@@ -74,6 +74,10 @@ class ConfigModal(ModalScreen[Settings | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        # Focus the first field (the form's scroll container would take it, invisibly).
+        self.query_one("#cfg-runtime", Select).focus()
 
     def _collect(self) -> tuple[Settings | None, list[str]]:
         problems: list[str] = []

@@ -18,6 +18,7 @@ from textual.widgets.text_area import Selection
 from console.engine import ConfigError, check
 
 from .. import store
+from ..live import LIVE_DELIVERY_S, LiveLog
 from ..render import event_error_position, event_problem
 from ..store import Settings
 from ..widgets.code_editor import CodeEditor
@@ -72,6 +73,8 @@ class MainScreen(Screen[None]):
         self._cancel: threading.Event | None = None
         self._rerun_pending = False
         self._settings_timer: Timer | None = None
+        self._live: LiveLog | None = None
+        self._live_timer: Timer | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -124,7 +127,7 @@ class MainScreen(Screen[None]):
         dirty = self.code_editor.dirty if self.is_mounted else False
         state = "● unsaved" if dirty else "saved"
         flags = " ─ run on save" if self.run_on_save else ""
-        self.sub_title = f"{self.function_name} ─ {store.runtime_label(self.settings.runtime)} ─ {state}{flags}"
+        self.sub_title = f"{self.function_name} ─ {self.settings.runtime} ─ {state}{flags}"
         self.title = "lambda-console"
         narrow = self.has_class("-narrow")
         self.code_editor.border_subtitle = "F6 ⇄ Test event" if narrow else ""
@@ -176,7 +179,12 @@ class MainScreen(Screen[None]):
         self._cancel = threading.Event()
         self.indicator.start(on_show=self._show_running)
         self.log_pane.start_live()
-        self._invoke(config, text, self.event_panel.display_name, self._cancel)
+        self._live = LiveLog()
+        if self._live_timer is None:
+            self._live_timer = self.set_interval(LIVE_DELIVERY_S, self._drain_live)
+        else:
+            self._live_timer.resume()
+        self._invoke(config, text, self.event_panel.display_name, self._cancel, self._live)
 
     def _point_at_event_error(self, text: str) -> None:
         """Put the cursor where the JSON breaks, in the event editor (shown if it was hidden)."""
@@ -189,17 +197,13 @@ class MainScreen(Screen[None]):
         editor.selection = Selection.cursor((position[0] - 1, max(0, position[1] - 1)))
 
     @work(thread=True, group="invoke", exit_on_error=False)
-    def _invoke(self, config: Any, text: str, event_name: str, cancel: threading.Event) -> None:
+    def _invoke(self, config: Any, text: str, event_name: str, cancel: threading.Event, live: LiveLog) -> None:
         engine = self.app.engine
-        # Hand results to the UI without waiting for it (call_from_thread would block the worker
-        # on every log chunk until the event loop gets round to it).
+        # Hand the result to the UI without waiting for it; live output goes into `live`, which
+        # the UI drains on a timer (one callback per chunk would starve the event loop in a flood).
         to_ui = self.app.call_soon_from_thread
-
-        def on_log(chunk: str) -> None:
-            to_ui(self._live_log, chunk)
-
         try:
-            result = engine.invoke(config, text.encode("utf-8"), cancel=cancel, on_log=on_log)
+            result = engine.invoke(config, text.encode("utf-8"), cancel=cancel, on_log=live.add)
         except Exception as exc:  # an engine failure must not take the console down
             to_ui(self._invoke_failed, exc)
             return
@@ -207,9 +211,12 @@ class MainScreen(Screen[None]):
 
     # The worker's results can arrive after the screen closed (quit or function switch mid-run).
 
-    def _live_log(self, chunk: str) -> None:
-        if self.is_attached:
-            self.log_pane.append_live(chunk)
+    def _drain_live(self) -> None:
+        if self._live is None or not self.is_attached:
+            return
+        text = self._live.take()
+        if text:
+            self.log_pane.append_live(text)
 
     def _show_running(self) -> None:
         # Only for runs that take a while: a quick run goes straight to its result in one repaint.
@@ -217,6 +224,9 @@ class MainScreen(Screen[None]):
 
     def _finish_run(self) -> None:
         self._cancel = None
+        self._live = None
+        if self._live_timer is not None:
+            self._live_timer.pause()
         self.indicator.stop()
         if self._rerun_pending:
             self._rerun_pending = False
@@ -232,6 +242,7 @@ class MainScreen(Screen[None]):
     def _invoke_done(self, result: Any, event_name: str, text: str) -> None:
         if not self.is_attached:
             return
+        self._drain_live()  # the tail of what streamed, so an unchanged log is not drawn twice
         self.app.metrics.record_invocation(self.function_name, result)
         entry = self.app.record(self.function_name, event_name, text, result)
         self.show_entry(entry, live=True)

@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Tab, Tabs, TextArea
 
 from .. import store
+from .editor_area import EditorArea
 from .highlighting import follow_app_theme, set_language
 
 AUTOSAVE_DELAY_S = 0.6
@@ -77,7 +78,7 @@ class CodeEditor(Vertical):
     def compose(self) -> ComposeResult:
         yield Tabs(id="file-tabs")
         # The language is set per file when one is opened (see highlighting.py).
-        yield TextArea.code_editor("", id="code", soft_wrap=False)
+        yield EditorArea.code_editor("", id="code", soft_wrap=False)
 
     @property
     def text_area(self) -> TextArea:

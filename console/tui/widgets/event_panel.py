@@ -12,6 +12,7 @@ from textual.widgets import Button, Select, Static, TextArea
 
 from .. import store
 from ..render import event_problem
+from .editor_area import EditorArea
 from .highlighting import follow_app_theme, set_language
 
 UNSAVED = "(unsaved event)"
@@ -33,7 +34,7 @@ class EventPanel(Vertical):
         with Horizontal(id="event-row"):
             yield Select([], prompt=UNSAVED, allow_blank=True, compact=True, id="saved-events")
             yield Button("Template…", id="template-button", compact=True)
-        editor = TextArea.code_editor("", id="event-json", soft_wrap=True, show_line_numbers=False)
+        editor = EditorArea.code_editor("", id="event-json", soft_wrap=True, show_line_numbers=False)
         set_language(editor, "json")  # not via the constructor: see highlighting.py
         yield editor
         yield Static("", id="event-status")

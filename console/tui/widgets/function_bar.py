@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from console.engine import RUNTIMES
 
 from console.engine.handler_check import check_handler
-from ..store import HOST_PYTHON, Settings, runtime_label
+from ..store import HOST_PYTHON, Settings
 from .running import RunningIndicator
 
 
@@ -57,9 +57,8 @@ class FunctionBar(Vertical):
                 allow_blank=False,
                 compact=True,
                 id="runtime",
-                tooltip=runtime_label(self.settings.runtime),
+                tooltip=f"Your code runs on this machine's Python {HOST_PYTHON} whatever the runtime",
             )
-            yield Static(f"(runs on host Python {HOST_PYTHON})", id="host-python")
             yield Label("Handler", id="handler-label")
             yield Input(self.settings.handler, id="handler", compact=True, placeholder="module.function")
             yield Static("", id="handler-ok")
@@ -77,7 +76,8 @@ class FunctionBar(Vertical):
                 "DryRun only validates",
             )
             yield RunningIndicator(id="running")
-            yield Static("", id="handler-problem")
+        # The handler check's whole message, on a line of its own, only when there is a problem.
+        yield Static("", id="handler-problem")
 
     def on_mount(self) -> None:
         self.recheck()
@@ -107,10 +107,12 @@ class FunctionBar(Vertical):
             ok.update("✔")
             ok.set_class(False, "-bad")
             line.update("")
+            line.display = False
         else:
             ok.update("✖")
             ok.set_class(True, "-bad")
             line.update(f"⚠ {problem.message} ({problem.error_type})")
+            line.display = True
 
     @property
     def handler_problem(self) -> str:

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import RichLog, Static
 
-from ..render import Palette, banner_text, classify_from, log_line_text, render_result, split_lines
+from ..render import Palette, banner_text, classify_from, hanging_wrap, log_line_text, render_result, split_lines
 
 
 def _solid(value: str | None, background: Color, fallback: str) -> str:
@@ -104,7 +104,8 @@ class ResultPane(VerticalScroll):
         self.body.update(renderable)
 
 
-MAX_SHOWN_LINES = 3000  # the console itself only ever shows the log's last 4 KB
+MAX_SHOWN_LINES = 1000  # the console itself only ever shows the log's last 4 KB
+LIVE_BATCH_LINES = 300  # a flood's batch draws only its tail: the whole log is drawn when the run ends
 LIVE_FLUSH_S = 0.05
 
 
@@ -120,7 +121,7 @@ class LogPane(RichLog):
             highlight=False,
             auto_scroll=True,
             min_width=1,
-            max_lines=MAX_SHOWN_LINES * 3,  # counts screen lines: wrapped log lines take several
+            max_lines=MAX_SHOWN_LINES * 4,  # counts screen lines: wrapped log lines take several
         )
         self._live_chunks: list[str] = []
         self._flush_scheduled = False
@@ -154,8 +155,7 @@ class LogPane(RichLog):
             if self._partial:  # the last line had no newline
                 classified, self._in_error = classify_from([self._partial], self._in_error)
                 self._partial = ""
-                for kind, line in classified:
-                    self.write(log_line_text(kind, line, palette_for(self)))
+                self._write_classified(classified, palette_for(self))
             return
         self._in_error = False
         self._log_text = log
@@ -172,8 +172,23 @@ class LogPane(RichLog):
             classified = classify_from(lines, False)[0][hidden:]
         else:
             classified = classify_from(lines, False)[0]
-        for kind, line in classified:
-            self.write(log_line_text(kind, line, palette))
+        self._write_classified(classified, palette)
+
+    def _write_classified(self, classified: list[tuple[str, str]], palette: Palette) -> None:
+        """Write log lines wrapped here (continuations indented), as one block: one render per
+        batch instead of one per line keeps a flood cheap."""
+        if not classified:
+            return
+        width = self.scrollable_content_region.width
+        if not self._size_known or width < 12:
+            for kind, line in classified:  # not laid out yet: RichLog defers and wraps these itself
+                self.write(log_line_text(kind, line, palette))
+            return
+        block = Text("\n").join(
+            piece for kind, line in classified for piece in hanging_wrap(log_line_text(kind, line, palette), width)
+        )
+        block.no_wrap = True
+        self.write(block, width=width)
 
     def plain_text(self) -> str:
         return "\n".join(strip.text.rstrip() for strip in self.lines)
@@ -208,7 +223,10 @@ class LogPane(RichLog):
             self._partial = lines.pop() if lines else data
         else:
             self._partial = ""
-        palette = palette_for(self)
         classified, self._in_error = classify_from(lines, self._in_error)
-        for kind, line in classified:
-            self.write(log_line_text(kind, line, palette))
+        palette = palette_for(self)
+        if len(classified) > LIVE_BATCH_LINES:
+            skipped = len(classified) - LIVE_BATCH_LINES
+            classified = classified[skipped:]
+            self.write(Text(f"… {skipped} lines skipped while streaming (the log appears in full when the run ends)", style=palette.muted))
+        self._write_classified(classified, palette)
