@@ -161,23 +161,23 @@ class LambdaConsoleApp(App[int]):
 
         current = self.main_screen()
         if current is not None:
-            current.flush()
+            current.flush(final=True)
         self.code_dir = Path(code_dir)
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(MainScreen(self.code_dir))
 
-    def flush(self) -> None:
+    def flush(self, final: bool = False) -> None:
         screen = self.main_screen()
         if screen is not None:
-            screen.flush()
+            screen.flush(final=final)
 
     async def action_quit(self) -> None:
-        self.flush()
+        self.flush(final=True)
         self.exit(0)
 
     def on_unmount(self) -> None:
-        self.flush()
+        self.flush(final=True)
         if self._async_queue is not None:
             self._async_queue.close(timeout=1.0)
         self.save_metrics()

@@ -21,6 +21,7 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("New function from blueprint", "Create a function from a blueprint (Ctrl+B)", "blueprints"),
     ("New file", "Add a file to the function's code", "new_file"),
     ("Rename file", "Rename the file in the editor", "rename_file"),
+    ("Resolve file changed on disk", "Keep mine or reload theirs when another editor changed a file", "resolve_conflict"),
     ("Toggle run on save", "Re-run the test whenever the code changes (F8)", "toggle_run_on_save"),
     ("Switch Code / Test event", "Which pane shows on a narrow terminal (F6)", "switch_top"),
     ("Switch Result / Log output", "Which pane shows on a narrow terminal (F7)", "switch_bottom"),

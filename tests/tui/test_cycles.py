@@ -644,3 +644,50 @@ async def test_config_modal_focuses_the_runtime_select_whose_options_are_plain_r
         assert app.focused is not None and app.focused.id == "cfg-runtime"
         select = app.screen.query_one("#cfg-runtime")
         assert all("host Python" not in str(prompt) for prompt, _ in select._options)
+
+
+async def test_autosave_never_overwrites_a_file_another_editor_changed_and_offers_keep_or_reload(default_dir, engine):
+    path = default_dir / "lambda_function.py"
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        editor = screen.code_editor
+        area = editor.text_area
+        replace_editor_text(area, area.text + "\n# mine\n")
+        theirs = "def lambda_handler(event, context):\n    return 'theirs'\n"
+        path.write_text(theirs)  # before our autosave fires
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=5)
+        await pilot.pause(1.5)  # autosave and polling keep running behind the question
+        assert path.read_text() == theirs, "the other editor's version must not be overwritten"
+        assert "# mine" in area.text
+        await pilot.click("#mine")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: "# mine" in path.read_text(), timeout=3)
+        aside = list((default_dir / ".lambda-console" / "conflicts").glob("lambda_function.py.disk-*"))
+        assert len(aside) == 1 and aside[0].read_text() == theirs
+        # and the other way round: reload theirs keeps mine aside
+        replace_editor_text(area, area.text + "# mine again\n")
+        path.write_text(theirs)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=5)
+        await pilot.click("#theirs")
+        await wait_for(pilot, lambda: area.text == theirs, timeout=3)
+        mine = list((default_dir / ".lambda-console" / "conflicts").glob("lambda_function.py.mine-*"))
+        assert len(mine) == 1 and "# mine again" in mine[0].read_text()
+        assert path.read_text() == theirs
+
+
+async def test_quitting_with_an_unresolved_conflict_keeps_both_versions(default_dir, engine):
+    path = default_dir / "lambda_function.py"
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        area = app.main_screen().code_editor.text_area
+        replace_editor_text(area, area.text + "\n# mine\n")
+        path.write_text("theirs = 1\n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=5)
+        await pilot.press("escape")  # decide later
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert path.read_text() == "theirs = 1\n"
+    mine = list((default_dir / ".lambda-console" / "conflicts").glob("lambda_function.py.mine-*"))
+    assert len(mine) == 1 and "# mine" in mine[0].read_text()

@@ -75,6 +75,7 @@ class MainScreen(Screen[None]):
         self._settings_timer: Timer | None = None
         self._live: LiveLog | None = None
         self._live_timer: Timer | None = None
+        self._offered: set[str] = set()  # files whose keep-mine/reload-theirs question is open
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -166,6 +167,12 @@ class MainScreen(Screen[None]):
             self._point_at_event_error(text)
             return
         self.code_editor.flush()
+        for name in self.code_editor.conflicts:
+            self.notify(
+                f"{name}: testing the version on disk (your edits wait: keep mine or reload theirs).",
+                title="Code",
+                severity="warning",
+            )
         config = store.to_config(self.code_dir, self.settings)
         try:
             check(config)
@@ -410,6 +417,58 @@ class MainScreen(Screen[None]):
             else:
                 self.action_test()
 
+    @on(CodeEditor.Conflict)
+    def _code_conflict(self, event: CodeEditor.Conflict) -> None:
+        self.offer_conflict(event.name)
+
+    def offer_conflict(self, name: str | None = None) -> None:
+        """Ask whether to keep the editor's text or load the other program's (autosave waits)."""
+        from .prompt import Choice
+
+        conflicts = self.code_editor.conflicts
+        if name is None:
+            if not conflicts:
+                self.notify("No file is in conflict with its copy on disk.", title="Code")
+                return
+            name = conflicts[0]
+        if name not in conflicts or name in self._offered:
+            return
+        self._offered.add(name)
+
+        def answered(answer: str | None) -> None:
+            self._offered.discard(name)
+            if answer is None:
+                self.notify(
+                    f"Autosave of {name} stays paused until you choose (palette: Resolve file changed on disk).",
+                    title="Code",
+                    severity="warning",
+                )
+                return
+            try:
+                aside = self.code_editor.resolve(name, keep_mine=answer == "mine")
+            except OSError as exc:
+                self.notify(f"Could not resolve {name}: {exc}", severity="error")
+                return
+            if aside is None:
+                return
+            what = "The other editor's version" if answer == "mine" else "Your version"
+            self.notify(f"{what} of {name} was saved as {aside}", title="Code", timeout=15)
+            self.bar.recheck()
+
+        self.app.push_screen(
+            Choice(
+                f"{name} changed on disk",
+                f"Another program changed {name} while you had unsaved edits here. Autosave of this file "
+                "is paused. Which version do you want? The other one is saved aside in "
+                ".lambda-console/conflicts/ in the function folder.",
+                [("mine", "Keep mine"), ("theirs", "Reload theirs")],
+            ),
+            answered,
+        )
+
+    def action_resolve_conflict(self) -> None:
+        self.offer_conflict()
+
     @on(CodeEditor.DirtyChanged)
     def _dirty_changed(self) -> None:
         self._update_titles()
@@ -424,10 +483,10 @@ class MainScreen(Screen[None]):
             title="Run on save",
         )
 
-    def flush(self) -> None:
-        """Write pending code and settings (before quitting or switching function)."""
+    def flush(self, final: bool = False) -> None:
+        """Write pending code and settings (final: the editor closes, as on quit or switching function)."""
         if self.is_mounted:
-            self.code_editor.flush()
+            self.code_editor.flush(final=final)
         if self._settings_timer is not None:
             self._settings_timer.stop()
             self._save_settings()

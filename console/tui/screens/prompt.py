@@ -78,6 +78,10 @@ class Confirm(ModalScreen[bool]):
                 yield Button(self.yes, variant="error", id="yes")
                 yield Button("Cancel", id="no")
 
+    def on_mount(self) -> None:
+        # A stray Enter must not destroy anything: the safe answer has the focus.
+        self.query_one("#no", Button).focus()
+
     @on(Button.Pressed, "#yes")
     def action_yes(self) -> None:
         self.dismiss(True)
@@ -85,3 +89,35 @@ class Confirm(ModalScreen[bool]):
     @on(Button.Pressed, "#no")
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class Choice(ModalScreen[str | None]):
+    """A question with a few answers (button id -> label); Escape returns None (decide later)."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS = [Binding("escape", "later", "Later")]
+
+    def __init__(self, title: str, question: str, answers: list[tuple[str, str]]) -> None:
+        super().__init__(classes="modal")
+        self.title_text = title
+        self.question = question
+        self.answers = answers
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog small"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.question)
+            with Horizontal(classes="buttons"):
+                for index, (answer, label) in enumerate(self.answers):
+                    yield Button(label, id=answer, variant="primary" if index == 0 else "default")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    @on(Button.Pressed)
+    def _answer(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id)
+
+    def action_later(self) -> None:
+        self.dismiss(None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from textual import on
@@ -30,6 +31,7 @@ class Buffer:
     text: str
     saved_text: str
     stamp: tuple[int, int] | None  # (mtime_ns, size) after our last read or write
+    conflict: str | None = None  # another program's text, when it changed the file under our edits
 
     @property
     def dirty(self) -> bool:
@@ -59,6 +61,13 @@ class CodeEditor(Vertical):
             super().__init__()
             self.external = external
             self.names = names
+
+    class Conflict(Message):
+        """Another program changed a file holding unsaved edits here: autosave of it is paused."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
 
     class DirtyChanged(Message):
         def __init__(self, dirty: bool) -> None:
@@ -189,6 +198,8 @@ class CodeEditor(Vertical):
     def _update_title(self) -> None:
         name = self.current or "(no files: Ctrl+P › New file)"
         marker = " ● unsaved" if self.dirty else ""
+        if self.conflicts:
+            marker += " ⚠ changed on disk (autosave paused)"
         self.border_title = f"Code ─ {name}{marker}"
         if self.dirty != self._was_dirty:
             self._was_dirty = self.dirty
@@ -205,18 +216,56 @@ class CodeEditor(Vertical):
             self._save_timer.stop()
         self._save_timer = self.set_timer(AUTOSAVE_DELAY_S, self.flush)
 
-    def flush(self) -> list[str]:
-        """Write every unsaved buffer now (atomic); returns the names written."""
+    @property
+    def conflicts(self) -> list[str]:
+        """Files changed by another program while they held unsaved edits here."""
+        return [b.name for b in self.buffers.values() if b.conflict is not None]
+
+    def _changed_under_us(self, buffer: Buffer, path: Path) -> bool:
+        """True when the file on disk is no longer what we loaded or last wrote (and says so)."""
+        stamp = _stamp(path)
+        if stamp is None or stamp == buffer.stamp:
+            return False
+        try:
+            disk = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        buffer.stamp = stamp
+        if disk in (buffer.saved_text, buffer.text):
+            buffer.saved_text = disk  # touched, or the same edit made twice: nothing to lose
+            return False
+        buffer.conflict = disk
+        return True
+
+    def flush(self, final: bool = False) -> list[str]:
+        """Write every unsaved buffer now (atomic); returns the names written.
+
+        A file another program changed since we loaded it is never written over: its autosave
+        waits for the user's choice (keep mine / reload theirs). When the console closes
+        (final=True) the user's text of such a file is saved aside instead.
+        """
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
         if self.current in self.buffers:
             self.buffers[self.current].text = self.text_area.text
         written: list[str] = []
+        new_conflicts: list[str] = []
         for buffer in self.buffers.values():
             if not buffer.dirty:
                 continue
             path = self.code_dir / buffer.name
+            if buffer.conflict is None and self._changed_under_us(buffer, path):
+                new_conflicts.append(buffer.name)
+            if buffer.conflict is not None:
+                if final:
+                    try:
+                        aside = self.save_aside(buffer.name, buffer.text, "mine")
+                    except OSError:
+                        continue
+                    buffer.saved_text = buffer.text  # kept aside: closing again must not repeat it
+                    self.notify(f"Your unsaved {buffer.name} was saved as {aside}", title="Code", severity="warning")
+                continue
             try:
                 store.atomic_write_text(path, buffer.text)
             except OSError as exc:
@@ -230,7 +279,62 @@ class CodeEditor(Vertical):
             self._update_title()
             if written:
                 self.post_message(self.CodeChanged(external=False, names=written))
+            for name in new_conflicts:
+                self.post_message(self.Conflict(name))
         return written
+
+    def save_aside(self, name: str, text: str, whose: str) -> Path:
+        """Keep a version that is not in the editor: .lambda-console/conflicts/<name>.<whose>-<time>."""
+        folder = self.code_dir / ".lambda-console" / "conflicts"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.{whose}-{datetime.now():%Y%m%d-%H%M%S}"
+        n = 1
+        while path.exists():
+            n += 1
+            path = folder / f"{name}.{whose}-{datetime.now():%Y%m%d-%H%M%S}-{n}"
+        store.atomic_write_text(path, text)
+        return path
+
+    def resolve(self, name: str, keep_mine: bool) -> Path | None:
+        """End a conflict: keep the editor's text (theirs saved aside) or load theirs (mine aside).
+        Returns where the other version went."""
+        buffer = self.buffers.get(name)
+        if buffer is None or buffer.conflict is None:
+            return None
+        if name == self.current:
+            buffer.text = self.text_area.text
+        path = self.code_dir / name
+        try:
+            theirs = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            theirs = buffer.conflict
+        if keep_mine:
+            aside = self.save_aside(name, theirs, "disk")
+            buffer.conflict = None
+            buffer.stamp = _stamp(path)
+            buffer.saved_text = theirs
+            self.flush()
+        else:
+            aside = self.save_aside(name, buffer.text, "mine")
+            buffer.conflict = None
+            buffer.text = buffer.saved_text = theirs
+            buffer.stamp = self._known[name] = _stamp(path)
+            if name == self.current:
+                self._load_into_area(theirs)
+            self.post_message(self.CodeChanged(external=True, names=[name]))
+        self._update_title()
+        return aside
+
+    def _load_into_area(self, text: str) -> None:
+        self._loading = True
+        area = self.text_area
+        cursor = area.cursor_location
+        area.load_text(text)
+        try:
+            area.cursor_location = cursor
+        except Exception:
+            pass
+        self._loading = False
 
     # -- changes made by other programs ------------------------------------------------------
 
@@ -253,8 +357,15 @@ class CodeEditor(Vertical):
             if buffer.stamp == stamps[name]:
                 continue
             if buffer.dirty:
-                kept.append(name)
-                buffer.stamp = stamps[name]
+                if buffer.conflict is None:
+                    if self._changed_under_us(buffer, self.code_dir / name):
+                        kept.append(name)
+                else:
+                    buffer.stamp = stamps[name]
+                    try:
+                        buffer.conflict = (self.code_dir / name).read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        pass
                 continue
             try:
                 fresh = self._read(name)
@@ -264,26 +375,13 @@ class CodeEditor(Vertical):
                 reloaded.append(name)
             self.buffers[name] = fresh
             if name == self.current:
-                self._loading = True
-                area = self.text_area
-                cursor = area.cursor_location
-                area.load_text(fresh.text)
-                try:
-                    area.cursor_location = cursor
-                except Exception:
-                    pass
-                self._loading = False
+                self._load_into_area(fresh.text)
         self._scan()
         self._update_title()
         if reloaded:
             self.notify(f"Reloaded {', '.join(reloaded)}: changed on disk", title="Code")
-        if kept:
-            self.notify(
-                f"{', '.join(kept)} changed on disk, but you have unsaved edits here; "
-                "your version is kept and will be saved over it",
-                severity="warning",
-                title="Code",
-            )
+        for name in kept:
+            self.post_message(self.Conflict(name))
         added = [n for n in changed if n not in reloaded and n not in kept]
         if reloaded or added or removed:
             self.post_message(self.CodeChanged(external=True, names=reloaded + added + removed))
