@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import signal
 import threading
 from collections import deque
 from datetime import datetime
@@ -42,6 +43,7 @@ class LambdaConsoleApp(App[int]):
         self._async_queue: Any = None
         self._main_loop: asyncio.AbstractEventLoop | None = None
         self._main_context: contextvars.Context | None = None
+        self._signal_handlers: dict[int, Any] = {}
         self.async_log: deque[str] = deque(maxlen=200)  # recent async-queue happenings, for Monitor
         if theme:
             self.theme = theme
@@ -127,11 +129,43 @@ class LambdaConsoleApp(App[int]):
 
         self._main_loop = asyncio.get_running_loop()
         self._main_context = contextvars.copy_context()
+        self._install_signal_handlers()
         self.push_screen(MainScreen(self.code_dir))
         # Start the engine (and its zygote) once the screen is up, so the first Test is quick.
         self.call_after_refresh(
             lambda: threading.Thread(target=self._warm_up_engine, name="engine-start", daemon=True).start()
         )
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM / SIGHUP (kill, the terminal closing) end the console like Ctrl+Q: pending edits
+        saved, terminal restored. Handled in the loop, so the handler runs between UI callbacks."""
+        loop = self._main_loop
+        if loop is None:
+            return
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                previous = signal.getsignal(signum)
+                loop.add_signal_handler(signum, self._on_terminate_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+                continue  # not the main thread, or no such signal here
+            self._signal_handlers[signum] = previous
+
+    def _remove_signal_handlers(self) -> None:
+        loop = self._main_loop
+        for signum, previous in self._signal_handlers.items():
+            try:
+                if loop is not None:
+                    loop.remove_signal_handler(signum)
+                signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+            except (RuntimeError, ValueError, TypeError):
+                pass
+        self._signal_handlers.clear()
+
+    def _on_terminate_signal(self, signum: int) -> None:
+        try:
+            self.flush(final=True)
+        finally:
+            self.exit(128 + signum, return_code=128 + signum)
 
     def _warm_up_engine(self) -> None:
         with self._engine_lock:
@@ -177,6 +211,7 @@ class LambdaConsoleApp(App[int]):
         self.exit(0)
 
     def on_unmount(self) -> None:
+        self._remove_signal_handlers()
         self.flush(final=True)
         if self._async_queue is not None:
             self._async_queue.close(timeout=1.0)

@@ -691,3 +691,19 @@ async def test_quitting_with_an_unresolved_conflict_keeps_both_versions(default_
     assert path.read_text() == "theirs = 1\n"
     mine = list((default_dir / ".lambda-console" / "conflicts").glob("lambda_function.py.mine-*"))
     assert len(mine) == 1 and "# mine" in mine[0].read_text()
+
+
+async def test_sigterm_saves_the_pending_edit_and_exits_cleanly(default_dir, engine):
+    import os
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        area = app.main_screen().code_editor.text_area
+        replace_editor_text(area, area.text + "\n# typed just before the kill\n")
+        os.kill(os.getpid(), signal.SIGTERM)  # the loop's handler takes it, not the default action
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=5)
+    assert app.return_code == 128 + signal.SIGTERM
+    assert "# typed just before the kill" in (default_dir / "lambda_function.py").read_text()
+    assert signal.getsignal(signal.SIGTERM) == before  # handed back when the console closed
