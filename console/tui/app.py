@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import signal
 import threading
 from collections import deque
@@ -173,6 +174,25 @@ class LambdaConsoleApp(App[int]):
                 return  # the console closed before the engine was needed
         self.engine
 
+    # Textual saves screenshots to ~/Downloads and fails when that folder does not exist.
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.deliver_screenshot(filename, path)
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save an SVG of the screen in the current folder (else the workspace) and say where."""
+        folder = Path(path).expanduser() if path else _screenshot_folder()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = Path(self.save_screenshot(filename, str(folder), time_format)).resolve()
+        except OSError as exc:
+            self.notify(f"Could not save the screenshot in {folder}: {exc}", title="Screenshot", severity="error")
+            return None
+        self.notify(f"Saved screenshot to {saved}", title="Screenshot", timeout=15)
+        return str(saved)
+
     def main_screen(self) -> Any:
         from .screens.main import MainScreen
 
@@ -233,3 +253,13 @@ class LambdaConsoleApp(App[int]):
                 self._metrics.save_file(name, path)
             except Exception:
                 pass  # metrics are a convenience: never block quitting on them
+
+
+def _screenshot_folder() -> Path:
+    """Where screenshots go: the folder the console was started in, if writable, else the workspace."""
+    cwd = Path.cwd()
+    if os.access(cwd, os.W_OK):
+        return cwd
+    from console import workspace
+
+    return workspace.workspace_root()

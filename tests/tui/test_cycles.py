@@ -707,3 +707,20 @@ async def test_sigterm_saves_the_pending_edit_and_exits_cleanly(default_dir, eng
     assert app.return_code == 128 + signal.SIGTERM
     assert "# typed just before the kill" in (default_dir / "lambda_function.py").read_text()
     assert signal.getsignal(signal.SIGTERM) == before  # handed back when the console closed
+
+
+async def test_screenshot_saves_in_the_current_folder_and_says_where(default_dir, engine, tmp_path, monkeypatch):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    monkeypatch.chdir(shots)
+    monkeypatch.setenv("HOME", str(tmp_path / "no-home"))  # no ~/Downloads anywhere
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.run_action("screenshot")
+        await pilot.pause()
+        saved = list(shots.glob("*.svg"))
+        assert len(saved) == 1
+        assert any(str(saved[0]) in str(n.message) for n in app._notifications)
+        app.deliver_screenshot()  # what the palette's Screenshot command calls
+        await pilot.pause()
+        assert len(list(shots.glob("*.svg"))) >= 1
