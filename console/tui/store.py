@@ -62,6 +62,27 @@ def function_exists(name: str) -> bool:
     return (workspace.functions_dir() / name).exists()
 
 
+def workspace_functions() -> list[tuple[str, Path, Settings | None]]:
+    """(name, folder, settings or None when unreadable) of every function in the workspace."""
+    try:
+        return [(f.name, Path(f.dir), f.settings) for f in workspace.list_functions()]
+    except Exception:  # one damaged function must not hide the others
+        folder = workspace.functions_dir()
+        found: list[tuple[str, Path, Settings | None]] = []
+        for sub in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if sub.is_dir() and not sub.name.startswith("."):
+                try:
+                    settings, _ = workspace.load_function_config(sub)
+                except Exception:
+                    settings = None
+                found.append((sub.name, sub, settings))
+        return found
+
+
+def function_dir(name: str) -> Path:
+    return workspace.functions_dir() / name
+
+
 def function_name(code_dir: Path) -> str:
     return workspace.load_function(code_dir).name
 

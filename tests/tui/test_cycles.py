@@ -724,3 +724,63 @@ async def test_screenshot_saves_in_the_current_folder_and_says_where(default_dir
         app.deliver_screenshot()  # what the palette's Screenshot command calls
         await pilot.pause()
         assert len(list(shots.glob("*.svg"))) >= 1
+
+
+async def test_ctrl_f_opens_another_function_of_the_workspace(home, engine):
+    blueprint = next(b for b in store.blueprints() if b.name == "always-failed")
+    store.create_from_blueprint(blueprint, "other-fn")
+    app = LambdaConsoleApp(store.default_function_dir(), engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "FunctionPicker" and app.screen.query("#filter"))
+        labels = [str(o.prompt) for o in app.screen.query_one("#options").options]
+        assert any(label.startswith("hello-world") for label in labels) and "other-fn" in labels
+        await pilot.press(*"other")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.main_screen() and app.main_screen().function_name == "other-fn")
+
+
+async def test_a_taken_blueprint_name_offers_to_open_the_existing_function(home, engine):
+    app = LambdaConsoleApp(store.default_function_dir(), engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        blueprint = next(b for b in store.blueprints() if b.name == "always-failed")
+        store.create_from_blueprint(blueprint, "always-failed")
+        app.main_screen()._blueprint_chosen(blueprint)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
+        app.screen.query_one("#name").value = "always-failed"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#open"))
+        await pilot.click("#open")
+        await wait_for(pilot, lambda: app.main_screen() and app.main_screen().function_name == "always-failed")
+
+
+async def test_focus_keys_and_select_all_work_at_80x24(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen()
+        await pilot.press("alt+e")
+        assert app.focused is screen.event_panel.editor and screen.event_panel.editor.region.height > 0
+        await pilot.press("alt+a")
+        assert screen.event_panel.editor.selected_text == screen.event_panel.text
+        await pilot.press("alt+h")
+        assert app.focused.id == "handler"
+        await pilot.press("alt+c")
+        assert app.focused is screen.code_editor.text_area and screen.code_editor.text_area.region.height > 0
+        await pilot.press("alt+a")
+        assert screen.code_editor.text_area.selected_text == screen.code_editor.text_area.text
+
+
+async def test_the_delete_event_dialog_focuses_cancel(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        store.save_event(default_dir, "keepme", '{"a": 1}')
+        screen.event_panel.refresh_saved()
+        screen.event_panel.mark_saved("keepme")
+        await screen.run_action("delete_event")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Confirm" and app.screen.query("#no"))
+        await pilot.pause()
+        assert app.focused.id == "no"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert "keepme" in store.saved_events(default_dir)

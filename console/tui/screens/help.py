@@ -9,6 +9,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from ..store import HOST_PYTHON
+
 KEYS: list[tuple[str, str]] = [
     ("F5 / Ctrl+R", "Test: run the event in the editor (saved or not)"),
     ("Esc", "Cancel the running test (kills the execution environment)"),
@@ -24,6 +26,9 @@ KEYS: list[tuple[str, str]] = [
     ("Ctrl+T", "Event templates (searchable)"),
     ("Ctrl+S", "Save the test event (asks for a name when unsaved)"),
     ("Ctrl+B", "New function from a blueprint"),
+    ("Ctrl+F", "Open another function of the workspace"),
+    ("Alt+C / Alt+E / Alt+H", "Focus the code editor / the test event editor / the handler"),
+    ("Alt+A", "Select all in the focused editor or field"),
     ("Ctrl+PgUp / Ctrl+PgDn", "Previous / next code file"),
     ("Ctrl+P", "Command palette (every action, plus theme and screenshot)"),
     ("F1", "This help"),
@@ -50,7 +55,10 @@ class HelpModal(ModalScreen[None]):
                 yield Static(table)
                 yield Static(
                     "\nEdits to code are saved automatically; files changed by another editor are "
-                    "reloaded. Every action is also in the command palette (Ctrl+P).",
+                    "reloaded (when you have unsaved edits too, you choose whose version to keep). "
+                    f"Whatever the runtime setting, your code runs on this machine's Python {HOST_PYTHON}. "
+                    "Every action is also in the command palette (Ctrl+P); if Alt keys do not reach the "
+                    "console in your terminal, use the palette.",
                     classes="hint",
                 )
 

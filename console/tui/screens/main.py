@@ -53,6 +53,12 @@ class MainScreen(Screen[None]):
         Binding("f4,ctrl+n", "new_environment", "New env", priority=True),
         Binding("f2,ctrl+o", "config", "Config", priority=True),
         Binding("ctrl+b", "blueprints", "Blueprint", priority=True),
+        Binding("ctrl+f", "open_function", "Open fn", show=False, priority=True),
+        # Focus and selection keys work the same at every terminal size.
+        Binding("alt+c", "focus_code", "Code", show=False, priority=True),
+        Binding("alt+e", "focus_event", "Event", show=False, priority=True),
+        Binding("alt+h", "focus_handler", "Handler", show=False, priority=True),
+        Binding("alt+a", "select_all", "Select all", show=False, priority=True),
         Binding("f6", "switch_top", "Code/Event", priority=True),
         Binding("f7", "switch_bottom", "Result/Log", priority=True),
         Binding("f8", "toggle_run_on_save", "Run on save", show=False, priority=True),
@@ -640,13 +646,31 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(BlueprintPicker(), self._blueprint_chosen)
 
-    def _blueprint_chosen(self, blueprint: Any) -> None:
+    def _blueprint_chosen(self, blueprint: Any, suggestion: str | None = None) -> None:
         if blueprint is None:
             return
-        from .prompt import NamePrompt
+        from .prompt import Choice, NamePrompt
 
         def named(name: str | None) -> None:
             if not name:
+                return
+            if store.function_exists(name):
+
+                def answered(answer: str | None) -> None:
+                    if answer == "open":
+                        self.app.open_function(store.function_dir(name))
+                        self.app.notify(f"Opened the existing function {name}.", title="Open function")
+                    elif answer == "rename":
+                        self._blueprint_chosen(blueprint, _free_name(name))
+
+                self.app.push_screen(
+                    Choice(
+                        f"{name} already exists",
+                        f"A function named {name} already exists in the workspace; it is never overwritten.",
+                        [("open", f"Open {name}"), ("rename", "Choose another name")],
+                    ),
+                    answered,
+                )
                 return
             try:
                 new_dir = store.create_from_blueprint(blueprint, name)
@@ -659,12 +683,24 @@ class MainScreen(Screen[None]):
         self.app.push_screen(
             NamePrompt(
                 f"Name of the new function ({blueprint.name} blueprint)",
-                value=_free_name(blueprint.name),
+                value=suggestion or _free_name(blueprint.name),
                 check=_function_name_problem,
-                hint="An existing function is never overwritten.",
+                hint="An existing function is never overwritten (you can open it instead).",
             ),
             named,
         )
+
+    def action_open_function(self) -> None:
+        from .pickers import FunctionPicker
+
+        def chosen(folder: Path | None) -> None:
+            if folder is None:
+                return
+            if Path(folder).resolve() == self.code_dir:
+                return
+            self.app.open_function(folder)
+
+        self.app.push_screen(FunctionPicker(self.code_dir), chosen)
 
     # -- panes on narrow terminals ----------------------------------------------------------------
 
@@ -683,6 +719,30 @@ class MainScreen(Screen[None]):
     def action_switch_bottom(self) -> None:
         bottom = self.query_one("#bottom")
         self._show_bottom("result" if bottom.has_class("-show-log") else "log")
+
+    def action_focus_code(self) -> None:
+        self._show_top("code")
+        self.code_editor.text_area.focus()
+
+    def action_focus_event(self) -> None:
+        self._show_top("event")
+        self.event_panel.editor.focus()
+
+    def action_focus_handler(self) -> None:
+        self.query_one("#handler").focus()
+
+    def action_select_all(self) -> None:
+        """Select the whole text of the focused editor or input (the code editor when none is)."""
+        from textual.widgets import Input, TextArea
+
+        focused = self.app.focused
+        if isinstance(focused, TextArea):
+            focused.select_all()
+        elif isinstance(focused, Input):
+            focused.select_all()
+        else:
+            self.action_focus_code()
+            self.code_editor.text_area.select_all()
 
     def action_step_functions(self) -> None:
         """Open the Step Functions view (Escape comes back here)."""
@@ -711,9 +771,7 @@ def _event_name_problem(name: str, existing: set[str]) -> str | None:
 def _function_name_problem(name: str) -> str | None:
     if not store.valid_function_name(name):
         return "Use 1-64 letters, digits, hyphens or underscores"
-    if store.function_exists(name):
-        return f"A function named {name} already exists; choose another name"
-    return None
+    return None  # an existing name is offered to be opened instead
 
 
 def _free_name(base: str) -> str:

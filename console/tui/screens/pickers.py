@@ -181,7 +181,7 @@ class BlueprintPicker(_Picker):
         parts.append(
             Text(
                 f"Handler {item.handler} · {item.runtime} · Timeout {item.timeout_s} s · "
-                f"Memory {item.memory_mb} MB · Event {item.event_name}",
+                f"Memory {item.memory_mb} MB · Event {item.event_name or 'its own (shown after creating)'}",
                 style="italic",
             )
         )
@@ -194,3 +194,54 @@ class BlueprintPicker(_Picker):
         if code:
             parts += [Text(""), Text(module, style="bold"), _syntax(code, "python", self.query_one("#preview"))]
         return Group(*parts)
+
+
+class FunctionPicker(_Picker):
+    """The workspace's functions; returns the chosen function's folder."""
+
+    TITLE_TEXT = "Open function"
+
+    def __init__(self, current: Path | None = None) -> None:
+        super().__init__()
+        self.current = Path(current).resolve() if current else None
+
+    def load_items(self) -> list[Any]:
+        try:
+            return store.workspace_functions()
+        except Exception as exc:
+            self.notify(f"Could not list the workspace's functions: {exc}", severity="error")
+            return []
+
+    def label(self, item: Any) -> str:
+        name, folder, _settings = item
+        return name + ("  (open now)" if self.current and Path(folder).resolve() == self.current else "")
+
+    def haystack(self, item: Any) -> str:
+        name, _folder, settings = item
+        return f"{name} {getattr(settings, 'handler', '')} {getattr(settings, 'runtime', '')}"
+
+    def preview(self, item: Any) -> Any:
+        name, folder, settings = item
+        parts: list[Any] = [Text(name, style="bold"), Text(str(folder), style="italic")]
+        if settings is None:
+            parts.append(Text("Its configuration cannot be read; opening it starts from defaults.", style="bold"))
+            return Group(*parts)
+        parts.append(
+            Text(
+                f"Handler {settings.handler} · {settings.runtime} · Timeout {settings.timeout_s} s · "
+                f"Memory {settings.memory_mb} MB",
+                style="italic",
+            )
+        )
+        module = settings.handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
+        try:
+            code = (Path(folder) / module).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            code = ""
+        if code:
+            parts += [Text(""), Text(module, style="bold"), _syntax(code, "python", self.query_one("#preview"))]
+        return Group(*parts)
+
+    def choose(self, index: int) -> None:
+        if 0 <= index < len(self.shown):
+            self.dismiss(Path(self.shown[index][1]))
