@@ -7,6 +7,7 @@ import contextvars
 import os
 import signal
 import threading
+import time
 from collections import deque
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from .screens.history import HistoryEntry
 
 
 MAX_HISTORY = 200
+QUIT_CONFIRM_S = 5.0  # a second Ctrl+Q within this confirms quitting with Event invocations queued
 
 
 class LambdaConsoleApp(App[int]):
@@ -45,6 +47,7 @@ class LambdaConsoleApp(App[int]):
         self._main_loop: asyncio.AbstractEventLoop | None = None
         self._main_context: contextvars.Context | None = None
         self._signal_handlers: dict[int, Any] = {}
+        self._quit_armed_at = -1e9
         self.async_log: deque[str] = deque(maxlen=200)  # recent async-queue happenings, for Monitor
         if theme:
             self.theme = theme
@@ -227,6 +230,19 @@ class LambdaConsoleApp(App[int]):
             screen.flush(final=final)
 
     async def action_quit(self) -> None:
+        pending = self._async_queue.pending() if self._async_queue is not None else 0
+        now = time.monotonic()
+        if pending and now - self._quit_armed_at > QUIT_CONFIRM_S:
+            # Queued Event invocations (and their retries) live only in this process.
+            self._quit_armed_at = now
+            self.notify(
+                f"{pending} Event invocation(s) still queued or retrying (F12 shows them); quitting drops "
+                f"them. Press Ctrl+Q again within {QUIT_CONFIRM_S:.0f} s to quit anyway.",
+                title="Quit?",
+                severity="warning",
+                timeout=QUIT_CONFIRM_S,
+            )
+            return
         self.flush(final=True)
         self.exit(0)
 

@@ -784,3 +784,21 @@ async def test_the_delete_event_dialog_focuses_cancel(default_dir, engine):
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is screen)
         assert "keepme" in store.saved_events(default_dir)
+
+
+async def test_quitting_with_event_retries_pending_warns_and_needs_a_second_ctrl_q(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text("def lambda_handler(event, context):\n    raise Exception('again')\n")
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.history, timeout=15)  # attempt 1 failed: a retry waits
+        assert app.started_async_queue.pending() >= 1
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code is None, "the first Ctrl+Q only warns"
+        assert any("Ctrl+Q again" in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=5)
+    assert app.return_code == 0
