@@ -802,3 +802,69 @@ async def test_quitting_with_event_retries_pending_warns_and_needs_a_second_ctrl
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: app.return_code is not None, timeout=5)
     assert app.return_code == 0
+
+
+async def test_history_rows_stay_one_line_with_long_error_types_at_80x24(default_dir, engine):
+    from dataclasses import replace
+
+    from fixed_results import FAILURE
+
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        long_error = FAILURE.payload.replace(b'"Exception"', b'"' + b"VeryLongCustomError" * 4 + b'"')
+        for _ in range(3):
+            app.record("hello-world", "a-rather-long-event-name", "{}", replace(FAILURE, payload=long_error))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryModal" and app.screen.query("#history-list"))
+        await pilot.pause()
+        options = app.screen.query_one("#history-list")
+        assert options.virtual_size.height == 3
+
+
+async def test_save_event_suggests_a_valid_name_for_a_template_with_a_space(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        screen.event_panel.use_template("timeout-demo event", '{"a": 1}')
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
+        value = app.screen.query_one("#name").value
+        assert value == "timeout-demo-event" and store.valid_event_name(value)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "timeout-demo-event" in store.saved_events(default_dir))
+
+
+async def test_a_running_test_clears_the_previous_result(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await run_test_key(pilot)
+        assert '"value1"' in screen.result_pane.plain_text()
+        (default_dir / "lambda_function.py").write_text(
+            "import time\n\ndef lambda_handler(event, context):\n    time.sleep(1.5)\n    return 'slow'\n"
+        )
+        await pilot.pause(1.2)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "running" in screen.result_pane.plain_text(), timeout=5)
+        assert '"value1"' not in screen.result_pane.plain_text()
+        await wait_for(pilot, lambda: not screen.running, timeout=10)
+        assert '"slow"' in screen.result_pane.plain_text()
+
+
+async def test_blueprint_preview_describes_an_inline_event_without_none(home, engine):
+    import io
+
+    from rich.console import Console
+
+    app = LambdaConsoleApp(store.default_function_dir(), engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "BlueprintPicker" and app.screen.query("#filter"))
+        await pilot.press(*"timeout")
+        await pilot.pause(0.2)
+        picker = app.screen
+        item = next(b for b in picker.shown if b.name == "timeout-demo")
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(picker.preview(item))
+        shown = console.export_text()
+        assert "Handler" in shown and "Event its own" in shown and "Event None" not in shown

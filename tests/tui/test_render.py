@@ -131,3 +131,18 @@ def test_live_log_is_capped_with_a_note_once():
     assert first == "x" * 100 + OVERFLOW_NOTE
     live.add("more")
     assert live.take() == ""
+
+
+def test_a_cancelled_failure_has_no_platform_error_line_and_one_space_before_cancelled():
+    from dataclasses import replace
+
+    from fixed_results import FAILURE
+    from rich.console import Console
+
+    from console.tui.render import Palette, banner_text, render_result
+
+    result = replace(FAILURE, platform_error="Console.InvocationCancelled", cancelled=True)
+    console = Console(width=80, record=True, no_color=True)
+    console.print(render_result(result, Palette()))
+    assert "Platform error" not in console.export_text()
+    assert banner_text(result, Palette()).plain == "Execution result: failed (cancelled)"

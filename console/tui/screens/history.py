@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,6 +32,8 @@ class HistoryEntry:
         status = "succeeded" if r.succeeded else "failed"
         cold = " cold" if r.cold_start else ""
         error = f"  {r.error_type}" if not r.succeeded and r.error_type else ""
+        if len(error) > 34:  # one row per invocation: a long error type is cut, not wrapped
+            error = error[:33] + "…"
         return (
             f"#{self.number:<3} {self.when:%H:%M:%S}  {self.function_name:<20.20} {self.event_name:<18.18} "
             f"{status:<9} {r.summary.duration_ms:>9.2f} ms{cold}{error}"
@@ -55,7 +58,10 @@ class HistoryModal(ModalScreen[HistoryEntry | None]):
                     f"{'#':<4} {'time':<8}  {'function':<20} {'event':<18} {'status':<9} {'duration':>12}",
                     id="history-header",
                 )
-                yield OptionList(*[Option(e.line()) for e in self.entries], id="history-list")
+                yield OptionList(
+                    *[Option(Text(e.line(), no_wrap=True, overflow="ellipsis")) for e in self.entries],
+                    id="history-list",
+                )
             else:
                 yield Static("No invocations yet: press F5 to run a test.")
             yield Static("Enter show in the panes · Esc close", classes="hint")

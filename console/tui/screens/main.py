@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -233,7 +234,10 @@ class MainScreen(Screen[None]):
 
     def _show_running(self) -> None:
         # Only for runs that take a while: a quick run goes straight to its result in one repaint.
-        self.result_pane.border_title = "Execution result: running…"
+        # The previous result goes, so it is not read as this run's.
+        self.result_pane.show_message(
+            "Execution result: running…", "The test is running; its result appears here. Esc cancels."
+        )
 
     def _finish_run(self) -> None:
         self._cancel = None
@@ -532,7 +536,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(
             NamePrompt(
                 "Save test event as",
-                value=panel.template_name if panel.template_name not in existing else "",
+                value=_suggest_event_name(panel.template_name, existing),
                 check=lambda n: _event_name_problem(n, existing),
                 hint="Up to 25 letters, digits, '.', '_' or '-'.",
             ),
@@ -766,6 +770,18 @@ def _event_name_problem(name: str, existing: set[str]) -> str | None:
     if name in existing:
         return f"There is already a saved event named {name}"
     return None
+
+
+def _suggest_event_name(base: str | None, existing: set[str]) -> str:
+    """A valid, free event name from a template's name ('timeout-demo event' -> 'timeout-demo-event')."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", base or "").strip("-.")[:22] or "my-event"
+    name, n = stem, 1
+    while name in existing or not store.valid_event_name(name):
+        n += 1
+        name = f"{stem[:22]}-{n}"
+        if n > 99:
+            return ""
+    return name
 
 
 def _function_name_problem(name: str) -> str | None:
