@@ -172,10 +172,8 @@ class SummaryGrid:
             yield table
             return
         table = self._grid(4)
-        for i in range(0, len(figures), 2):
-            left = figures[i]
-            right = figures[i + 1] if i + 1 < len(figures) else ("", "")
-            table.add_row(left[0], left[1], right[0], right[1])
+        for (name, value), (name2, value2) in zip(left, [*right, ("", "")]):
+            table.add_row(name, value, name2, value2)
         yield table
 
 
