@@ -65,3 +65,46 @@ def test_installed_console_runs_hello_world_on_f5(tmux_session):
     screen = wait_for_screen(tmux_session, "Execution result: succeeded", '"value1"')
     assert "REPORT RequestId:" in screen
     subprocess.run(["tmux", "send-keys", "-t", tmux_session, "C-q"], check=True)
+
+
+def _function_file(tmp_path: Path) -> Path:
+    return tmp_path / "home" / "functions" / "hello-world" / "lambda_function.py"
+
+
+def test_installed_console_cancels_a_print_flood_with_escape_at_once(tmux_session, tmp_path):
+    wait_for_screen(tmux_session, "lambda_function.py", "f5 Test")
+    _function_file(tmp_path).write_text("def lambda_handler(event, context):\n    while True:\n        print('x' * 99)\n")
+    time.sleep(1.5)  # the editor picks the change up (polls every second)
+    subprocess.run(["tmux", "send-keys", "-t", tmux_session, "F5"], check=True)
+    wait_for_screen(tmux_session, "Running", "Esc cancels", timeout=10)
+    time.sleep(1.0)
+    started = time.monotonic()
+    subprocess.run(["tmux", "send-keys", "-t", tmux_session, "Escape"], check=True)
+    wait_for_screen(tmux_session, "failed (cancelled)", timeout=5)
+    assert time.monotonic() - started < 2.0
+    subprocess.run(["tmux", "send-keys", "-t", tmux_session, "C-q"], check=True)
+
+
+def test_installed_console_saves_the_last_edit_on_sigterm(tmux_session, tmp_path):
+    import os
+    import signal
+
+    wait_for_screen(tmux_session, "lambda_function.py", "f5 Test")
+    subprocess.run(["tmux", "send-keys", "-t", tmux_session, "-l", "# typed then killed"], check=True)
+    wait_for_screen(tmux_session, "# typed then killed")
+    pid = int(subprocess.run(
+        ["tmux", "display-message", "-p", "-t", tmux_session, "#{pane_pid}"], capture_output=True, text=True, check=True
+    ).stdout.strip())
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and "# typed then killed" not in _function_file(tmp_path).read_text():
+        time.sleep(0.1)
+    assert "# typed then killed" in _function_file(tmp_path).read_text()
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the console did not exit on SIGTERM")
