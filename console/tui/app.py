@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from collections import deque
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from .screens.history import HistoryEntry
 
 
 MAX_HISTORY = 200
+LOG_BATCH_S = 0.1  # Event invocations' live log reaches the panes at most this often
 QUIT_CONFIRM_S = 5.0  # a second Ctrl+Q within this confirms quitting with Event invocations queued
 
 
@@ -47,6 +49,9 @@ class LambdaConsoleApp(App[int]):
         self._main_loop: asyncio.AbstractEventLoop | None = None
         self._main_context: contextvars.Context | None = None
         self._signal_handlers: dict[int, Any] = {}
+        self._async_chunks: list[Any] = []
+        self._async_chunks_lock = threading.Lock()
+        self._async_drain_scheduled = False
         self._quit_armed_at = -1e9
         self.async_log: deque[str] = deque(maxlen=200)  # recent async-queue happenings, for Monitor
         if theme:
@@ -111,9 +116,36 @@ class LambdaConsoleApp(App[int]):
             pass  # the app has closed
 
     def _async_update_from_thread(self, update: Any) -> None:
+        if update.kind == "log":
+            # Log chunks are collected and handed over in batches (a printing flood in an Event
+            # invocation must not queue one UI callback per chunk).
+            with self._async_chunks_lock:
+                self._async_chunks.append(update)
+                if self._async_drain_scheduled:
+                    return
+                self._async_drain_scheduled = True
+            self.call_soon_from_thread(self.set_timer, LOG_BATCH_S, self._drain_async_chunks)
+            return
         self.call_soon_from_thread(self._async_update, update)
 
+    def _drain_async_chunks(self) -> None:
+        with self._async_chunks_lock:
+            chunks, self._async_chunks = self._async_chunks, []
+            self._async_drain_scheduled = False
+        merged: list[Any] = []
+        for update in chunks:
+            if merged and merged[-1].request_id == update.request_id and merged[-1].attempt == update.attempt:
+                merged[-1] = replace(merged[-1], text=merged[-1].text + update.text)
+            else:
+                merged.append(update)
+        for update in merged:
+            self._dispatch_async(update)
+
     def _async_update(self, update: Any) -> None:
+        self._drain_async_chunks()  # log text that came before this happening is shown first
+        self._dispatch_async(update)
+
+    def _dispatch_async(self, update: Any) -> None:
         if update.kind != "log":
             line = update.text or (
                 f"attempt {update.attempt}: {'succeeded' if update.result and update.result.succeeded else 'failed'}"

@@ -868,3 +868,20 @@ async def test_blueprint_preview_describes_an_inline_event_without_none(home, en
         console.print(picker.preview(item))
         shown = console.export_text()
         assert "Handler" in shown and "Event its own" in shown and "Event None" not in shown
+
+
+async def test_an_event_invocations_log_flood_reaches_the_ui_in_batches(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text(
+        "def lambda_handler(event, context):\n    for i in range(20000):\n        print('line', i, flush=True)\n    return 1\n"
+    )
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        log_calls: list[int] = []
+        dispatch = app._dispatch_async
+        app._dispatch_async = lambda u: (log_calls.append(len(u.text)) if u.kind == "log" else None, dispatch(u))
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.history, timeout=20)
+        assert app.history[-1].result.succeeded
+        assert 0 < len(log_calls) < 200, f"{len(log_calls)} UI updates for one invocation's log"
