@@ -591,7 +591,8 @@ async def test_a_print_flood_keeps_the_ui_responsive_caps_the_live_log_and_escap
         started = time.monotonic()
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.history and not screen.running, timeout=5)
-        assert time.monotonic() - started < 1.0
+        # Typically ~0.3 s; a margin for a loaded machine (before batching it took many seconds).
+        assert time.monotonic() - started < 1.5
         assert app.history[-1].result.cancelled
 
 
