@@ -886,3 +886,17 @@ async def test_an_event_invocations_log_flood_reaches_the_ui_in_batches(default_
         await wait_for(pilot, lambda: app.history, timeout=20)
         assert app.history[-1].result.succeeded
         assert 0 < len(log_calls) < 200, f"{len(log_calls)} UI updates for one invocation's log"
+
+
+async def test_lines_skipped_while_streaming_are_all_shown_when_the_run_ends(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text(
+        "import time\n\ndef lambda_handler(event, context):\n"
+        "    print('\\n'.join(f'line {i}' for i in range(800)), flush=True)\n    time.sleep(0.5)\n    return 1\n"
+    )
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_test_key(pilot)
+        await pilot.pause(0.2)
+        log = app.main_screen().log_pane.plain_text()
+        assert "skipped while streaming" not in log
+        assert "line 0\n" in log + "\n" and "line 799" in log

@@ -130,6 +130,7 @@ class LogPane(RichLog):
         self._partial = ""
         self._clear_pending = False
         self._in_error = False
+        self._skipped_live = False
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._rerender())
@@ -148,7 +149,12 @@ class LogPane(RichLog):
         return self._log_text
 
     def show_log(self, log: str) -> None:
-        streamed = log == self._log_text and (self.lines or self._live_chunks) and log.count("\n") < MAX_SHOWN_LINES
+        streamed = (
+            log == self._log_text
+            and (self.lines or self._live_chunks)
+            and not self._skipped_live
+            and log.count("\n") < MAX_SHOWN_LINES
+        )
         if streamed and not (self._clear_pending and not self._live_chunks):
             # Already streamed live: draw what is pending instead of rendering it all again.
             self._flush_live()
@@ -158,6 +164,7 @@ class LogPane(RichLog):
                 self._write_classified(classified, palette_for(self))
             return
         self._in_error = False
+        self._skipped_live = False
         self._log_text = log
         self._partial = ""
         self._live_chunks.clear()
@@ -199,6 +206,7 @@ class LogPane(RichLog):
         self._partial = ""
         self._in_error = False
         self._clear_pending = True
+        self._skipped_live = False
 
     def append_live(self, chunk: str) -> None:
         """Log text as it arrives, drawn in batches (a flood of prints must not flood the UI)."""
@@ -228,5 +236,6 @@ class LogPane(RichLog):
         if len(classified) > LIVE_BATCH_LINES:
             skipped = len(classified) - LIVE_BATCH_LINES
             classified = classified[skipped:]
+            self._skipped_live = True  # so the finished log is drawn again in full
             self.write(Text(f"… {skipped} lines skipped while streaming (the log appears in full when the run ends)", style=palette.muted))
         self._write_classified(classified, palette)
