@@ -6,7 +6,7 @@ import json
 import re
 import time
 
-from tui_helpers import replace_editor_text, run_test_key, wait_for
+from tui_helpers import press_button, replace_editor_text, run_test_key, wait_for
 
 from console.tui import store
 from console.tui.app import LambdaConsoleApp
@@ -264,7 +264,7 @@ async def test_config_modal_saves_timeout_memory_and_environment(default_dir, en
         modal.query_one("#cfg-timeout").value = "7"
         modal.query_one("#cfg-memory").value = "256"
         modal.query_one("#env").text = "GREETING=hi\n"
-        await pilot.click("#save")
+        await press_button(pilot, "#save")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen")
         settings, warning = store.load_settings(default_dir)
         assert warning is None
@@ -278,7 +278,7 @@ async def test_config_modal_refuses_values_lambda_would_refuse(default_dir, engi
         await pilot.press("f2")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfigModal" and app.screen.query("#save"))
         app.screen.query_one("#cfg-timeout").value = "901"
-        await pilot.click("#save")
+        await press_button(pilot, "#save")
         await pilot.pause()
         assert type(app.screen).__name__ == "ConfigModal"
         assert "Timeout must be between 1 and 900" in str(app.screen.query_one("#config-problem").render())
@@ -659,21 +659,21 @@ async def test_autosave_never_overwrites_a_file_another_editor_changed_and_offer
         replace_editor_text(area, area.text + "\n# mine\n")
         theirs = "def lambda_handler(event, context):\n    return 'theirs'\n"
         path.write_text(theirs)  # before our autosave fires
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=5)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=10)
         await pilot.pause(1.5)  # autosave and polling keep running behind the question
         assert path.read_text() == theirs, "the other editor's version must not be overwritten"
         assert "# mine" in area.text
-        await pilot.click("#mine")
+        await press_button(pilot, "#mine")
         await wait_for(pilot, lambda: app.screen is screen)
-        await wait_for(pilot, lambda: "# mine" in path.read_text(), timeout=3)
+        await wait_for(pilot, lambda: "# mine" in path.read_text(), timeout=10)
         aside = list((default_dir / ".lambda-console" / "conflicts").glob("lambda_function.py.disk-*"))
         assert len(aside) == 1 and aside[0].read_text() == theirs
         # and the other way round: reload theirs keeps mine aside
         replace_editor_text(area, area.text + "# mine again\n")
         path.write_text(theirs)
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=5)
-        await pilot.click("#theirs")
-        await wait_for(pilot, lambda: area.text == theirs, timeout=3)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=10)
+        await press_button(pilot, "#theirs")
+        await wait_for(pilot, lambda: area.text == theirs, timeout=10)
         mine = list((default_dir / ".lambda-console" / "conflicts").glob("lambda_function.py.mine-*"))
         assert len(mine) == 1 and "# mine again" in mine[0].read_text()
         assert path.read_text() == theirs
@@ -686,7 +686,7 @@ async def test_quitting_with_an_unresolved_conflict_keeps_both_versions(default_
         area = app.main_screen().code_editor.text_area
         replace_editor_text(area, area.text + "\n# mine\n")
         path.write_text("theirs = 1\n")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=5)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=10)
         await pilot.press("escape")  # decide later
         await pilot.pause()
         await pilot.press("ctrl+q")
@@ -753,7 +753,7 @@ async def test_a_taken_blueprint_name_offers_to_open_the_existing_function(home,
         app.screen.query_one("#name").value = "always-failed"
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#open"))
-        await pilot.click("#open")
+        await press_button(pilot, "#open")
         await wait_for(pilot, lambda: app.main_screen() and app.main_screen().function_name == "always-failed")
 
 

@@ -33,3 +33,12 @@ def replace_editor_text(area: Any, text: str) -> None:
     area.replace(text, area.selection.start, area.selection.end)
 
 
+
+
+async def press_button(pilot: Any, selector: str) -> None:
+    """Press a button of the active screen as a user would, once it is on screen (a click by
+    coordinates can land before the layout settles on a loaded machine)."""
+    button = await wait_for(pilot, lambda: pilot.app.screen.query(selector).first() if pilot.app.screen.query(selector) else None)
+    await wait_for(pilot, lambda: button.region.area > 0)
+    button.press()
+    await pilot.pause()
