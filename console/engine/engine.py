@@ -370,7 +370,6 @@ class _Run:
             reply = env.wait(log, deadline, self.cancel)
         else:
             reply = env.wait(log, deadline, None)  # it is dying: collect why
-        env.invocations += 1
         elapsed = (time.perf_counter() - self.invoke_started) * 1000
 
         if reply.outcome in ("result", "error"):

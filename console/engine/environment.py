@@ -93,7 +93,6 @@ class Environment:
         self.config = config
         self.code_state = code_state
         self.peak_kb = 0
-        self.invocations = 0
         self.idle_since = 0.0
         self._buffer = b""
         req_r, self._req_w = os.pipe()
