@@ -64,6 +64,13 @@ def time_to_screen(argv: list[str], needle: bytes, env: dict[str, str], size=(12
 
 def start_figures(runs: int) -> dict[str, list[float]]:
     home = tempfile.mkdtemp(prefix="lc-bench-")
+    try:
+        return _start_figures(runs, home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _start_figures(runs: int, home: str) -> dict[str, list[float]]:
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env.update(LAMBDA_CONSOLE_HOME=home, TERM="xterm-256color")
     script = shutil.which("lambda-console") or str(Path(sys.executable).with_name("lambda-console"))
@@ -104,6 +111,13 @@ def test_key_figures(tests: int) -> dict[str, list[float]]:
 def key_to_result(argv: list[str] | None, tests: int, label: str) -> dict[str, list[float]]:
     """Warm hello world in a real pty: F5 written -> a new request id painted in the result title."""
     home = tempfile.mkdtemp(prefix="lc-bench-")
+    try:
+        return _key_to_result(argv, tests, label, home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _key_to_result(argv: list[str] | None, tests: int, label: str, home: str) -> dict[str, list[float]]:
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env.update(LAMBDA_CONSOLE_HOME=home, TERM="xterm-256color")
     script = shutil.which("lambda-console") or str(Path(sys.executable).with_name("lambda-console"))
