@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from console.engine import InvocationResult, Summary
+from console.engine.logs import TextPlatformLog
 
 REQUEST_ID = "8f1c0a4e-3b7d-4c1e-9a55-0d2e7c1b95e2"
 CODE_SHA = "pW3QkzJ0mY7fS1bq0cV4gk2x8Hc3v1bq9oT2nLhE5Rk="
 
+# The platform lines come from the engine's own writer, so the snapshots pin the real format.
+_PLATFORM = TextPlatformLog()
+
 SUCCESS_LOG = (
-    "INIT_START Runtime Version: python:3.14.local\tRuntime Version ARN: local:host-python\n"
-    "Loading function\n"
-    f"START RequestId: {REQUEST_ID} Version: $LATEST\n"
-    "value1 = value1\nvalue2 = value2\nvalue3 = value3\n"
-    f"END RequestId: {REQUEST_ID}\n"
-    f"REPORT RequestId: {REQUEST_ID}\tDuration: 0.84 ms\tBilled Duration: 23 ms\tMemory Size: 128 MB\t"
-    "Max Memory Used: 19 MB\tInit Duration: 21.37 ms\t\n"
+    _PLATFORM.init_start("3.14", "3.11.7")
+    + "Loading function\n"
+    + _PLATFORM.start(REQUEST_ID)
+    + "value1 = value1\nvalue2 = value2\nvalue3 = value3\n"
+    + _PLATFORM.end(REQUEST_ID)
+    + _PLATFORM.report(REQUEST_ID, 0.84, 23, 128, 19, 21.37)
 )
 
 SUCCESS = InvocationResult(
@@ -35,13 +38,12 @@ FAILURE_PAYLOAD = (
 ).encode()
 
 FAILURE_LOG = (
-    f"START RequestId: {REQUEST_ID} Version: $LATEST\n"
-    "[ERROR] Exception: I failed!\rTraceback (most recent call last):\r"
-    "\u00a0\u00a0File \"/var/task/lambda_function.py\", line 5, in always_failed_handler\r"
+    _PLATFORM.start(REQUEST_ID)
+    + "[ERROR] Exception: I failed!\nTraceback (most recent call last):\n"
+    "\u00a0\u00a0File \"/var/task/lambda_function.py\", line 5, in always_failed_handler\n"
     "\u00a0\u00a0\u00a0\u00a0raise Exception('I failed!')\n"
-    f"END RequestId: {REQUEST_ID}\n"
-    f"REPORT RequestId: {REQUEST_ID}\tDuration: 1.52 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\t"
-    "Max Memory Used: 19 MB\t\n"
+    + _PLATFORM.end(REQUEST_ID)
+    + _PLATFORM.report(REQUEST_ID, 1.52, 2, 128, 19, None)
 )
 
 FAILURE = InvocationResult(
