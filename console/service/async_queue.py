@@ -131,6 +131,7 @@ class AsyncQueue:
         limiter: ConcurrencyLimiter | None = None,
         metrics: MetricsRegistry | None = None,
         settings: EventInvokeConfig | None = None,
+        run: Callable[..., InvocationResult] | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -138,6 +139,8 @@ class AsyncQueue:
         self.time_scale = float(time_scale)
         self.limiter = limiter
         self.metrics = metrics
+        # How an attempt runs: the Invoker's run_attempt (which records its metrics), else the engine.
+        self._run = run
         self._settings = settings  # overrides every function's own file when given
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, _Job]] = []
@@ -312,7 +315,8 @@ class AsyncQueue:
             self._emit(AsyncUpdate("log", name, request_id, job.attempts, text))
 
         # Lambda keeps the event's request id across the retries of an async event.
-        return self.engine.invoke(job.config, job.event, cancel=self._cancel, on_log=on_log, request_id=request_id)
+        run = self._run or self.engine.invoke
+        return run(job.config, job.event, cancel=self._cancel, on_log=on_log, request_id=request_id)
 
     def _fail(self, job: _Job, condition: str) -> None:
         if self.metrics is not None:
