@@ -139,8 +139,8 @@ class AsyncQueue:
         self.time_scale = float(time_scale)
         self.limiter = limiter
         self.metrics = metrics
-        # How an attempt runs: the Invoker's run_attempt (which records its metrics), else the engine.
-        self._run = run
+        # How an attempt runs: the Invoker's run_attempt , else the engine itself.
+        self._run_attempt = run
         self._settings = settings  # overrides every function's own file when given
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, _Job]] = []
@@ -315,7 +315,7 @@ class AsyncQueue:
             self._emit(AsyncUpdate("log", name, request_id, job.attempts, text))
 
         # Lambda keeps the event's request id across the retries of an async event.
-        run = self._run or self.engine.invoke
+        run = self._run_attempt or self.engine.invoke
         return run(job.config, job.event, cancel=self._cancel, on_log=on_log, request_id=request_id)
 
     def _fail(self, job: _Job, condition: str) -> None:
