@@ -104,14 +104,10 @@ def save_settings(code_dir: Path, settings: Settings) -> None:
 
 
 def to_config(code_dir: Path, settings: Settings) -> FunctionConfig:
-    return FunctionConfig(
-        code_dir=Path(code_dir),
-        handler=settings.handler.strip(),
-        runtime=settings.runtime,
-        memory_mb=settings.memory_mb,
-        timeout_s=settings.timeout_s,
-        environment=dict(settings.environment),
-    )
+    """The engine configuration of the function as the console holds it (the workspace builds it)."""
+    function = workspace.load_function(code_dir)
+    function.settings = settings
+    return workspace.to_function_config(function, handler=settings.handler.strip())
 
 
 # -- code files --------------------------------------------------------------------------------

@@ -748,7 +748,9 @@ async def test_a_taken_blueprint_name_offers_to_open_the_existing_function(home,
     async with app.run_test(size=SIZE) as pilot:
         blueprint = next(b for b in store.blueprints() if b.name == "always-failed")
         store.create_from_blueprint(blueprint, "always-failed")
-        app.main_screen()._blueprint_chosen(blueprint)
+        from console.tui.function_flows import name_new_function
+
+        name_new_function(app, blueprint)
         await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
         app.screen.query_one("#name").value = "always-failed"
         await pilot.press("enter")
@@ -879,15 +881,15 @@ async def test_an_event_invocations_log_flood_reaches_the_ui_in_batches(default_
     )
     app = LambdaConsoleApp(default_dir, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        log_calls: list[int] = []
-        dispatch = app._dispatch_async
-        app._dispatch_async = lambda u: (log_calls.append(len(u.text)) if u.kind == "log" else None, dispatch(u))
+        screen = app.main_screen()
         await pilot.press("f10")
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.invocation_type == "Event")
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.history, timeout=20)
         assert app.history[-1].result.succeeded
-        assert 0 < len(log_calls) < 200, f"{len(log_calls)} UI updates for one invocation's log"
+        batches = screen.session.event_log_batches
+        assert 0 < batches < 200, f"{batches} UI messages for one invocation's log"
+        assert "line 19999" in screen.log_pane.plain_text()
 
 
 async def test_lines_skipped_while_streaming_are_all_shown_when_the_run_ends(default_dir, engine):
@@ -902,3 +904,44 @@ async def test_lines_skipped_while_streaming_are_all_shown_when_the_run_ends(def
         log = app.main_screen().log_pane.plain_text()
         assert "skipped while streaming" not in log
         assert "line 0\n" in log + "\n" and "line 799" in log
+
+
+async def test_an_edit_to_an_imported_module_runs_at_once_in_a_folder_of_thousands_of_files(default_dir, engine):
+    # Thousands of files make the engine's folder scan slow enough to be cached between runs:
+    # only the editor telling the invoker makes the next run see the edit.
+    for i in range(3000):
+        sub = default_dir / "vendor" / f"pkg{i % 20}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"mod{i}.py").write_text(f"N = {i}\n")
+    (default_dir / "helpers.py").write_text("def word():\n    return 'one'\n")
+    (default_dir / "lambda_function.py").write_text(
+        "import helpers\n\ndef lambda_handler(event, context):\n    return helpers.word()\n"
+    )
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        assert (await run_test_key(pilot)).payload == b'"one"'
+        assert (await run_test_key(pilot)).payload == b'"one"'  # warm: the folder was scanned just now
+        screen.code_editor.open_file("helpers.py")
+        replace_editor_text(screen.code_editor.text_area, "def word():\n    return 'two'\n")
+        assert (await run_test_key(pilot)).payload == b'"two"'
+
+
+async def test_tui_request_response_and_event_invocations_show_in_lambda_console_metrics(default_dir, engine, capsys):
+    from console.cli import main
+
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await run_test_key(pilot)
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: screen.invocation_type == "Event")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: len(app.history) == 2, timeout=20)  # the Event's attempt ran
+        await pilot.press("ctrl+q")
+    capsys.readouterr()
+    assert main(["metrics", "--json", str(default_dir)]) == 0
+    export = json.loads(capsys.readouterr().out)
+    totals = export["functions"]["hello-world"]["totals"]
+    assert totals["Invocations"] == 2, totals  # the test and the Event invocation's attempt
+    assert totals["AsyncEventsReceived"] == 1, totals

@@ -121,18 +121,6 @@ def test_wrapped_log_lines_indent_their_continuations():
     assert report == ["REPORT RequestId: abc", "  Duration: 1 ms"]
 
 
-def test_live_log_is_capped_with_a_note_once():
-    from console.tui.live import OVERFLOW_NOTE, LiveLog
-
-    live = LiveLog(cap=100)
-    for _ in range(10):
-        live.add("x" * 30)
-    first = live.take()
-    assert first == "x" * 100 + OVERFLOW_NOTE
-    live.add("more")
-    assert live.take() == ""
-
-
 def test_a_cancelled_failure_has_no_platform_error_line_and_one_space_before_cancelled():
     from dataclasses import replace
 

@@ -181,6 +181,18 @@ class LogPane(RichLog):
             classified = classify_from(lines, False)[0]
         self._write_classified(classified, palette)
 
+    def show_note(self, note: str) -> None:
+        """Nothing ran for what the Result pane shows (a test that did not run, a DryRun): say so,
+        instead of leaving another invocation's log under it."""
+        self._in_error = False
+        self._skipped_live = False
+        self._log_text = ""
+        self._partial = ""
+        self._live_chunks.clear()
+        self._clear_pending = False
+        self.clear()
+        self.write(Text(note, style=f"italic {palette_for(self).muted}"))
+
     def _write_classified(self, classified: list[tuple[str, str]], palette: Palette) -> None:
         """Write log lines wrapped here (continuations indented), as one block: one render per
         batch instead of one per line keeps a flood cheap."""
