@@ -279,9 +279,13 @@ class LambdaServer:
         self.api = InvokeApi(registry, self.engine, async_queue=self.async_queue, limiter=self.limiter,
                              metrics=self.metrics)
         self.persist_metrics = persist_metrics
+        configs = registry.all()
         if persist_metrics:
-            for config in registry.all():
+            for config in configs:
                 self.metrics.load_file(config.function_name, metrics_path(config.code_dir))
+        # Event invocations accepted before a restart (or by another front that quit) run now.
+        self.resumed_events = self.async_queue.resume(configs)
+        self.remaining_events = 0  # what close() leaves queued, for the goodbye line
         server_cls = _TCPServer
         if ":" in host:
             server_cls = type("_TCPServer6", (_TCPServer,), {"address_family": socket.AF_INET6})
@@ -323,7 +327,7 @@ class LambdaServer:
         self._server.server_close()
         self._server.close_connections()
         self._stop.set()
-        self.async_queue.close(timeout=5.0)
+        self.remaining_events = self.async_queue.close(timeout=5.0)
         self.flush_metrics()
         if self._owns_engine:
             self.engine.close()  # type: ignore[attr-defined]
