@@ -147,7 +147,10 @@ def run_metrics(args: argparse.Namespace) -> int:
 
     registry = FunctionRegistry(args.dirs or None)
     files = {c.function_name: metrics_path(c.code_dir) for c in registry.all()}
-    export = load_exports(files)
+    problems: list[str] = []
+    export = load_exports(files, problems)
+    for problem in problems:
+        print(f"lambda-console metrics: {problem}", file=sys.stderr)
     if args.json:
         print(json.dumps(export, indent=2))
     else:

@@ -37,7 +37,7 @@ RETRY_DELAYS_S: tuple[float, ...] = (60.0, 120.0)
 # A destination record that could not be appended (a full disk) is tried again this much later.
 DELIVERY_RETRY_S = 30.0
 
-UpdateKind = Literal["queued", "start", "log", "attempt", "retry", "destination", "delivery_failed", "dropped"]
+UpdateKind = Literal["queued", "start", "log", "attempt", "retry", "destination", "delivery_failed", "warning", "dropped"]
 
 
 def function_state_dir(config: FunctionConfig) -> Path:
@@ -400,7 +400,7 @@ class AsyncQueue:
             append_all_or_nothing(function_state_dir(job.config) / ASYNC_LOG,
                                   _with_newline(result.log).encode("utf-8", "replace"))
         except OSError as exc:
-            self._emit(AsyncUpdate("dropped", name, job.request_id, job.attempts,
+            self._emit(AsyncUpdate("warning", name, job.request_id, job.attempts,
                                    f"Could not append to {ASYNC_LOG}: {exc.strerror or exc}"))
         if self.metrics is not None:
             self.metrics.record_invocation(name, result)

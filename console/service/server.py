@@ -283,6 +283,8 @@ class LambdaServer:
         if persist_metrics:
             for config in configs:
                 self.metrics.load_file(config.function_name, metrics_path(config.code_dir))
+        self._reported_problems = 0
+        self._report_problems()
         # Event invocations accepted before a restart (or by another front that quit) run now.
         self.resumed_events = self.async_queue.resume(configs)
         self.remaining_events = 0  # what close() leaves queued, for the goodbye line
@@ -349,6 +351,13 @@ class LambdaServer:
                 self.metrics.save_file(name, metrics_path(config.code_dir))
             except OSError as exc:
                 print(f"lambda-console serve: cannot save metrics of {name}: {exc}", file=sys.stderr)
+        self._report_problems()
+
+    def _report_problems(self) -> None:
+        problems = self.metrics.problems
+        for problem in problems[self._reported_problems:]:
+            print(f"lambda-console serve: metrics: {problem}", file=sys.stderr)
+        self._reported_problems = len(problems)
 
     def _maintain(self) -> None:
         while not self._stop.wait(FLUSH_INTERVAL_S):
