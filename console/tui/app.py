@@ -225,8 +225,9 @@ class LambdaConsoleApp(App[int]):
             # Queued Event invocations (and their retries) live only in this process.
             self._quit_armed_at = now
             self.notify(
-                f"{pending} Event invocation(s) still queued or retrying (F12 shows them); quitting drops "
-                f"them. Press Ctrl+Q again within {QUIT_CONFIRM_S:.0f} s to quit anyway.",
+                f"{pending} Event invocation(s) still queued or retrying (F12 shows them). They are kept and "
+                "resume when this function is opened again or served; until then they do not run. "
+                f"Press Ctrl+Q again within {QUIT_CONFIRM_S:.0f} s to quit.",
                 title="Quit?",
                 severity="warning",
                 timeout=QUIT_CONFIRM_S,

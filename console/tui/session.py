@@ -140,7 +140,7 @@ class TestSession:
         if kind == "RequestResponse":
             return self._start(config, event_text, event_name)
         if kind == "Event":
-            self._follow_events()
+            self.follow_events()
         try:
             outcome = self._invoker().invoke(config, event_text, kind)
         except ConfigError as exc:
@@ -155,9 +155,9 @@ class TestSession:
         self.latest = outcome.request_id
         return Accepted(outcome.request_id)
 
-    def _follow_events(self) -> None:
-        """Listen to the Event queue for this function's invocations (before the first is queued,
-        so none of its happenings is missed)."""
+    def follow_events(self) -> None:
+        """Listen to the Event queue for this function's invocations (before the first is queued
+        or resumed, so none of its happenings is missed)."""
         if self._follower is not None or self._closed:
             return
         self._follower = AsyncFollower(
@@ -196,6 +196,16 @@ class TestSession:
 
         threading.Thread(target=run, name=f"test-{run_id}", daemon=True).start()
         return Started(run_id)
+
+    def resume_events(self, config: FunctionConfig) -> int:
+        """Take over the Event invocations an earlier console or server left queued for this
+        function (they are journalled); returns how many. Starts nothing when there are none."""
+        from console.service.async_queue import JOURNAL_FILE, function_state_dir
+
+        if not (function_state_dir(config) / JOURNAL_FILE).exists():
+            return 0
+        self.follow_events()
+        return self._events().resume([config])
 
     # -- running ---------------------------------------------------------------------------
 

@@ -66,14 +66,14 @@ def workspace_functions() -> list[tuple[str, Path, Settings | None]]:
     """(name, folder, settings or None when unreadable) of every function in the workspace."""
     try:
         return [(f.name, Path(f.dir), f.settings) for f in workspace.list_functions()]
-    except Exception:  # one damaged function must not hide the others
+    except (OSError, workspace.WorkspaceError):  # one damaged function must not hide the others
         folder = workspace.functions_dir()
         found: list[tuple[str, Path, Settings | None]] = []
         for sub in sorted(folder.iterdir()) if folder.is_dir() else []:
             if sub.is_dir() and not sub.name.startswith("."):
                 try:
                     settings, _ = workspace.load_function_config(sub)
-                except Exception:
+                except (OSError, workspace.WorkspaceError):
                     settings = None
                 found.append((sub.name, sub, settings))
         return found
@@ -95,7 +95,7 @@ def load_settings(code_dir: Path) -> tuple[Settings, str | None]:
     """The function's settings and a warning when its config file was unreadable (moved aside)."""
     try:
         return workspace.load_function_config(code_dir)
-    except Exception as exc:  # a broken file must never stop the console opening
+    except (OSError, workspace.WorkspaceError) as exc:  # a broken file must never stop the console opening
         return Settings(), f"Could not read the configuration ({exc}); using defaults."
 
 
@@ -211,9 +211,9 @@ def initial_event(code_dir: Path, settings: Settings | None = None) -> tuple[str
             bp = catalog.get_blueprint(settings.blueprint)
             name = bp.event_name or f"{bp.name} event"
             return name, bp.event_text()
-        except Exception:
+        except (OSError, catalog.CatalogError):
             pass
     try:
         return name, catalog.get_sample_event(name).text()
-    except Exception:
+    except (OSError, catalog.CatalogError):
         return name, HELLO_WORLD_EVENT

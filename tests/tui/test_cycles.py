@@ -49,7 +49,7 @@ async def test_always_failed_blueprint_picked_in_the_picker_shows_error_object_a
         await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
         await pilot.press("enter")  # accept the suggested name
         await wait_for(pilot, lambda: app.main_screen() and app.main_screen().function_name == "always-failed")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: app.screen is app.main_screen() and app.screen.code_editor.current)
         result = await run_test_key(pilot)
         assert not result.succeeded
         error = json.loads(result.payload)
@@ -102,7 +102,7 @@ async def test_invalid_event_json_explains_instead_of_running_and_keeps_the_text
         status = str(screen.query_one("#event-status").render())
         assert "line 4, column 1" in status
         await pilot.press("f5")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: "not run" in screen.result_pane.plain_text())
         assert app.history == [] and not screen.running
         shown = screen.result_pane.plain_text()
         assert "not valid JSON" in shown and "line 4, column 1" in shown
@@ -213,7 +213,7 @@ async def test_new_environment_makes_the_next_test_cold(default_dir, engine):
         await run_test_key(pilot)
         assert not (await run_test_key(pilot)).cold_start
         await pilot.press("f4")
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: app.main_screen().session.force_cold_next)
         again = await run_test_key(pilot)
         assert again.cold_start
         assert "Init duration" in app.main_screen().result_pane.plain_text()
@@ -305,8 +305,7 @@ async def test_corrupt_saved_event_is_reported_and_does_not_crash(default_dir, e
         screen = app.main_screen()
         before = screen.event_panel.text
         screen.query_one("#saved-events").value = "Broken"
-        await pilot.pause(0.2)
-        assert any("Broken" in str(n.message) for n in app._notifications)
+        await wait_for(pilot, lambda: any("Broken" in str(n.message) for n in app._notifications))
         assert screen.event_panel.text == before
 
 
@@ -329,12 +328,10 @@ async def test_command_palette_lists_the_console_actions(default_dir, engine):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"new environment")
-        await pilot.pause(0.5)
         from textual.command import CommandList
 
-        options = app.screen.query_one(CommandList)
-        assert options.option_count >= 1
-        assert "New environment" in str(options.get_option_at_index(0).prompt)
+        options = await wait_for(pilot, lambda: app.screen.query(CommandList) and app.screen.query_one(CommandList))
+        await wait_for(pilot, lambda: options.option_count >= 1 and "New environment" in str(options.get_option_at_index(0).prompt))
 
 
 async def test_narrow_terminal_switches_panes_with_f6_and_f7(default_dir, engine):
@@ -388,13 +385,12 @@ async def test_dry_run_validates_without_invoking(default_dir, engine):
         await pilot.pause()
         assert screen.invocation_type == "DryRun"
         await pilot.press("f5")
-        await pilot.pause(0.2)
-        assert "204" in screen.result_pane.plain_text() and app.history == []
+        await wait_for(pilot, lambda: "204" in screen.result_pane.plain_text())
+        assert app.history == []
         screen.query_one("#handler").value = "lambda_function.nope"
         await pilot.pause()
         await pilot.press("f5")
-        await pilot.pause(0.2)
-        assert "Handler 'nope' missing" in screen.result_pane.plain_text()
+        await wait_for(pilot, lambda: "Handler 'nope' missing" in screen.result_pane.plain_text())
 
 
 async def test_event_invocation_is_accepted_then_its_attempt_shows_in_the_panes(default_dir, engine):
@@ -510,8 +506,7 @@ async def test_runtime_chosen_in_the_function_bar_is_saved(default_dir, engine):
     app = LambdaConsoleApp(default_dir, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         app.main_screen().query_one("#runtime").value = "python3.12"
-        await pilot.pause(0.2)
-        assert store.load_settings(default_dir)[0].runtime == "python3.12"
+        await wait_for(pilot, lambda: store.load_settings(default_dir)[0].runtime == "python3.12")
         result = await run_test_key(pilot)
         assert "python:3.12" in result.log
 
@@ -541,8 +536,9 @@ async def test_a_flood_of_log_lines_shows_the_tail_with_a_note(default_dir, engi
     app = LambdaConsoleApp(default_dir, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         await run_test_key(pilot, timeout=30)
-        await pilot.pause(0.2)
-        log = app.main_screen().log_pane.plain_text()
+        pane = app.main_screen().log_pane
+        await wait_for(pilot, lambda: "REPORT RequestId:" in pane.plain_text())
+        log = pane.plain_text()
         assert "earlier lines not shown" in log
         assert "line 5999" in log and "REPORT RequestId:" in log
         assert "line 0\n" not in log
@@ -607,9 +603,15 @@ async def test_a_legacy_python37_failure_fits_the_120x36_screen_with_summary_and
     async with app.run_test(size=SIZE) as pilot:
         result = await run_test_key(pilot)
         assert not result.succeeded
-        await pilot.pause(0.2)
         screen = app.main_screen()
         pane, log = screen.result_pane, screen.log_pane
+        await wait_for(
+            pilot,
+            lambda: f"REPORT RequestId: {result.request_id}" in log.plain_text()
+            and "Max memory used" in pane.plain_text()
+            and pane.max_scroll_y == 0
+            and log.max_scroll_y == 0,
+        )
         assert pane.max_scroll_y == 0, "the error object and the Summary must fit without scrolling"
         assert "Max memory used" in pane.plain_text() and '"errorType": "Exception"' in pane.plain_text()
         assert log.max_scroll_y == 0
@@ -660,7 +662,8 @@ async def test_autosave_never_overwrites_a_file_another_editor_changed_and_offer
         theirs = "def lambda_handler(event, context):\n    return 'theirs'\n"
         path.write_text(theirs)  # before our autosave fires
         await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice" and app.screen.query("#theirs"), timeout=10)
-        await pilot.pause(1.5)  # autosave and polling keep running behind the question
+        editor.flush()  # what autosave and polling do behind the question
+        editor.poll_disk()
         assert path.read_text() == theirs, "the other editor's version must not be overwritten"
         assert "# mine" in area.text
         await press_button(pilot, "#mine")
@@ -848,7 +851,7 @@ async def test_a_running_test_clears_the_previous_result(default_dir, engine):
         (default_dir / "lambda_function.py").write_text(
             "import time\n\ndef lambda_handler(event, context):\n    time.sleep(1.5)\n    return 'slow'\n"
         )
-        await pilot.pause(1.2)
+        await wait_for(pilot, lambda: "slow" in screen.code_editor.text_area.text, timeout=10)
         await pilot.press("f5")
         await wait_for(pilot, lambda: "running" in screen.result_pane.plain_text(), timeout=5)
         assert '"value1"' not in screen.result_pane.plain_text()
@@ -866,9 +869,8 @@ async def test_blueprint_preview_describes_an_inline_event_without_none(home, en
         await pilot.press("ctrl+b")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "BlueprintPicker" and app.screen.query("#filter"))
         await pilot.press(*"timeout")
-        await pilot.pause(0.2)
         picker = app.screen
-        item = next(b for b in picker.shown if b.name == "timeout-demo")
+        item = await wait_for(pilot, lambda: next((b for b in picker.shown if b.name == "timeout-demo"), None))
         console = Console(width=100, record=True, file=io.StringIO())
         console.print(picker.preview(item))
         shown = console.export_text()
@@ -900,8 +902,9 @@ async def test_lines_skipped_while_streaming_are_all_shown_when_the_run_ends(def
     app = LambdaConsoleApp(default_dir, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         await run_test_key(pilot)
-        await pilot.pause(0.2)
-        log = app.main_screen().log_pane.plain_text()
+        pane = app.main_screen().log_pane
+        await wait_for(pilot, lambda: "REPORT RequestId:" in pane.plain_text())
+        log = pane.plain_text()
         assert "skipped while streaming" not in log
         assert "line 0\n" in log + "\n" and "line 799" in log
 

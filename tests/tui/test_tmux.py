@@ -74,10 +74,10 @@ def _function_file(tmp_path: Path) -> Path:
 def test_installed_console_cancels_a_print_flood_with_escape_at_once(tmux_session, tmp_path):
     wait_for_screen(tmux_session, "lambda_function.py", "f5 Test")
     _function_file(tmp_path).write_text("def lambda_handler(event, context):\n    while True:\n        print('x' * 99)\n")
-    time.sleep(1.5)  # the editor picks the change up (polls every second)
+    wait_for_screen(tmux_session, "while True:", timeout=10)  # the editor picked the change up
     subprocess.run(["tmux", "send-keys", "-t", tmux_session, "F5"], check=True)
     wait_for_screen(tmux_session, "Running", "Esc cancels", timeout=10)
-    time.sleep(1.0)
+    wait_for_screen(tmux_session, "x" * 60, timeout=10)  # the flood is on screen
     started = time.monotonic()
     subprocess.run(["tmux", "send-keys", "-t", tmux_session, "Escape"], check=True)
     wait_for_screen(tmux_session, "failed (cancelled)", timeout=5)

@@ -11,11 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer
 from textual.widgets.text_area import Selection
 
-from console.workspace import WorkspaceError
+from console.engine import ConfigError
 
 from .. import store
 from ..messages import AsyncEventUpdate, InvocationFailed, InvocationFinished, LiveLogChunk, post_from_thread
@@ -28,8 +27,6 @@ from ..widgets.function_bar import FunctionBar
 from ..widgets.panes import LogPane, ResultPane
 from ..widgets.running import RunningIndicator
 from .history import HistoryEntry
-
-SETTINGS_SAVE_DELAY_S = 0.5
 
 
 class MainScreen(Screen[None]):
@@ -72,7 +69,7 @@ class MainScreen(Screen[None]):
     def __init__(self, code_dir: Path) -> None:
         super().__init__()
         self.code_dir = Path(code_dir).resolve()
-        self.settings, self._settings_warning = store.load_settings(self.code_dir)
+        self._settings, self._settings_warning = store.load_settings(self.code_dir)
         self.function_name = store.function_name(self.code_dir)
         self.run_on_save = False
         self.session = TestSession(
@@ -81,12 +78,11 @@ class MainScreen(Screen[None]):
             post=lambda message: post_from_thread(self, message),
             events=lambda: self.app.async_queue,
         )
-        self._settings_timer: Timer | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield FunctionBar(self.code_dir, self.function_name, self.settings)
+        yield FunctionBar(self.code_dir, self.function_name, self._settings)
         with Horizontal(id="top"):
             yield CodeEditor(self.code_dir, on_disk_change=self._code_on_disk_changed, id="code-pane")
             yield EventPanel(self.code_dir, id="event-pane")
@@ -101,6 +97,16 @@ class MainScreen(Screen[None]):
         if self._settings_warning:
             self.notify(self._settings_warning, title="Configuration", severity="error", timeout=12)
         self.code_editor.text_area.focus()
+        try:
+            resumed = self.session.resume_events(self.config())
+        except (OSError, ConfigError) as exc:
+            self.notify(f"Queued Event invocations could not be resumed: {exc}", severity="warning")
+        else:
+            if resumed:
+                self.notify(
+                    f"Resumed {resumed} queued Event invocation(s) of {self.function_name} (F12 shows them).",
+                    title="Event invocations",
+                )
 
     @property
     def bar(self) -> FunctionBar:
@@ -125,6 +131,11 @@ class MainScreen(Screen[None]):
     @property
     def indicator(self) -> RunningIndicator:
         return self.query_one(RunningIndicator)
+
+    @property
+    def settings(self) -> Settings:
+        """The function's settings as the function bar holds them (it saves them)."""
+        return self.bar.settings if self.is_mounted else self._settings
 
     @property
     def running(self) -> bool:
@@ -330,42 +341,15 @@ class MainScreen(Screen[None]):
 
         def done(settings: Settings | None) -> None:
             if settings is not None:
-                self._apply_settings(settings, save_now=True)
+                self.bar.apply(settings)
+                self._update_titles()
                 self.notify("Configuration saved.", title="Configuration")
 
         self.app.push_screen(ConfigModal(self.code_dir, self.settings), done)
 
-    def _apply_settings(self, settings: Settings, save_now: bool = False) -> None:
-        self.settings = settings
-        self.bar.set_settings(settings)
-        self._update_titles()
-        self._save_settings_soon(0 if save_now else SETTINGS_SAVE_DELAY_S)
-
-    def _save_settings_soon(self, delay: float) -> None:
-        if self._settings_timer is not None:
-            self._settings_timer.stop()
-            self._settings_timer = None
-        if delay <= 0:
-            self._save_settings()
-        else:
-            self._settings_timer = self.set_timer(delay, self._save_settings)
-
-    def _save_settings(self) -> None:
-        self._settings_timer = None
-        try:
-            store.save_settings(self.code_dir, self.settings)
-        except (OSError, WorkspaceError) as exc:
-            self.notify(f"Could not save the configuration: {exc}", severity="error")
-
-    @on(FunctionBar.HandlerChanged)
-    def _handler_changed(self, event: FunctionBar.HandlerChanged) -> None:
-        if event.handler != self.settings.handler:
-            self.settings = store.updated(self.settings, handler=event.handler)
-            self._save_settings_soon(SETTINGS_SAVE_DELAY_S)
-
     @on(FunctionBar.RuntimeChanged)
-    def _runtime_changed(self, event: FunctionBar.RuntimeChanged) -> None:
-        self._apply_settings(store.updated(self.settings, runtime=event.runtime), save_now=True)
+    def _runtime_changed(self) -> None:
+        self._update_titles()
 
     @on(FunctionBar.ConfigRequested)
     def _config_requested(self) -> None:
@@ -404,8 +388,8 @@ class MainScreen(Screen[None]):
         """Write pending code and settings (final: the editor closes, as on quit or switching function)."""
         if self.is_mounted:
             self.code_editor.flush(final=final)
-        if self._settings_timer is not None:
-            self._save_settings_soon(0)
+        if self.is_mounted:
+            self.bar.flush()
 
     def action_new_file(self) -> None:
         self.code_editor.new_file()

@@ -156,8 +156,9 @@ class LogPane(RichLog):
             and log.count("\n") < MAX_SHOWN_LINES
         )
         if streamed and not (self._clear_pending and not self._live_chunks):
-            # Already streamed live: draw what is pending instead of rendering it all again.
-            self._flush_live()
+            # Already streamed live: draw what is pending (all of it: the run is over) instead of
+            # rendering the whole log again.
+            self._flush_live(final=True)
             if self._partial:  # the last line had no newline
                 classified, self._in_error = classify_from([self._partial], self._in_error)
                 self._partial = ""
@@ -228,7 +229,8 @@ class LogPane(RichLog):
             self._flush_scheduled = True
             self.set_timer(LIVE_FLUSH_S, self._flush_live)
 
-    def _flush_live(self) -> None:
+    def _flush_live(self, final: bool = False) -> None:
+        """Draw the text that arrived; a big batch draws only its tail unless the run is over."""
         self._flush_scheduled = False
         if not self._live_chunks:
             return
@@ -245,7 +247,7 @@ class LogPane(RichLog):
             self._partial = ""
         classified, self._in_error = classify_from(lines, self._in_error)
         palette = palette_for(self)
-        if len(classified) > LIVE_BATCH_LINES:
+        if len(classified) > LIVE_BATCH_LINES and not final:
             skipped = len(classified) - LIVE_BATCH_LINES
             classified = classified[skipped:]
             self._skipped_live = True  # so the finished log is drawn again in full
