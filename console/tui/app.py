@@ -182,9 +182,9 @@ class LambdaConsoleApp(App[int]):
                 return screen
         return None
 
-    def record(self, function_name: str, event_name: str, event_text: str, result: Any) -> HistoryEntry:
+    def record(self, function_name: str, event_name: str, event_text: str, result: Any, kind: str = "") -> HistoryEntry:
         self._recorded += 1
-        entry = HistoryEntry(self._recorded, datetime.now(), function_name, event_name, event_text, result)
+        entry = HistoryEntry(self._recorded, datetime.now(), function_name, event_name, event_text, result, kind)
         self.history.append(entry)
         # Each entry holds a whole log (up to 1 MB) and payload: a long session keeps the latest.
         del self.history[:-MAX_HISTORY]

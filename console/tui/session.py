@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from console.engine import ConfigError, FunctionConfig, check
+from console.engine import ConfigError, FunctionConfig, check, validate
+from console.engine.handler_check import check_handler
 from console.service.errors import InvokeError
 
 from .live import AsyncFollower, LiveLog
@@ -19,6 +20,17 @@ from .messages import AsyncEventUpdate, InvocationFailed, InvocationFinished, Li
 from .render import event_problem
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")  # the Invoke API's, the console's first
+
+
+def handler_problem(config: FunctionConfig) -> str | None:
+    """The one handler check (the function bar's live warning): what F5 would answer before the
+    handler runs. Lambda's refusal of the configuration first (then the test does not run), else
+    the runtime's own error loading the handler (the same check DryRun makes); None when neither."""
+    problems = validate(config)
+    if problems:
+        return f"{problems[0]} (the test will not run)"
+    problem = check_handler(config.code_dir, config.handler)
+    return None if problem is None else f"{problem.message} ({problem.error_type})"
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,8 @@ class TestSession:
         self.invocation_type = "RequestResponse"
         self.latest: int | str | None = None
         self.last_event_name: str | None = None
-        self.force_cold_next = False  # New environment (F4): the next test starts cold
+        self.force_cold_next = False
+        self.event_names: dict[str, str] = {}  # Event invocations' request id -> test event name  # New environment (F4): the next test starts cold
         self._ids = itertools.count(1)
         self._cancel: threading.Event | None = None
         self._run_id: int | None = None
@@ -153,6 +166,7 @@ class TestSession:
             self.latest = None
             return DryRunPassed(outcome.request_id)
         self.latest = outcome.request_id
+        self.event_names[outcome.request_id] = event_name
         return Accepted(outcome.request_id)
 
     def follow_events(self) -> None:

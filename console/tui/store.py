@@ -217,3 +217,29 @@ def initial_event(code_dir: Path, settings: Settings | None = None) -> tuple[str
         return name, catalog.get_sample_event(name).text()
     except (OSError, catalog.CatalogError):
         return name, HELLO_WORLD_EVENT
+
+
+LAST_EVENT_KEY = "lastTestEvent"  # in config.json: the test event last used, shown on reopening
+MAX_REMEMBERED_DRAFT = 64 * 1024  # an unsaved draft is remembered up to this size
+
+
+def remember_event(settings: Settings, saved_name: str | None, template_name: str, text: str) -> Settings:
+    """Settings that remember the test event just used: a saved event by name, a draft by text."""
+    if saved_name:
+        last: dict[str, Any] = {"saved": saved_name}
+    else:
+        last = {"template": template_name}
+        if len(text) <= MAX_REMEMBERED_DRAFT:
+            last["text"] = text
+    if settings.extra.get(LAST_EVENT_KEY) == last:
+        return settings
+    return replace(settings, extra={**settings.extra, LAST_EVENT_KEY: last})
+
+
+def last_event(settings: Settings) -> tuple[str | None, str | None, str | None]:
+    """(saved name, template name, draft text) of the test event last used, each None if unknown."""
+    last = settings.extra.get(LAST_EVENT_KEY)
+    if not isinstance(last, dict):
+        return None, None, None
+    values = [last.get(k) for k in ("saved", "template", "text")]
+    return tuple(v if isinstance(v, str) else None for v in values)  # type: ignore[return-value]

@@ -588,9 +588,10 @@ async def test_a_print_flood_keeps_the_ui_responsive_caps_the_live_log_and_escap
         await wait_for(pilot, lambda: app.screen is screen, timeout=2)
         started = time.monotonic()
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.history and not screen.running, timeout=5)
-        # Typically ~0.3 s; a margin for a loaded machine (before batching it took many seconds).
-        assert time.monotonic() - started < 1.5
+        await wait_for(pilot, lambda: app.history and not screen.running, timeout=15)
+        # Typically ~0.3 s (tests/benchmarks measures it); the bound only proves Esc ended the run
+        # long before its 60 s timeout, even on a loaded machine.
+        assert time.monotonic() - started < 10
         assert app.history[-1].result.cancelled
 
 
@@ -948,3 +949,100 @@ async def test_tui_request_response_and_event_invocations_show_in_lambda_console
     totals = export["functions"]["hello-world"]["totals"]
     assert totals["Invocations"] == 2, totals  # the test and the Event invocation's attempt
     assert totals["AsyncEventsReceived"] == 1, totals
+
+
+async def test_the_handler_warning_is_what_f5_answers(default_dir, engine):
+    (default_dir / "lambda_function.py").write_text(
+        "TAKEN_USERNAMES = {'admin'}\n\ndef create_account(event, context):\n    return 'ok'\n"
+    )
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        handler = screen.query_one("#handler")
+        for typed in ("", "lambda function.create_account", ".create_account", "lambda_function.TAKEN_USERNAMES"):
+            handler.value = typed
+            await wait_for(pilot, lambda: store.load_settings(default_dir)[0].handler == typed)
+            warning = " ".join(screen.bar.handler_problem.split())
+            assert warning.startswith("⚠ "), (typed, warning)
+            before = len(app.history)
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: not screen.running and ("not run" in screen.result_pane.plain_text() or len(app.history) > before))
+            if len(app.history) > before:  # it ran: the runtime's error is the warning's
+                error = json.loads(app.history[-1].result.payload)
+                assert f"{error['errorMessage']} ({error['errorType']})" in warning, (typed, warning, error)
+            else:  # not run: the same words in the Result pane
+                shown = " ".join(screen.result_pane.plain_text().split())
+                assert warning.removeprefix("⚠ ").removesuffix(" (the test will not run)") in shown, (typed, warning, shown)
+        handler.value = "lambda_function.create_account"
+        await wait_for(pilot, lambda: screen.bar.handler_problem == "")
+
+
+async def test_a_background_event_attempt_never_replaces_a_newer_result(default_dir, engine):
+    from fixed_results import FAILURE
+
+    from console.service.async_queue import AsyncUpdate
+    from console.tui.messages import AsyncEventUpdate
+
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: screen.invocation_type == "Event")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: len(app.history) == 1, timeout=20)
+        old = screen.session.latest
+        await pilot.press("f10", "f10")  # DryRun, then RequestResponse
+        await wait_for(pilot, lambda: screen.invocation_type == "RequestResponse")
+        newer = await run_test_key(pilot)
+        # A retry of the old Event invocation arrives a minute later:
+        screen.post_message(AsyncEventUpdate(AsyncUpdate("attempt", "hello-world", old, 2, result=FAILURE)))
+        await wait_for(pilot, lambda: len(app.history) == 3)
+        assert app.history[-1].result is FAILURE  # kept in the history
+        shown = screen.result_pane.plain_text()
+        assert "succeeded" in shown and newer.request_id[:8] in shown and "attempt 2" not in shown
+        assert newer.request_id in screen.log_pane.plain_text()
+        assert any("attempt 2 failed" in str(n.message) for n in app._notifications)
+
+
+async def test_a_test_that_does_not_run_or_a_dry_run_says_so_in_the_log_pane(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        first = await run_test_key(pilot)
+        assert first.request_id in screen.log_pane.plain_text()
+        replace_editor_text(screen.event_panel.editor, '{"key1": ')
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "did not run" in screen.log_pane.plain_text())
+        assert first.request_id not in screen.log_pane.plain_text()
+        replace_editor_text(screen.event_panel.editor, "{}")
+        await pilot.press("f10", "f10")
+        await wait_for(pilot, lambda: screen.invocation_type == "DryRun")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "DryRun: nothing ran" in screen.log_pane.plain_text())
+
+
+async def test_results_name_their_test_event_and_reopening_shows_the_last_event_used(default_dir, engine):
+    store.save_event(default_dir, "MyEvent", '{"key1": "saved", "key2": "b", "key3": "c"}')
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        screen.query_one("#saved-events").value = "MyEvent"
+        await wait_for(pilot, lambda: screen.event_panel.saved_name == "MyEvent")
+        await run_test_key(pilot)
+        assert "event MyEvent" in screen.result_pane.plain_text().splitlines()[0]
+    again = LambdaConsoleApp(default_dir, engine=engine)
+    async with again.run_test(size=SIZE) as pilot:
+        panel = again.main_screen().event_panel
+        await wait_for(pilot, lambda: panel.saved_name == "MyEvent")
+        assert '"saved"' in panel.text
+        replace_editor_text(panel.editor, '{"key1": "draft", "key2": "b", "key3": "c"}')
+        screen = again.main_screen()
+        screen.query_one("#saved-events").clear()
+        await wait_for(pilot, lambda: panel.saved_name is None)
+        replace_editor_text(panel.editor, '{"key1": "draft", "key2": "b", "key3": "c"}')
+        assert (await run_test_key(pilot)).payload == b'"draft"'
+    third = LambdaConsoleApp(default_dir, engine=engine)
+    async with third.run_test(size=SIZE) as pilot:
+        panel = third.main_screen().event_panel
+        await wait_for(pilot, lambda: '"draft"' in panel.text)
+        assert panel.saved_name is None

@@ -26,6 +26,13 @@ class HistoryEntry:
     event_name: str
     event_text: str
     result: Any
+    kind: str = ""  # "Event attempt 2" for an Event invocation's attempt, "" for a test
+
+    @property
+    def note(self) -> str:
+        """What the Result pane's title adds: which test event (and attempt) produced it."""
+        event = f"event {self.event_name}" if self.event_name else "event (unknown)"
+        return f"{event} ─ {self.kind}" if self.kind else event
 
     def line(self) -> str:
         r = self.result
@@ -35,7 +42,8 @@ class HistoryEntry:
         if len(error) > 34:  # one row per invocation: a long error type is cut, not wrapped
             error = error[:33] + "…"
         return (
-            f"#{self.number:<3} {self.when:%H:%M:%S}  {self.function_name:<20.20} {self.event_name:<18.18} "
+            f"#{self.number:<3} {self.when:%H:%M:%S}  {self.function_name:<20.20} "
+            f"{(self.event_name + (' (Event)' if self.kind else '')):<18.18} "
             f"{status:<9} {r.summary.duration_ms:>9.2f} ms{cold}{error}"
         )
 

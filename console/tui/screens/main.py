@@ -179,10 +179,12 @@ class MainScreen(Screen[None]):
             return
         self.code_editor.flush()
         text = self.event_panel.text
-        outcome = self.session.test(self.config(), text, self.event_panel.display_name)
+        panel = self.event_panel
+        outcome = self.session.test(self.config(), text, panel.display_name)
         if isinstance(outcome, NotRun):
             self._not_run(outcome, text)
             return
+        self.bar.remember_event(panel.saved_name, panel.template_name, text)
         for name in self.code_editor.conflicts:
             self.notify(
                 f"{name}: testing the version on disk (your edits wait: keep mine or reload theirs).",
@@ -201,7 +203,7 @@ class MainScreen(Screen[None]):
         elif isinstance(outcome, Accepted):
             self.log_pane.start_live()
             self.result_pane.show_message(
-                f"Event: 202 Accepted ─ {outcome.request_id[:8]}",
+                f"Event: 202 Accepted ─ {outcome.request_id[:8]} ─ event {panel.display_name}",
                 f"Request ID {outcome.request_id}\n\nThe event is queued and runs in the background, "
                 "retried twice on errors like Lambda (after 1 and 2 minutes). Each attempt's log appears "
                 "in Log output; the last attempt's result replaces this note. F12 opens the Monitor.",
@@ -267,10 +269,10 @@ class MainScreen(Screen[None]):
         update = message.update
         current = self.session.is_current(update.request_id)
         if update.kind == "attempt" and update.result is not None:
-            note = f"Event attempt {update.attempt}"
-            entry = self.app.record(self.function_name, note, "", update.result)
+            event_name = self.session.event_names.get(update.request_id, "")
+            entry = self.app.record(self.function_name, event_name, "", update.result, f"Event attempt {update.attempt}")
             if current:
-                self.result_pane.show_result(update.result, note=note)
+                self.result_pane.show_result(update.result, note=entry.note)
                 self.log_pane.show_log(update.result.log)
             else:
                 word = "succeeded" if update.result.succeeded else "failed"
@@ -303,7 +305,7 @@ class MainScreen(Screen[None]):
 
     def show_entry(self, entry: HistoryEntry, live: bool = False) -> None:
         """Show an invocation (just finished or from history) in the result and log panes."""
-        note = None if live else f"history #{entry.number}"
+        note = entry.note if live else f"{entry.note} ─ history #{entry.number}"
         self.result_pane.show_result(entry.result, note=note)
         self.log_pane.show_log(entry.result.log)
         self._show_bottom("result")

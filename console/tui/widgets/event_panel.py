@@ -60,10 +60,16 @@ class EventPanel(Vertical):
 
     def on_mount(self) -> None:
         follow_app_theme(self.editor)
-        self.template_name, self.draft = store.initial_event(self.code_dir)
+        settings, _ = store.load_settings(self.code_dir)
+        self.template_name, self.draft = store.initial_event(self.code_dir, settings)
+        saved, template, text = store.last_event(settings)
+        if template and text is not None:  # the draft last tested
+            self.template_name, self.draft = template, text
         self.refresh_saved()
         self._set_text(self.draft)
         self._update_title()
+        if saved and saved in store.saved_events(self.code_dir):  # the saved event last tested
+            self.query_one("#saved-events", Select).value = saved
 
     def refresh_saved(self, select: str | None = None) -> None:
         names = store.saved_events(self.code_dir)

@@ -14,7 +14,6 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from console.engine import RUNTIMES
 
-from console.engine.handler_check import check_handler
 from console.workspace import WorkspaceError
 
 from .. import store
@@ -22,7 +21,7 @@ from ..store import HOST_PYTHON, Settings
 from .running import RunningIndicator
 
 
-from ..session import INVOCATION_TYPES
+from ..session import INVOCATION_TYPES, handler_problem
 
 SETTINGS_SAVE_DELAY_S = 0.5
 
@@ -107,6 +106,13 @@ class FunctionBar(Vertical):
         else:
             self._save_timer = self.set_timer(delay, self._save)
 
+    def remember_event(self, saved_name: str | None, template_name: str, text: str) -> None:
+        """The test event just used is shown again when the function is reopened."""
+        settings = store.remember_event(self.settings, saved_name, template_name, text)
+        if settings is not self.settings:
+            self.settings = settings
+            self.save_soon(0)
+
     def flush(self) -> None:
         """Save a pending change now (quitting, switching function)."""
         if self._save_timer is not None:
@@ -133,7 +139,7 @@ class FunctionBar(Vertical):
     def recheck(self) -> None:
         """Run the static handler check again (after edits to the handler or the code)."""
         handler = self.query_one("#handler", Input).value
-        problem = check_handler(self.code_dir, handler)
+        problem = handler_problem(store.to_config(self.code_dir, store.updated(self.settings, handler=handler)))
         ok = self.query_one("#handler-ok", Static)
         line = self.query_one("#handler-problem", Static)
         if problem is None:
@@ -144,7 +150,7 @@ class FunctionBar(Vertical):
         else:
             ok.update("✖")
             ok.set_class(True, "-bad")
-            line.update(f"⚠ {problem.message} ({problem.error_type})")
+            line.update(f"⚠ {problem}")
             line.display = True
 
     @property
