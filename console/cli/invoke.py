@@ -64,14 +64,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @dataclass
 class Target:
-    """What to run: a code folder with its settings and the default event."""
+    """What to run: a code folder, its saved settings (None: read them from the folder) and the
+    default event."""
 
     code_dir: Path
-    settings: dict
+    settings: object | None
     default_event: bytes | None
+    name: str | None = None
 
 
 def _load_target(args: argparse.Namespace) -> Target:
+    from console import workspace
+
     if args.blueprint:
         from console import catalog
 
@@ -81,18 +85,11 @@ def _load_target(args: argparse.Namespace) -> Target:
             raise UsageError(str(exc).strip("'\"")) from exc
         if bp.kind != "function":
             raise UsageError(f"blueprint '{bp.name}' is a {bp.kind}; run it with `lambda-console sfn run`")
-        settings = {
-            "handler": bp.handler,
-            "runtime": bp.runtime,
-            "timeout_s": bp.timeout_s,
-            "memory_mb": bp.memory_mb,
-            "function_name": bp.name,
-        }
-        return Target(bp.path, settings, bp.event_bytes())
+        return Target(bp.path, workspace.FunctionSettings.from_blueprint(bp), bp.event_bytes(), bp.name)
     code_dir = Path(args.dir or os.getcwd())
     if not code_dir.is_dir():
         raise UsageError(f"{code_dir} is not a directory")
-    return Target(code_dir, _saved_settings(code_dir), None)
+    return Target(code_dir, None, None)
 
 
 def _check_default_folder(args: argparse.Namespace, config) -> None:
@@ -108,27 +105,6 @@ def _check_default_folder(args: argparse.Namespace, config) -> None:
             f"the current folder {config.code_dir} has no {module.replace('.', '/')}.py; "
             "give the function's folder (lambda-console invoke DIR) or --blueprint NAME"
         )
-
-
-def _saved_settings(code_dir: Path) -> dict:
-    """The settings the console saved for this function folder, if any."""
-    config_file = code_dir / ".lambda-console" / "config.json"
-    if not config_file.is_file():
-        return {}
-    from console import workspace
-
-    # A corrupt settings file stops a headless run: running other code than the user set up, or
-    # renaming the user's file, would both be surprises. The console (TUI) recovers instead.
-    loaded, warning = workspace.load_function_config(code_dir, move_aside=False)
-    if warning:
-        raise UsageError(f"{warning} Fix or remove it; nothing was run")
-    return {
-        "handler": loaded.handler,
-        "runtime": loaded.runtime,
-        "memory_mb": loaded.memory_mb,
-        "timeout_s": loaded.timeout_s,
-        "environment": dict(loaded.environment),
-    }
 
 
 def _read_event(
@@ -191,22 +167,34 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
 
 
 def build_config(args: argparse.Namespace, target: Target):
-    from console.engine import ConfigError, FunctionConfig, check
+    """The function's configuration: the folder's saved settings (workspace.function_config, the
+    one reader of function folders) with the command line's options over them."""
+    from console import workspace
+    from console.engine import ConfigError, check
 
-    settings = dict(target.settings)
-    for field, value in (
-        ("handler", args.handler),
-        ("runtime", args.runtime),
-        ("timeout_s", args.timeout),
-        ("memory_mb", args.memory),
-        ("function_name", args.function_name),
-    ):
-        if value is not None:
-            settings[field] = value
-    env = dict(settings.pop("environment", {}) or {})
-    env.update(_parse_env(args.env))
-    config = FunctionConfig(code_dir=target.code_dir, environment=env, **settings)
+    overrides = {
+        field: value
+        for field, value in (
+            ("handler", args.handler),
+            ("runtime", args.runtime),
+            ("timeout_s", args.timeout),
+            ("memory_mb", args.memory),
+            ("function_name", args.function_name),
+        )
+        if value is not None
+    }
     try:
+        saved = workspace.function_config(target.code_dir, target.name, settings=target.settings)  # type: ignore[arg-type]
+    except workspace.WorkspaceError as exc:
+        # A corrupt settings file stops a headless run: running other code than the user set up,
+        # or renaming the user's file, would both be surprises. The console recovers instead.
+        raise UsageError(f"{exc} Fix or remove it; nothing was run") from exc
+    env = dict(saved.environment)
+    env.update(_parse_env(args.env))
+    try:
+        config = workspace.function_config(
+            target.code_dir, target.name, settings=target.settings, environment=env, **overrides  # type: ignore[arg-type]
+        )
         check(config)
     except ConfigError as exc:
         raise UsageError(str(exc).replace("\n", "; ")) from exc
