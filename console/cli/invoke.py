@@ -218,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
 
     # The one invocation path: payload rules, metrics (saved for `lambda-console metrics`) and
     # the Event queue's retries are the Invoker's, as for every other front.
-    with Invoker(time_scale=args.time_scale) as invoker:
+    invoker = Invoker(time_scale=args.time_scale)
+    try:
         if args.invocation_type != "RequestResponse":
             return _run_typed(args, invoker, config, event)
         try:
@@ -226,6 +227,11 @@ def run(args: argparse.Namespace) -> int:
         except _refusals() as exc:
             print(f"lambda-console invoke: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2
+    finally:
+        remaining = invoker.close()
+        if remaining:
+            print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} remain queued; they run on "
+                  "the next start (serve, invoke or the console).", file=sys.stderr)
     assert outcome.result is not None
     return _print(args, outcome.result)
 
@@ -251,32 +257,43 @@ def _print(args: argparse.Namespace, result) -> int:
 def _run_typed(args: argparse.Namespace, invoker, config, event: bytes) -> int:
     """Event and DryRun: what the caller gets back at once, then (Event) every attempt as it runs."""
     attempts: list = []
+    mine: set[str] = set()  # not the events resumed from an earlier run
 
     def follow(update) -> None:
         # The caller's answer comes first, as it does for Lambda: the queue reports it queued
         # before any attempt can run.
-        if update.kind == "queued" and not args.json:
-            print("202 Accepted — the function runs asynchronously; see Log output", flush=True)
+        if update.kind == "queued" and update.text == "Event queued":
+            mine.add(update.request_id)
+            if not args.json:
+                print("202 Accepted — the function runs asynchronously; see Log output", flush=True)
+        elif update.request_id not in mine:
+            return
         elif update.kind == "attempt" and update.result is not None:
             attempts.append(update.result)
             if not args.json:
                 print(f"\n--- attempt {update.attempt} ---")
                 _print(args, update.result)
-        elif update.kind in ("retry", "destination", "dropped") and update.text and not args.json:
+        elif update.kind in ("retry", "destination", "delivery_failed", "dropped") and update.text and not args.json:
             print(update.text)
 
-    if args.invocation_type == "Event":
-        invoker.async_queue.add_listener(follow)
     try:
-        outcome = invoker.invoke(config, event, args.invocation_type)
-    except _refusals() as exc:
-        # The request was refused (invalid function, payload too large...): nothing ran.
-        print(f"lambda-console invoke: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 2
-    if not args.json and args.invocation_type != "Event":
-        print(outcome.caller_summary())
-    if args.invocation_type == "Event":
-        invoker.async_queue.drain(timeout=None)
+        if args.invocation_type == "Event":
+            invoker.async_queue.add_listener(follow)
+        try:
+            outcome = invoker.invoke(config, event, args.invocation_type)
+        except _refusals() as exc:
+            # The request was refused (invalid function, payload too large...): nothing ran.
+            print(f"lambda-console invoke: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
+        if not args.json and args.invocation_type != "Event":
+            print(outcome.caller_summary())
+        if args.invocation_type == "Event":
+            # Only this event is awaited; whatever is left when this command ends stays queued
+            # (journalled) for the next start.
+            invoker.async_queue.drain(timeout=None, request_ids=[outcome.request_id])
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps({
             "statusCode": outcome.status_code,

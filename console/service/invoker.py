@@ -64,6 +64,7 @@ class Invoker:
         self._lock = threading.Lock()
         self._closing = False
         self._closed = False
+        self.remaining_events = 0
         # Where each function's metrics are saved, learnt from the configurations invoked.
         self._metric_files: dict[str, Path] = {}
         self._flush_wanted = threading.Condition()
@@ -247,7 +248,7 @@ class Invoker:
         return self._metric_files.get(function_name)
 
     def _on_async_update(self, update: AsyncUpdate) -> None:
-        if update.kind in ("queued", "attempt", "destination", "dropped"):
+        if update.kind in ("queued", "attempt", "destination", "delivery_failed", "dropped"):
             self._flush_soon()
 
     def _flush_soon(self) -> None:
@@ -289,15 +290,16 @@ class Invoker:
 
     # ------------------------------------------------------------ lifetime
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop the Event queue (see AsyncQueue.close), save the metrics, stop the engine it started."""
+    def close(self, timeout: float = 10.0) -> int:
+        """Stop the Event queue (see AsyncQueue.close), save the metrics, stop the engine it started.
+        Returns how many Event invocations stay queued (journalled) for the next start."""
         with self._lock:
             if self._closing:
-                return
+                return self.remaining_events
             self._closing = True
             queue, engine = self._async_queue, self._engine
         if queue is not None and self._owns_queue:
-            queue.close(timeout=timeout)
+            self.remaining_events = queue.close(timeout=timeout) or 0
         with self._flush_wanted:
             self._closed = True
             self._flush_wanted.notify_all()
@@ -308,6 +310,7 @@ class Invoker:
         _LIVE.discard(self)
         if engine is not None and self._owns_engine:
             engine.close()
+        return self.remaining_events
 
     def __enter__(self) -> Invoker:
         return self

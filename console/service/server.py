@@ -280,9 +280,15 @@ class LambdaServer:
         self.async_queue = self.invoker.async_queue
         self.api = InvokeApi(registry, self.invoker)
         self.persist_metrics = persist_metrics
+        configs = registry.all()
         if persist_metrics:
-            for config in registry.all():
+            for config in configs:
                 self.metrics.load_file(config.function_name, metrics_path(config.code_dir))
+        self._reported_problems = 0
+        self._report_problems()
+        # Event invocations accepted before a restart (or by another front that quit) run now.
+        self.resumed_events = self.async_queue.resume(configs)
+        self.remaining_events = 0  # what close() leaves queued, for the goodbye line
         server_cls = _TCPServer
         if ":" in host:
             server_cls = type("_TCPServer6", (_TCPServer,), {"address_family": socket.AF_INET6})
@@ -324,7 +330,9 @@ class LambdaServer:
         self._server.server_close()
         self._server.close_connections()
         self._stop.set()
-        self.invoker.close(timeout=5.0)  # stops the queue, saves the metrics, stops its own engine
+        # Stops the queue (what stays queued is counted), saves the metrics, stops its own engine.
+        self.remaining_events = self.invoker.close(timeout=5.0)
+        self._report_problems()
 
     def __enter__(self) -> LambdaServer:
         return self
@@ -334,6 +342,13 @@ class LambdaServer:
 
     def flush_metrics(self) -> None:
         self.invoker.flush_metrics()
+        self._report_problems()
+
+    def _report_problems(self) -> None:
+        problems = self.metrics.problems
+        for problem in problems[self._reported_problems:]:
+            print(f"lambda-console serve: metrics: {problem}", file=sys.stderr)
+        self._reported_problems = len(problems)
 
     def _maintain(self) -> None:
         while not self._stop.wait(FLUSH_INTERVAL_S):
