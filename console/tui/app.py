@@ -64,7 +64,7 @@ class LambdaConsoleApp(App[int]):
         return self.invoker.metrics
 
     def track_metrics(self, function_name: str, code_dir: Path) -> None:
-        """Show the function's saved metrics too, and save ours there when the console closes."""
+        """Show the function's saved metrics too (earlier sessions, other fronts) in the Monitor."""
         from console.service.metrics import metrics_path
 
         path = metrics_path(code_dir)
@@ -241,20 +241,9 @@ class LambdaConsoleApp(App[int]):
         self.flush(final=True)
         with self._start_lock:
             self._closing = True
-        # Stops the Event queue (1 s for attempts under way) and the engine this app started.
+        # Stops the Event queue (1 s for attempts under way), saves the metrics (the invoker keeps
+        # each function's metrics.json up to date) and stops the engine this app started.
         self.invoker.close(timeout=1.0)
-        self.save_metrics()
-
-    def save_metrics(self) -> None:
-        metrics = self.metrics
-        for name in metrics.dirty():
-            path = self._metric_files.get(name)
-            if path is None:
-                continue
-            try:
-                metrics.save_file(name, path)
-            except (OSError, ValueError):
-                pass  # metrics are a convenience: never block quitting on them
 
 
 def _screenshot_folder() -> Path:

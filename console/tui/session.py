@@ -40,6 +40,7 @@ class NotRun:
     what: str
     title: str
     message: str
+    detail: str = ""  # the problem alone, for a notification
 
 
 @dataclass(frozen=True)
@@ -120,24 +121,19 @@ class TestSession:
 
     def check(self, config: FunctionConfig, event_text: str) -> NotRun | None:
         """Why this test would not run (the event, then the configuration), or None."""
-        problem = event_problem(event_text)
-        why = "is not valid JSON"
-        if problem is None:
-            try:
-                self._invoker().check_event(event_text.encode("utf-8"), self.invocation_type)
-            except InvokeError as exc:
-                problem, why = str(exc), "would be refused by Lambda"
+        problem = event_problem(event_text, self.invocation_type)  # Lambda's rules, one definition
         if problem is not None:
             return NotRun(
                 "event",
                 "Execution result: not run",
-                f"The test event {why}, so the test did not run.\n\n{problem}\n\n"
+                f"Lambda would refuse this test event, so the test did not run.\n\n{problem}\n\n"
                 "Fix the event in the Test event editor (your text is kept) and press F5 again.",
+                problem,
             )
         try:
             check(config)
         except ConfigError as exc:
-            return NotRun("config", "Execution result: not run", f"Configuration problem:\n\n{exc}")
+            return NotRun("config", "Execution result: not run", f"Configuration problem:\n\n{exc}", str(exc))
         return None
 
     def test(self, config: FunctionConfig, event_text: str, event_name: str) -> Outcome:

@@ -134,3 +134,12 @@ def test_a_cancelled_failure_has_no_platform_error_line_and_one_space_before_can
     console.print(render_result(result, Palette()))
     assert "Platform error" not in console.export_text()
     assert banner_text(result, Palette()).plain == "Execution result: failed (cancelled)"
+
+
+def test_the_flood_notice_counts_hidden_lines_and_carries_the_runtimes_cut_note():
+    from console.tui.widgets.panes import flood_notice
+
+    assert flood_notice(["a", "b"], 1000) == "… 2 earlier lines not shown here (the last 1000 follow)"
+    marker = "[lambda-console: 10,400,000 bytes of log output cut here; each invocation keeps the first 960 KiB and the last 64 KiB]"
+    notice = flood_notice(["a", marker, "b"], 1000)
+    assert notice.startswith("… 3 earlier lines not shown here") and "10,400,000 bytes of log output cut here" in notice

@@ -96,7 +96,8 @@ class MainScreen(Screen[None]):
         self._update_titles()
         if self._settings_warning:
             self.notify(self._settings_warning, title="Configuration", severity="error", timeout=12)
-        self.code_editor.text_area.focus()
+        # Not in the code: a newcomer's Tab or Enter meant to move around must not edit it.
+        self.result_pane.focus()
         try:
             resumed = self.session.resume_events(self.config())
         except (OSError, ConfigError) as exc:
@@ -214,10 +215,10 @@ class MainScreen(Screen[None]):
         self.log_pane.show_note("The test did not run: no log.")
         self._show_bottom("result")
         if outcome.what == "event":
-            self.notify(event_problem(text) or outcome.message.split("\n\n")[1], title="Test event", severity="error")
+            self.notify(outcome.detail, title="Test event", severity="error")
             self._point_at_event_error(text)
         elif outcome.what == "config":
-            self.notify(outcome.message.split("\n\n")[-1], title="Configuration", severity="error")
+            self.notify(outcome.detail, title="Configuration", severity="error")
 
     def _point_at_event_error(self, text: str) -> None:
         """Put the cursor where the JSON breaks, in the event editor (shown if it was hidden)."""

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
+from textual.document._history import EditHistory
 from textual.widgets import Tab, Tabs, TextArea
 
 from ..filemodel import FileModel, FlushResult
@@ -52,6 +53,8 @@ class CodeEditor(Vertical):
         self._loading = False
         self._was_dirty = False
         self._offered: set[str] = set()  # files whose keep-mine/reload-theirs question is open
+        self._set_by_us: set[str] = set()  # tab ids activated by open_file, not by the user
+        self._histories: dict[str, tuple[object, str]] = {}  # undo history of files not shown, with their text
 
     def compose(self) -> ComposeResult:
         yield Tabs(id="file-tabs")
@@ -111,23 +114,45 @@ class CodeEditor(Vertical):
         if name not in self.model.buffers:
             return
         self._keep_typing()
+        area = self.text_area
+        if self.current is not None:
+            # load_text clears the area's history in place: keep this one, give the area a new one.
+            kept_history = area.history
+            self._histories[self.current] = (kept_history, area.text)
+            area.history = EditHistory(
+                kept_history.max_checkpoints, kept_history.checkpoint_timer, kept_history.checkpoint_max_characters
+            )
         self.current = name
         buffer = self.model.buffers[name]
         self._loading = True
-        area = self.text_area
         set_language(area, _LANGUAGES.get(Path(name).suffix.lower()))
         area.load_text(buffer.text)
+        kept = self._histories.pop(name, None)
+        if kept is not None and kept[1] == buffer.text:
+            area.history = kept[0]  # undo reaches back across file switches (and autosaves)
         self._loading = False
         area.read_only = False
+        self._activate_tab(name)
+        self._update_title()
+
+    def _activate_tab(self, name: str) -> None:
+        """Show `name`'s tab as the active one (once it is mounted: adding a tab takes a refresh)."""
+        if name != self.current:
+            return
         tabs = self.query_one("#file-tabs", Tabs)
         tab_id = self._tab_id(name)
-        if tabs.active != tab_id:
+        if not tabs.query(f"#tabs-list > #{tab_id}"):
+            self.call_after_refresh(self._activate_tab, name)
+        elif tabs.active != tab_id:
+            self._set_by_us.add(tab_id)  # its TabActivated message comes later: not the user's choice
             tabs.active = tab_id
-        self._update_title()
 
     @on(Tabs.TabActivated, "#file-tabs")
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
         event.stop()
+        if event.tab.id in self._set_by_us:
+            self._set_by_us.discard(event.tab.id)
+            return
         for name in self.model.buffers:
             if self._tab_id(name) == event.tab.id and name != self.current:
                 self.open_file(name)

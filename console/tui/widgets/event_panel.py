@@ -180,7 +180,7 @@ class EventPanel(Vertical):
     @on(Button.Pressed, "#template-button")
     def _template(self, event: Button.Pressed) -> None:
         event.stop()
-        self.app.run_action("screen.pick_template")
+        self.pick_template()
 
     # -- saved-event actions (the screen's keys and the palette call these) ---------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from rich.console import Console
@@ -76,9 +77,9 @@ class ResultPane(VerticalScroll):
             return
         palette = palette_for(self)
         title = banner_text(self.result, palette)
-        title.append(f" ─ {self.result.request_id[:8]}", style=palette.muted)
-        if getattr(self, "_note", None):
+        if getattr(self, "_note", None):  # which test event: more telling than the request id
             title.append(f" ─ {self._note}")
+        title.append(f" ─ {self.result.request_id[:8]}", style=palette.muted)
         self.border_title = title
         self.set_class(not self.result.succeeded, "-failed")
         self.set_class(self.result.succeeded, "-succeeded")
@@ -102,6 +103,19 @@ class ResultPane(VerticalScroll):
     def _set_body(self, renderable: Any) -> None:
         self._renderable = renderable
         self.body.update(renderable)
+
+
+_CUT_MARKER = re.compile(r"^\[lambda-console: ([\d,]+) bytes of log output cut here")
+
+
+def flood_notice(hidden: list[str], shown: int) -> str:
+    """The line above a long log's tail: how many lines are not shown here, and the runtime's own
+    note when its log buffer cut output among them (otherwise that note could not be reached)."""
+    notice = f"… {len(hidden)} earlier lines not shown here (the last {shown} follow)"
+    for line in hidden:
+        if _CUT_MARKER.match(line):
+            return f"{notice}; among them: {line.strip().strip('[]')}"
+    return notice
 
 
 MAX_SHOWN_LINES = 1000  # the console itself only ever shows the log's last 4 KB
@@ -175,7 +189,7 @@ class LogPane(RichLog):
         lines = split_lines(log)
         if len(lines) > MAX_SHOWN_LINES:
             hidden = len(lines) - MAX_SHOWN_LINES
-            self.write(Text(f"… {hidden} earlier lines not shown (the last {MAX_SHOWN_LINES} follow)", style=palette.warning))
+            self.write(Text(flood_notice(lines[:hidden], MAX_SHOWN_LINES), style=palette.warning))
             # Classify from the start so an [ERROR] block cut in half keeps its colour.
             classified = classify_from(lines, False)[0][hidden:]
         else:
