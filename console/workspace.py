@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import catalog
+from . import catalog, jsonfile
 
 if TYPE_CHECKING:  # the engine is only imported when a config is actually built
     from .engine import FunctionConfig
@@ -271,17 +271,13 @@ def load_function_config(
         raw = path.read_bytes()
     except FileNotFoundError:
         return FunctionSettings(), None
+    except IsADirectoryError:
+        return FunctionSettings(), f"The settings file {path} is a directory, not a file; using the default settings."
     except OSError as exc:
         return FunctionSettings(), f"Could not read {path} ({exc.strerror or exc}); using the default settings."
     try:
-        text = raw.decode("utf-8")
-        data = json.loads(text)
-        settings = FunctionSettings.from_json(data)
-    except UnicodeDecodeError as exc:
-        problem = f"it is not UTF-8 text ({exc.reason})"
-    except json.JSONDecodeError as exc:
-        problem = f"it is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-    except ValueError as exc:
+        settings = FunctionSettings.from_json(jsonfile.loads(raw, what="it"))
+    except ValueError as exc:  # JsonError included: one line, whatever the file holds
         problem = str(exc)
     else:
         return settings, None
@@ -539,6 +535,8 @@ def _check_json(text: str) -> None:
         raise InvalidEventError(
             f"The event is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise InvalidEventError("The event is nested too deeply to be valid JSON for Lambda") from None
 
 
 def save_event(function_dir: Path | str, name: str, text: str) -> Path:

@@ -115,7 +115,7 @@ def _check_default_folder(args: argparse.Namespace, config) -> None:
 def _saved_settings(code_dir: Path) -> dict:
     """The settings the console saved for this function folder, if any."""
     config_file = code_dir / ".lambda-console" / "config.json"
-    if not config_file.is_file():
+    if not config_file.exists():
         return {}
     from console import workspace
 
@@ -176,14 +176,12 @@ def _read_event(spec: str | None, default: bytes | None, code_dir: Path | None =
 
 def check_event_json(data: bytes, where: str) -> None:
     """Refuse an event Lambda's Invoke API would refuse, naming the line and column."""
+    from console import jsonfile
+
     try:
-        json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"the event from {where} is not valid UTF-8 (byte {exc.start}); it was not run") from exc
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"the event from {where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; it was not run"
-        ) from exc
+        jsonfile.loads(data, what=f"the event from {where}", parse_int=str, parse_float=str)
+    except jsonfile.JsonError as exc:
+        raise UsageError(f"{exc}; it was not run") from None
 
 
 def _parse_env(pairs: list[str]) -> dict[str, str]:
@@ -254,10 +252,20 @@ def _record_metrics(config, result) -> None:
         print(f"lambda-console: metrics not saved ({exc.strerror or exc})", file=sys.stderr)
 
 
+def _shallow_json(result) -> dict:
+    return {"status": result.status, "functionError": result.function_error, "requestId": result.request_id,
+            "logs": result.log, "summary": result.summary.to_json()}
+
+
 def _print(args: argparse.Namespace, result) -> int:
     if args.json:
-        json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        try:
+            data = result.to_json()
+            text = json.dumps(data, ensure_ascii=False)
+        except RecursionError:  # a returned body nested too deeply to parse: given as text
+            data = {**_shallow_json(result), "payload": result.payload.decode("utf-8", "replace")}
+            text = json.dumps(data, ensure_ascii=False)
+        sys.stdout.write(text + "\n")
     else:
         from console.cli.render import render
 

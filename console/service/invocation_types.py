@@ -104,6 +104,11 @@ def check_payload(event_bytes: bytes, invocation_type: str = "RequestResponse") 
         raise InvalidRequestContent(
             f"Could not parse request body into json: Could not parse payload into json: {exc}"
         ) from None
+    except RecursionError:
+        raise InvalidRequestContent(
+            "Could not parse request body into json: Could not parse payload into json: "
+            "the payload is nested too deeply"
+        ) from None
     return event_bytes
 
 
