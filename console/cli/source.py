@@ -51,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     r.add_argument("kind", choices=KINDS, help="the event source")
     r.add_argument("dir", nargs="?", help="the function's folder (default: the current directory)")
+    r.add_argument("--blueprint", metavar="NAME",
+                   help="run a blueprint with the records and settings it carries (e.g. kinesis-poison, sqs-batch)")
     r.add_argument("--records", metavar="FILE",
                    help="JSON Lines, one record a line (default: DIR/records.jsonl). SQS: the body, or "
                         '{"body", "messageAttributes", "messageGroupId"}; Kinesis: the data, or {"data", '
@@ -103,6 +105,8 @@ def _load_function(args: argparse.Namespace):
     from console.engine import ConfigError, check
     from console.engine.handler_check import handler_module_path
 
+    if args.blueprint:
+        return _blueprint_config(args)
     code_dir = Path(args.dir or os.getcwd())
     if not code_dir.is_dir():
         raise UsageError(f"{code_dir} is not a directory")
@@ -117,6 +121,22 @@ def _load_function(args: argparse.Namespace):
     if module and handler_module_path(config.code_dir, module) is None:
         raise UsageError(f"{config.code_dir} has no {module.replace('.', '/')}.py for the handler {config.handler}")
     return config
+
+
+def _blueprint_config(args: argparse.Namespace):
+    from console import catalog
+    from console.engine import FunctionConfig
+
+    if args.dir:
+        raise UsageError("give either a function folder or --blueprint, not both")
+    try:
+        bp = catalog.get_blueprint(args.blueprint)
+    except catalog.CatalogError as exc:
+        raise UsageError(str(exc)) from None
+    if bp.kind != "function":
+        raise UsageError(f"blueprint '{bp.name}' is a {bp.kind}, not a function")
+    return FunctionConfig(code_dir=bp.path, handler=bp.handler, runtime=bp.runtime, timeout_s=bp.timeout_s,
+                          memory_mb=bp.memory_mb, function_name=bp.name)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -251,6 +271,8 @@ class Timeline:
             status = entry.status
             if entry.error_type:
                 status += f" {entry.error_type}"
+            elif entry.batch_item_failures:
+                status += f", {len(entry.batch_item_failures)} failed item{'s' if len(entry.batch_item_failures) > 1 else ''}"
             message = _error_message(entry)
             line = (f"{when}  {entry.source:<22} attempt {entry.attempt:<3} {ranges(entry.numbers):<14} "
                     f"{self._style(status, entry.status)}  {entry.outcome}")

@@ -232,7 +232,7 @@ class StreamSource:
                 self.run.settle([r.sequence_number for r in done], PROCESSED)
             lane.pos += len(done)
             batch.records = rest
-            outcome = f"checkpoint at #{self.run.number(lowest)} ({len(done)} done), {len(rest)} to retry"
+            outcome = f"checkpoint at #{self.run.number(lowest)} ({len(done)} done); "
             outcome += self._retry_or_give_up(lane, batch, end)
         elif self.mapping.bisect and len(batch.records) > 1:
             half = len(batch.records) // 2
@@ -246,7 +246,7 @@ class StreamSource:
             if verdict.problem and not verdict.problem.startswith("function error"):
                 outcome += f" ({verdict.problem})"
         else:
-            outcome = f"{len(batch.records)} to retry" + self._retry_or_give_up(lane, batch, end)
+            outcome = self._retry_or_give_up(lane, batch, end)
             if verdict.problem and not verdict.problem.startswith("function error"):
                 outcome += f" ({verdict.problem}: the whole batch failed)"
         label = shard_id(self.kind, lane.shard)
@@ -267,13 +267,13 @@ class StreamSource:
                           f"MaximumRetryAttempts ({limit}) reached", later=True)
             lane.failures = 0
             lane.ready_at = end
-            return f"; retries exhausted ({batch.invocations} attempts)"
+            return f"given up after {batch.invocations} attempts"
         batch.retries += 1
         lane.current = batch
         lane.failures += 1
         wait = backoff_s(lane.failures)
         lane.ready_at = end + wait
-        return f"; retry {batch.retries} at {elapsed(end + wait)}"
+        return f"retry {batch.retries} at {elapsed(end + wait)}"
 
     def _finish_batch(self, lane: _Lane, batch: _Batch, records: list[StreamRecord], fate: str) -> None:
         self.run.settle([r.sequence_number for r in records], fate)
