@@ -87,7 +87,11 @@ def _read(path: Path, what: str) -> str:
 
 def _file(flag: str | None, code_dir: Path, default: str) -> Path | None:
     if flag is not None:
-        return Path(flag)
+        given = Path(flag)
+        # A bare name the current folder lacks means the function folder's file (a blueprint's).
+        if not given.exists() and not given.is_absolute() and (code_dir / given).is_file():
+            return code_dir / given
+        return given
     candidate = code_dir / default
     return candidate if candidate.is_file() else None
 
