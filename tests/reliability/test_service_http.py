@@ -15,7 +15,7 @@ from serve_process import make_function, wait_for
 from console.engine.records import InvocationResult, Summary
 from console.service import server as server_module
 from console.service.api import InvokeApi
-from console.service.concurrency import ConcurrencyLimiter
+from console.service.invoker import Invoker
 from console.service.registry import FunctionRegistry
 from console.service.server import LambdaServer, _encode
 
@@ -145,8 +145,7 @@ class _ForgingEngine:
                                     "a" * 5000 + "/b", "text/html\x00"])
 def test_a_forged_content_type_never_reaches_the_response_headers(tmp_path, forged):
     folder = make_function(tmp_path, "hello", HELLO)
-    api = InvokeApi(FunctionRegistry([folder]), _ForgingEngine(forged), async_queue=None,  # type: ignore[arg-type]
-                    limiter=ConcurrencyLimiter(10))
+    api = InvokeApi(FunctionRegistry([folder]), Invoker(_ForgingEngine(forged), persist_metrics=False))  # type: ignore[arg-type]
     response = api.handle("POST", "/2015-03-31/functions/hello/invocations", {}, b"{}")
     wire = _encode(response, False)
     head = wire.split(b"\r\n\r\n", 1)[0]
@@ -156,8 +155,8 @@ def test_a_forged_content_type_never_reaches_the_response_headers(tmp_path, forg
 
 def test_an_internal_failure_answers_lambdas_service_error_without_internals(tmp_path, capsys):
     folder = make_function(tmp_path, "hello", HELLO)
-    api = InvokeApi(FunctionRegistry([folder]), _ForgingEngine(fail=TypeError("/home/alice/.aws/credentials")),
-                    async_queue=None, limiter=ConcurrencyLimiter(10))  # type: ignore[arg-type]
+    api = InvokeApi(FunctionRegistry([folder]),
+                    Invoker(_ForgingEngine(fail=TypeError("/home/alice/.aws/credentials")), persist_metrics=False))  # type: ignore[arg-type]
     response = api.handle("POST", "/2015-03-31/functions/hello/invocations", {}, b"{}")
     assert (response.status, dict(response.headers)["x-amzn-ErrorType"]) == (500, "ServiceException")
     assert b"alice" not in response.body and b"TypeError" not in response.body
