@@ -16,7 +16,7 @@ from console.display import neutralise
 
 from .api import InvokeApi, Response
 from .concurrency import DEFAULT_CONCURRENCY, ConcurrencyLimiter
-from .events import too_large
+from .events import SYNC_PAYLOAD_LIMIT, too_large
 from .invoker import Invoker
 from .metrics import MetricsRegistry, metrics_path
 from .registry import FunctionRegistry
