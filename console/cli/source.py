@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from console.cli.invoke import positive_float
+from console.eventsources.run import record_ranges as ranges
 
 KINDS = ("sqs", "kinesis", "dynamodb")
 # Files a function folder (or a blueprint made into one) may carry for its event source demo.
@@ -210,22 +211,6 @@ def _save_metrics(registry, config) -> None:
 
 
 # ---------------------------------------------------------------- the timeline
-
-
-def ranges(numbers: list[int]) -> str:
-    """[1, 2, 3, 5] -> '#1-#3 #5' (records by their position in the input)."""
-    parts: list[str] = []
-    start = prev = None
-    for n in numbers:
-        if prev is not None and n == prev + 1:
-            prev = n
-            continue
-        if start is not None:
-            parts.append(f"#{start}" if start == prev else f"#{start}-#{prev}")
-        start = prev = n
-    if start is not None:
-        parts.append(f"#{start}" if start == prev else f"#{start}-#{prev}")
-    return " ".join(parts)
 
 
 class Timeline:

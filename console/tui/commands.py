@@ -33,6 +33,7 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Cycle invocation type", "RequestResponse → Event → DryRun for the Test key (F10)", "cycle_invocation_type"),
     ("Monitor", "Metrics and the async event queue (F12)", "monitor"),
     ("Step Functions", "Run a state machine over local functions (F9)", "step_functions"),
+    ("Event sources", "SQS, Kinesis or DynamoDB Streams: batches, retries, DLQ (F11)", "app.event_sources"),
     ("Key bindings", "Show every key (F1)", "help"),
 ]
 

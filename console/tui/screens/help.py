@@ -22,6 +22,7 @@ KEYS: list[tuple[str, str]] = [
     ("F8", "Run on save: re-run the test whenever the code changes"),
     ("F9", "Step Functions view (Esc returns)"),
     ("F10", "Invoke as: RequestResponse → Event → DryRun"),
+    ("F11", "Event source view: SQS, Kinesis, DynamoDB Streams batches and retries"),
     ("F12", "Monitor: metrics and the async event queue"),
     ("Ctrl+T", "Event templates (searchable)"),
     ("Ctrl+S", "Save the test event (asks for a name when unsaved)"),
