@@ -234,11 +234,9 @@ class LambdaConsoleApp(App[int]):
 
     def action_tests(self) -> None:
         """The Tests view of the open function: saved events against their expected answers."""
-        from .screens.tests_view import SavedTestsScreen
+        from .screens.tests_view import open_tests_view
 
-        main = self.main_screen()
-        if main is not None and self.screen is main:
-            self.push_screen(SavedTestsScreen(main.code_dir, main.function_name))
+        open_tests_view(self)
 
     def action_save_expected(self) -> None:
         """Save as expected: the result shown (in the panes, or the Tests view's) for its saved event."""

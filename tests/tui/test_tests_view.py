@@ -57,7 +57,7 @@ async def test_the_tests_view_runs_all_shows_a_failures_diff_and_saves_an_answer
         assert _outcome(app, default_dir, "draft") is None  # no expectation: not part of Run all
         bad = _outcome(app, default_dir, "bad")
         assert bad.outcome == "fail" and "status: expected Succeeded, got Failed" in bad.diff
-        assert "FAILED status differs" in str(options.get_option_at_index(0).prompt)
+        assert "failed: status" in str(options.get_option_at_index(0).prompt)
         assert "passed" in str(options.get_option_at_index(2).prompt)
         # the failing one (highlighted first) shows its diff
         detail = _text(view.shown_detail)
@@ -91,6 +91,15 @@ async def test_save_as_expected_keeps_the_shown_result_of_a_saved_event(default_
         await pilot.press("alt+s")
         await wait_for(pilot, lambda: workspace.list_expectations(default_dir) == ["basic"])
         assert json.loads(workspace.read_expectation(default_dir, "basic"))["payload"] == "value1"
+        # the saved-event list marks events that have an expected answer
+        select = screen.event_panel.query_one("#saved-events")
+        await wait_for(pilot, lambda: ("basic ✓", "basic") in [(str(p), v) for p, v in select._options])
+        # a result of an event edited since is not saved as the new event's answer
+        workspace.save_event(default_dir, "basic", json.dumps({**GOOD, "key1": "edited"}))
+        await pilot.press("alt+s")
+        await pilot.pause()
+        assert json.loads(workspace.read_expectation(default_dir, "basic"))["payload"] == "value1"
+        workspace.save_event(default_dir, "basic", json.dumps(GOOD))
         # the palette reaches the view too
         await screen.run_action("app.tests")
         view = await wait_for(pilot, lambda: _view_ready(app))

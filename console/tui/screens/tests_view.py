@@ -115,6 +115,9 @@ class SavedTestsScreen(ModalScreen[None]):
             yield Static("Enter run · A run all · S save the answer as expected · Esc close", classes="hint")
 
     def on_mount(self) -> None:
+        # Wider than a picker's list: a row holds the event and its outcome on one line.
+        self.query_one("#tests-list", OptionList).styles.width = "50%"
+        self.query_one(".preview").styles.width = "50%"
         self.reload()
         self.query_one("#tests-list", OptionList).focus()
 
@@ -146,18 +149,20 @@ class SavedTestsScreen(ModalScreen[None]):
 
     def row(self, event: str) -> Text:
         case = self.outcome(event)
+        width = max(map(len, self.events), default=0)
         text = Text(no_wrap=True, overflow="ellipsis")
         if event in self.running:
-            return text.append(f"… {event:<25} running")
+            return text.append(f"… {event:<{width}}  running")
         if case is None:
             state = "not run" if event in self.expected else "no expectation"
-            return text.append(f"  {event:<25} ").append(state, style="dim")
+            return text.append(f"  {event:<{width}}  ").append(state, style="dim")
         mark, style = _MARKS[case.outcome]
-        text.append(f"{mark} ", style=style).append(f"{event:<25} ")
+        text.append(f"{mark} ", style=style).append(f"{event:<{width}}  ")
         if case.outcome == PASS:
             text.append(f"passed {case.duration_ms:.2f} ms", style=style)
         elif case.outcome == FAIL:
-            text.append(f"FAILED {case.message}", style=style)
+            what = case.comparison.differences[0].what if case.comparison and case.comparison.differences else ""
+            text.append(f"failed: {what}" if what else "failed", style=style)
         elif case.outcome == ERROR:
             text.append("error", style=style)
         else:
@@ -341,6 +346,19 @@ def _saved_text(code_dir: Path, event: str) -> str:
         return ""
 
 
+def open_tests_view(app: Any) -> None:
+    """Open the Tests view over the main screen; its event list marks new expectations after."""
+    main = app.main_screen()
+    if main is None or app.screen is not main:
+        return
+
+    def closed(_: None) -> None:
+        if main.is_attached:
+            main.event_panel.refresh_saved()
+
+    app.push_screen(SavedTestsScreen(main.code_dir, main.function_name), closed)
+
+
 def save_shown_result(app: Any) -> None:
     """Save as expected: the result in the main screen's panes becomes its saved event's expected
     answer. Refused, with a note saying why, for a draft event or one edited since that run."""
@@ -375,6 +393,7 @@ def save_shown_result(app: Any) -> None:
         main.function_name, main.code_dir, name, PASS if comparison.passed else FAIL,
         comparison.headline(), comparison, result,
     )
+    main.event_panel.refresh_saved()  # the event list marks it
     app.notify(f"Saved as the expected answer of {name!r} ({path}).", title="Save as expected")
 
 
