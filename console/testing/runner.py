@@ -158,10 +158,7 @@ def find_functions(paths: Iterable[str], root: Path | None = None) -> list[TestF
 
 
 def _workspace_folders(root: Path | None) -> list[Path]:
-    folder = workspace.functions_dir(root)
-    if not folder.is_dir():
-        return []
-    return [sub.resolve() for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.name.startswith(".")]
+    return [sub.resolve() for sub in workspace.function_dirs(root)]
 
 
 def _function_children(folder: Path) -> list[Path]:
@@ -173,7 +170,7 @@ def _function_children(folder: Path) -> list[Path]:
 
 
 def _function_name(folder: Path) -> str:
-    return workspace.function_name_for(folder)
+    return workspace.name_for_folder(folder)
 
 
 def matches(pattern: str | None, function: str, event: str) -> bool:
@@ -211,7 +208,7 @@ class Runner:
 
     def config_for(self, function: TestFunction) -> FunctionConfig:
         """The function's engine configuration (read-only: a corrupt settings file is an error)."""
-        return workspace.read_function_config(function.dir, function.name)
+        return workspace.function_config(function.dir, function.name)
 
     def run_case(
         self,

@@ -58,7 +58,8 @@ def app_invoker(app: App) -> Any:
     if app not in _INVOKERS:
         from console.service.invoker import Invoker
 
-        _INVOKERS[app] = Invoker(app.engine, metrics=app.metrics)  # type: ignore[attr-defined]
+        # The app saves its own metrics registry when it closes.
+        _INVOKERS[app] = Invoker(app.engine, metrics=app.metrics, persist_metrics=False)  # type: ignore[attr-defined]
     return _INVOKERS[app]
 
 
