@@ -168,8 +168,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace, config, inputs, records_path: Path) -> int:
+    from console.engine import ConfigError
     from console.eventsources.clock import VirtualClock
     from console.eventsources.run import Run, build, simulate
+    from console.service.errors import InvokeError
     from console.service.invoker import Invoker
     from console.service.metrics import MetricsRegistry
 
@@ -185,7 +187,10 @@ def _simulate(args: argparse.Namespace, config, inputs, records_path: Path) -> i
         if timeline is not None:
             timeline.header(args.kind, config, source, records_path)
         started = time.monotonic()
-        report = simulate(runner, source)
+        try:
+            report = simulate(runner, source)
+        except (ConfigError, InvokeError) as exc:  # the function itself cannot be invoked
+            raise UsageError(str(exc).splitlines()[0]) from None
         real_s = time.monotonic() - started
     finally:
         invoker.close()
