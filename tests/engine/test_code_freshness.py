@@ -120,3 +120,48 @@ def test_with_a_watch_an_unchanged_folder_is_not_walked_again(tmp_path, monkeypa
     third = folder.snapshot()
     assert third.files == 2 and third != first
     folder.close()
+
+
+def _inotify_fds() -> int:
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if "inotify" in os.path.realpath(fd)) if fds.is_dir() else 0
+
+
+@pytest.mark.skipif(codehash.INotify is None, reason="inotify is Linux-only")
+def test_folders_share_one_inotify_instance_and_nested_folders_both_see_edits(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.py").write_text("A = 1\n")
+    outer, inner = CodeFolder(tmp_path), CodeFolder(tmp_path / "sub")
+    others = [CodeFolder(tmp_path / "sub") for _ in range(10)]
+    before = (outer.snapshot(), inner.snapshot(), [o.snapshot() for o in others])
+    assert _inotify_fds() <= 1
+    (tmp_path / "sub" / "a.py").write_text("A = 2\n")
+    assert outer.snapshot() != before[0] and inner.snapshot() != before[1]
+    inner.close()  # the shared watch stays for the others
+    (tmp_path / "sub" / "a.py").write_text("A = 3\n")
+    assert others[0].snapshot().sha256 == code_sha256(tmp_path / "sub")
+    for folder in (outer, *others):
+        folder.close()
+
+
+@pytest.mark.parametrize("watch", [True, False], ids=["watched", "walked"])
+def test_added_removed_and_renamed_files_keep_the_hash_equal_to_a_fresh_one(tmp_path, watch):
+    _many_files(tmp_path, 200, subfolders=4)
+    folder = CodeFolder(tmp_path, watch=watch)
+    folder.snapshot()
+    pkg = tmp_path / "vendor" / "pkg02"
+    steps = [
+        lambda: (pkg / "new.py").write_text("Y = 1\n"),
+        lambda: (pkg / "new.py").unlink(),
+        lambda: (pkg / "m5.py").rename(pkg / "m5b.py"),
+        lambda: (pkg / "deeper").mkdir(),
+        lambda: (pkg / "deeper" / "z.py").write_text("Z = 1\n"),
+        lambda: (pkg / "deeper").rename(pkg / "moved"),
+        lambda: (pkg / "moved" / "z.py").write_text("Z = 22\n"),
+    ]
+    for step in steps:
+        step()
+        snap = folder.snapshot()
+        assert snap.sha256 == code_sha256(tmp_path)
+        assert snap.size == sum(size for _, size, _, _ in fingerprint(tmp_path))
+    folder.close()
