@@ -40,14 +40,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--runtime",
         metavar="R",
-        help="python3.7 … python3.14 (default: the newest); the code runs on the host's Python, "
-        "the runtime choice sets the error format and environment Lambda would use",
+        help="python3.7 … python3.14 (default: the newest); the code runs on that Python when it is "
+        "installed, else on the nearest (see `lambda-console runtimes`)",
     )
     p.add_argument("--event", metavar="NAME|FILE|-", help="a sample event name, a JSON file, or - for stdin")
     p.add_argument("--timeout", type=int, metavar="S", help="timeout in seconds (1-900, default 3)")
     p.add_argument("--memory", type=int, metavar="MB", help="memory in MB (128-10240, default 128)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="an environment variable (repeatable)")
     p.add_argument("--function-name", metavar="NAME", help="function name (default: the directory's name)")
+    p.add_argument(
+        "--layer", action="append", default=[], metavar="PATH",
+        help="a layer folder or .zip in Lambda's layout (python/...); repeatable, in order, up to 5 "
+        "(replaces the function's saved layers)",
+    )
     p.add_argument(
         "--invocation-type",
         choices=("RequestResponse", "Event", "DryRun"),
@@ -130,6 +135,9 @@ def _saved_settings(code_dir: Path) -> dict:
         "memory_mb": loaded.memory_mb,
         "timeout_s": loaded.timeout_s,
         "environment": dict(loaded.environment),
+        "layers": tuple(str(code_dir / Path(layer).expanduser()) for layer in loaded.layers),
+        "ephemeral_storage_mb": loaded.ephemeral_storage_mb,
+        "interpreter": loaded.interpreter,
     }
 
 
@@ -209,6 +217,8 @@ def build_config(args: argparse.Namespace, target: Target):
     ):
         if value is not None:
             settings[field] = value
+    if args.layer:
+        settings["layers"] = tuple(args.layer)
     env = dict(settings.pop("environment", {}) or {})
     env.update(_parse_env(args.env))
     config = FunctionConfig(code_dir=target.code_dir, environment=env, **settings)
@@ -235,11 +245,24 @@ def run(args: argparse.Namespace) -> int:
     from console.engine import Engine
 
     with Engine() as engine:
+        # A requirements.txt build (on demand) shows pip's progress on stderr.
+        engine.on_build = _to_stderr
         if args.invocation_type != "RequestResponse":
             return _run_typed(args, engine, config, event)
-        result = engine.invoke(config, event)
+        from console.engine import ConfigError
+
+        try:
+            result = engine.invoke(config, event)
+        except ConfigError as exc:  # e.g. its requirements.txt cannot be built: nothing ran
+            print(f"lambda-console invoke: {exc}", file=sys.stderr)
+            return 2
     _record_metrics(config, result)
     return _print(args, result)
+
+
+def _to_stderr(line: str) -> None:
+    sys.stderr.write(line)
+    sys.stderr.flush()
 
 
 def _record_metrics(config, result) -> None:
