@@ -221,6 +221,11 @@ class FunctionSettings:
         data: dict[str, Any] = {key: getattr(self, attr) for attr, key in self._KEYS.items()}
         data["environment"] = dict(self.environment)
         data["layers"] = list(self.layers)
+        # The execution environment's settings are written only when set, so a plain function's
+        # file stays as it was.
+        for key, default in (("layers", []), ("ephemeralStorage", 512), ("interpreter", "")):
+            if data[key] == default:
+                del data[key]
         for key, value in self.extra.items():
             data.setdefault(key, value)
         return data
