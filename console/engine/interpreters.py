@@ -148,8 +148,8 @@ def _from_version_dirs(pattern: str, minor: tuple[int, int], source: str) -> lis
         match = _VERSION_RE.search(name)
         if not match or (int(match[1]), int(match[2])) != minor:
             continue
-        if "freethreaded" in name or name.endswith("t") and "+" in name:
-            continue  # Lambda disables free-threading; a no-GIL build is not the runtime's
+        if "freethreaded" in name or re.search(r"\d+\.\d+\.\d+t(?![a-z])", name):
+            continue  # Lambda disables free-threading; a no-GIL build (3.13.0t) is not the runtime's
         exe = os.path.join(folder, "bin", f"python{minor[0]}.{minor[1]}")
         if os.access(exe, os.X_OK):
             found.append(Interpreter(exe, match[0], source))

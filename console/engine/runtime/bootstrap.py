@@ -708,8 +708,21 @@ def _die_of_memory(channel):
         os.kill(os.getpid(), 9)
 
 
+_HELD = []
+
+
+def _keep_until_next_event(fault):
+    """A marshalling fault keeps what could not be marshalled alive through a reference cycle
+    (the raising frame holds the exception), as in awslambdaric, where only a later garbage
+    collection frees it. Freeing it here instead (at any collection the error path triggers) would
+    print e.g. "coroutine ... was never awaited" inside this invocation's log: hold it until the
+    next event, whatever the interpreter's collection thresholds."""
+    _HELD.append(fault)
+
+
 def handle_event_request(channel, request_handler, header, body):
     global _GLOBAL_AWS_REQUEST_ID
+    del _HELD[:]
     invoke_id = header["id"]
     _GLOBAL_AWS_REQUEST_ID = invoke_id
     trace_id = header.get("trace")
@@ -736,6 +749,7 @@ def handle_event_request(channel, request_handler, header, body):
         result, content_type = marshal_response(response)
     except FaultException as e:
         error_result, log_view = fault_result(e, invoke_id)
+        _keep_until_next_event(e)
     except MemoryError:
         _die_of_memory(channel)
     except Exception:
