@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "console.cli.serve",
     "console.cli.runtimes",
     "console.cli.build",
+    "console.cli.source",
     "console.cli.suite",
 )
 

@@ -106,11 +106,11 @@ def folder_bytes(folder: str, skip_dot: bool = False) -> int:
 _sizes: dict[str, int] = {}
 
 
-def size_warning(code_state: tuple, deps: tuple[str, ...], layers: tuple[str, ...]) -> str | None:
+def size_warning(code_bytes: int, deps: tuple[str, ...], layers: tuple[str, ...]) -> str | None:
     """Lambda refuses a function whose code, dependencies and layers exceed 250 MB unzipped: say
-    so (the console still runs it). The code's size comes from its fingerprint; built
-    dependencies and extracted layers do not change, so each is measured once."""
-    total = sum(entry[1] for entry in code_state)
+    so (the console still runs it). The code's size comes from its snapshot; built dependencies
+    and extracted layers do not change, so each is measured once."""
+    total = code_bytes
     for folder in deps + layers:
         if folder not in _sizes:
             _sizes[folder] = folder_bytes(folder)
