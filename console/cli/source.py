@@ -115,7 +115,7 @@ def _load_function(args: argparse.Namespace):
     if not code_dir.is_dir():
         raise UsageError(f"{code_dir} is not a directory")
     try:
-        config = workspace.read_function_config(code_dir)
+        config = workspace.function_config(code_dir)
         check(config)
     except workspace.CorruptSettingsError as exc:
         raise UsageError(f"{exc} Fix or remove it; nothing was run") from None
@@ -128,8 +128,7 @@ def _load_function(args: argparse.Namespace):
 
 
 def _blueprint_config(args: argparse.Namespace):
-    from console import catalog
-    from console.engine import FunctionConfig
+    from console import catalog, workspace
 
     if args.dir:
         raise UsageError("give either a function folder or --blueprint, not both")
@@ -139,8 +138,8 @@ def _blueprint_config(args: argparse.Namespace):
         raise UsageError(str(exc)) from None
     if bp.kind != "function":
         raise UsageError(f"blueprint '{bp.name}' is a {bp.kind}, not a function")
-    return FunctionConfig(code_dir=bp.path, handler=bp.handler, runtime=bp.runtime, timeout_s=bp.timeout_s,
-                          memory_mb=bp.memory_mb, function_name=bp.name)
+    settings = workspace.FunctionSettings.from_blueprint(bp)
+    return workspace.function_config(bp.path, bp.name, settings=settings)
 
 
 def run(args: argparse.Namespace) -> int:

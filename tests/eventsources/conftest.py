@@ -58,7 +58,7 @@ def run_source(invoker: Invoker) -> Callable[..., Report]:
             *, max_invocations: int = 1000, entries: list | None = None) -> Report:
         from console import workspace
 
-        config = workspace.read_function_config(folder)
+        config = workspace.function_config(folder)
         runner = Run(kind, config, invoker, VirtualClock(), max_invocations=max_invocations,
                      on_entry=entries.append if entries is not None else None)
         source = build(kind, runner, Inputs(lines(records), mapping or {}, queue))
