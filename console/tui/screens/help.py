@@ -22,6 +22,7 @@ KEYS: list[tuple[str, str]] = [
     ("F8", "Run on save: re-run the test whenever the code changes"),
     ("F9", "Step Functions view (Esc returns)"),
     ("F10", "Invoke as: RequestResponse → Event → DryRun"),
+    ("F11", "Event source view: SQS, Kinesis, DynamoDB Streams batches and retries"),
     ("F12", "Monitor: metrics and the async event queue"),
     ("Alt+T", "Tests: saved events against their expected answers (run one or all, see a diff)"),
     ("Alt+S", "Save as expected: the result shown becomes its saved event's expected answer"),
