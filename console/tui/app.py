@@ -32,6 +32,8 @@ class LambdaConsoleApp(App[int]):
     COMMANDS = App.COMMANDS | {LambdaCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # In every screen, dialogs too (an Input would otherwise type an "a").
+        Binding("alt+a", "select_all", "Select all", show=False, priority=True),
         Binding("f11", "event_sources", "Event sources", show=False, priority=True),
         Binding("alt+t", "tests", "Tests", show=False, priority=True),
         Binding("alt+s", "save_expected", "Save as expected", show=False, priority=True),
@@ -168,14 +170,25 @@ class LambdaConsoleApp(App[int]):
 
         open_event_sources(self)
 
-    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+    async def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        # Earlier screenshots' toasts go first, so they are not in the picture.
+        if self._notifications:
+            self.clear_notifications()
+            await self._toasts_gone()
         self.deliver_screenshot(filename, path)
+
+    async def _toasts_gone(self, timeout: float = 1.0) -> None:
+        from textual.widgets._toast import Toast
+
+        deadline = time.monotonic() + timeout
+        while self.screen.query(Toast) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
 
     def deliver_screenshot(
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None
     ) -> str | None:
-        """Save an SVG of the screen in the current folder (else the workspace) and say where."""
-        folder = Path(path).expanduser() if path else _screenshot_folder()
+        """Save an SVG of the screen (see _screenshot_folder for where) and say where."""
+        folder = Path(path).expanduser() if path else _screenshot_folder(self.code_dir)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             saved = Path(self.save_screenshot(filename, str(folder), time_format)).resolve()
@@ -233,6 +246,21 @@ class LambdaConsoleApp(App[int]):
         if screen is not None:
             screen.flush(final=final)
 
+    def action_select_all(self) -> None:
+        """Select the whole text of the focused editor or input (the code when none is focused)."""
+        from textual.widgets import Input, TextArea
+
+        focused = self.focused
+        if isinstance(focused, (TextArea, Input)):
+            focused.select_all()
+        elif isinstance(self.screen, self._main_screen_type()):
+            self.screen.action_select_all()
+
+    def _main_screen_type(self) -> type:
+        from .screens.main import MainScreen
+
+        return MainScreen
+
     def action_blueprints(self) -> None:
         from .function_flows import choose_blueprint
 
@@ -272,11 +300,25 @@ class LambdaConsoleApp(App[int]):
         self.invoker.close(timeout=1.0)
 
 
-def _screenshot_folder() -> Path:
-    """Where screenshots go: the folder the console was started in, if writable, else the workspace."""
-    cwd = Path.cwd()
-    if os.access(cwd, os.W_OK):
-        return cwd
+def _screenshot_folder(code_dir: Path) -> Path:
+    """Where screenshots go: the folder the console was started in, unless it is (inside) a
+    function folder, where the picture would become part of the function's code (a new Code
+    SHA-256, a cold start); then, or when it is not writable, the workspace's screenshots/."""
     from console import workspace
 
-    return workspace.workspace_root()
+    cwd = Path.cwd().resolve()
+    if os.access(cwd, os.W_OK) and not _inside_a_function(cwd, Path(code_dir).resolve()):
+        return cwd
+    return workspace.workspace_root() / "screenshots"
+
+
+def _inside_a_function(folder: Path, code_dir: Path) -> bool:
+    from console import workspace
+
+    functions = workspace.functions_dir().resolve()
+    for candidate in (folder, *folder.parents):
+        if candidate == code_dir or candidate.parent == functions:
+            return True
+        if (candidate / workspace.CONFIG_DIR / "config.json").is_file():
+            return True
+    return False

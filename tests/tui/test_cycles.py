@@ -1064,7 +1064,7 @@ async def test_moving_around_never_edits_code_esc_leaves_the_editor_and_undo_rea
         assert area.text == original
         await pilot.press("alt+c")
         assert app.focused is area
-        assert any(b.binding.description == "Leave editor" for b in app.active_bindings.values() if b.binding.show)
+        assert any(b.binding.description == "Leave" for b in app.active_bindings.values() if b.binding.show)
         await pilot.press("escape")
         assert app.focused is not area and area.text == original
         await pilot.press("alt+c", "ctrl+end", *"#added")
@@ -1079,3 +1079,89 @@ async def test_moving_around_never_edits_code_esc_leaves_the_editor_and_undo_rea
             await pilot.press("ctrl+z")
         assert area.text == original
         await wait_for(pilot, lambda: path.read_text() == original, timeout=10)
+
+
+async def test_editing_gives_the_editor_the_room_results_take_it_back_and_alt_z_zooms_a_pane(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        code, result = screen.code_editor, screen.result_pane
+        await pilot.press("alt+c")
+        await wait_for(pilot, lambda: code.region.height > result.region.height)
+        await run_test_key(pilot)
+        await wait_for(pilot, lambda: result.region.height > code.region.height)
+        await pilot.press("alt+c", "alt+z")
+        await wait_for(pilot, lambda: screen.maximized is code and code.region.height >= SIZE[1] - 2)
+        await pilot.press("alt+z")
+        await wait_for(pilot, lambda: screen.maximized is None and result.region.height > 0)
+
+
+async def test_the_code_editor_auto_indents_finds_goes_to_a_line_and_marks_a_syntax_error(default_dir, engine):
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        area = screen.code_editor.text_area
+        await pilot.press("alt+c", "ctrl+end", *"def", "space", *"helper():", "enter")
+        assert area.document.get_line(area.cursor_location[0]) == "    "  # one level in, after ':'
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
+        app.screen.query_one("#name").value = "3"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen and area.cursor_location == (2, 0))
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
+        app.screen.query_one("#name").value = "key3"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen and area.selected_text == "key3")
+        await pilot.press("ctrl+end", *"x", "space", *"=", "space", *"(")  # never closed
+        lines = area.document.line_count
+        await wait_for(pilot, lambda: area.error_line is not None, timeout=10)  # checked at autosave
+        assert area.error_line == lines - 1 and f"line {lines}" in str(screen.code_editor.border_title)
+
+
+async def test_a_screenshot_taken_in_a_function_folder_is_saved_outside_it_without_earlier_toasts(default_dir, home, engine, monkeypatch):
+    monkeypatch.chdir(default_dir)
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await app.run_action("screenshot")
+        await wait_for(pilot, lambda: list((home / "screenshots").glob("*.svg")))
+        assert not list(default_dir.rglob("*.svg"))  # the function's code is unchanged
+        # "Saved screenshot to ..." is on screen
+        await wait_for(pilot, lambda: any(t.region.area for t in app.screen.query("Toast")) and "Saved" in app.export_screenshot())
+        await app.run_action("screenshot('second.svg')")
+        second = await wait_for(pilot, lambda: next((home / "screenshots").glob("second.svg"), None))
+        assert "Saved" not in second.read_text()
+
+
+async def test_at_80x24_dialogs_fit_alt_a_selects_arrows_move_between_buttons_and_the_footer_keeps_its_keys(default_dir, engine):
+    from textual.widgets._footer import FooterKey
+
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen()
+
+        def footer() -> set[str]:
+            return {k.description for k in screen.query(FooterKey) if k.region.area and k.region.right <= 80}
+
+        await wait_for(pilot, lambda: {"Test", "Config", "Help", "Quit"} <= footer())
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfigModal" and app.screen.query("#save"))
+        dialog = app.screen
+        for button in ("#save", "#cancel"):
+            await wait_for(pilot, lambda: dialog.query_one(button).region.area > 0)
+            assert dialog.query_one(button).region.bottom <= 24
+        timeout = dialog.query_one("#cfg-timeout")
+        timeout.focus()
+        await pilot.press("alt+a")
+        assert timeout.value == "3" and timeout.selected_text == "3"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        from console.tui.screens.prompt import Choice
+
+        answers: list = []
+        app.push_screen(Choice("Q", "Which?", [("mine", "Keep mine"), ("theirs", "Reload theirs")]), answers.append)
+        await wait_for(pilot, lambda: isinstance(app.screen, Choice) and app.focused is not None and app.focused.id == "mine")
+        await pilot.press("right")
+        assert app.focused.id == "theirs"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: answers == ["theirs"])

@@ -66,6 +66,20 @@ def _showing(app: LambdaConsoleApp, result):
     return run_before
 
 
+def _editing(app: LambdaConsoleApp, zoom: bool = False):
+    async def run_before(pilot) -> None:
+        screen = app.main_screen()
+        for area in screen.query(TextArea):
+            area.cursor_blink = False
+        await pilot.press("alt+c")
+        if zoom:
+            await pilot.press("alt+z")
+        await pilot.pause()
+        await pilot.pause()
+
+    return run_before
+
+
 def test_main_screen_after_a_success(snap_compare, steady):
     app = LambdaConsoleApp(steady, engine=NoEngine())
     assert snap_compare(app, terminal_size=(120, 36), run_before=_showing(app, SUCCESS))
@@ -76,6 +90,18 @@ def test_main_screen_after_a_failure(snap_compare, steady):
     assert snap_compare(app, terminal_size=(120, 36), run_before=_showing(app, FAILURE))
 
 
-def test_main_screen_at_80x24_after_a_success(snap_compare, steady):
+@pytest.mark.parametrize("size", [(80, 24), (160, 48), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_main_screen_after_a_success_at(snap_compare, steady, size):
     app = LambdaConsoleApp(steady, engine=NoEngine())
-    assert snap_compare(app, terminal_size=(80, 24), run_before=_showing(app, SUCCESS))
+    assert snap_compare(app, terminal_size=size, run_before=_showing(app, SUCCESS))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (160, 48), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_main_screen_while_editing_at(snap_compare, steady, size):
+    app = LambdaConsoleApp(steady, engine=NoEngine())
+    assert snap_compare(app, terminal_size=size, run_before=_editing(app))
+
+
+def test_the_code_pane_zoomed(snap_compare, steady):
+    app = LambdaConsoleApp(steady, engine=NoEngine())
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_editing(app, zoom=True))

@@ -90,7 +90,7 @@ def test_installed_console_saves_the_last_edit_on_sigterm(tmux_session, tmp_path
 
     wait_for_screen(tmux_session, "lambda_function.py", "f5 Test")
     subprocess.run(["tmux", "send-keys", "-t", tmux_session, "M-c"], check=True)  # into the code (focus starts outside it)
-    wait_for_screen(tmux_session, "Leave editor")
+    wait_for_screen(tmux_session, "esc Leave")
     subprocess.run(["tmux", "send-keys", "-t", tmux_session, "-l", "# typed then killed"], check=True)
     wait_for_screen(tmux_session, "# typed then killed")
     pid = int(subprocess.run(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -45,20 +45,23 @@ class MainScreen(Screen[None]):
         # Not in the footer: showing/hiding it re-composes the footer on every run (~100 ms);
         # the running indicator says "Esc cancels" instead.
         Binding("escape", "cancel", "Cancel", show=False, priority=True),
-        Binding("ctrl+t", "pick_template", "Template", priority=True),
+        # The footer keeps the keys of the test cycle (F1 lists them all): it must fit 80 columns.
+        Binding("ctrl+t", "pick_template", "Template", show=False, priority=True),
         Binding("ctrl+s", "save_event", "Save event", priority=True),
-        Binding("f3", "history", "History", priority=True),
-        Binding("f4,ctrl+n", "new_environment", "New env", priority=True),
+        Binding("f3", "history", "History", show=False, priority=True),
+        Binding("f4,ctrl+n", "new_environment", "New env", show=False, priority=True),
         Binding("f2,ctrl+o", "config", "Config", priority=True),
-        Binding("ctrl+b", "app.blueprints", "Blueprint", priority=True),
-        Binding("ctrl+f", "app.open_function", "Open fn", show=False, priority=True),
+        Binding("ctrl+b", "app.blueprints", "Blueprint", show=False, priority=True),
+        # Not priority: in an editor Ctrl+F finds (as in VS Code); elsewhere it opens a function.
+        Binding("ctrl+f", "app.open_function", "Open fn", show=False),
+        Binding("alt+z", "zoom", "Zoom", show=False, priority=True),
         # Focus and selection keys work the same at every terminal size.
         Binding("alt+c", "focus_code", "Code", show=False, priority=True),
         Binding("alt+e", "focus_event", "Event", show=False, priority=True),
         Binding("alt+h", "focus_handler", "Handler", show=False, priority=True),
-        Binding("alt+a", "select_all", "Select all", show=False, priority=True),
-        Binding("f6", "switch_top", "Code/Event", priority=True),
-        Binding("f7", "switch_bottom", "Result/Log", priority=True),
+        # On a narrow terminal the panes' borders name F6 and F7 (the footer must fit 80 columns).
+        Binding("f6", "switch_top", "Code/Event", show=False, priority=True),
+        Binding("f7", "switch_bottom", "Result/Log", show=False, priority=True),
         Binding("f8", "toggle_run_on_save", "Run on save", show=False, priority=True),
         Binding("f1", "help", "Help", priority=True),
         Binding("f9", "step_functions", "Step Functions", show=False, priority=True),
@@ -192,6 +195,7 @@ class MainScreen(Screen[None]):
                 title="Code",
                 severity="warning",
             )
+        self._show_bottom("result")  # what comes back takes the room
         if isinstance(outcome, Started):
             self.indicator.start(on_show=self._show_running)
             self.log_pane.start_live()
@@ -374,7 +378,9 @@ class MainScreen(Screen[None]):
                 self.action_test()
 
     @on(CodeEditor.DirtyChanged)
-    def _dirty_changed(self) -> None:
+    def _dirty_changed(self, event: CodeEditor.DirtyChanged) -> None:
+        if event.dirty:
+            self._set_editing(True)
         self._update_titles()
 
     def action_toggle_run_on_save(self) -> None:
@@ -431,6 +437,26 @@ class MainScreen(Screen[None]):
 
     def _show_bottom(self, which: str) -> None:
         self.query_one("#bottom").set_class(which == "log", "-show-log")
+        self._set_editing(False)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        top = self.query_one("#top")
+        if event.widget is top or top in event.widget.ancestors:
+            self._set_editing(True)
+
+    def _set_editing(self, editing: bool) -> None:
+        """The editors get most of the height while editing; results take it when they arrive."""
+        self.set_class(editing, "-editing")
+
+    def action_zoom(self) -> None:
+        """Maximise the pane holding the focus (the result when none does); Alt+Z again: back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        panes = (self.code_editor, self.event_panel, self.result_pane, self.log_pane)
+        pane = next((p for p in panes if focused is not None and (focused is p or p in focused.ancestors)), None)
+        self.maximize(pane or self.result_pane, container=False)
 
     def action_switch_top(self) -> None:
         top = self.query_one("#top")
@@ -454,15 +480,9 @@ class MainScreen(Screen[None]):
         self.query_one("#handler").focus()
 
     def action_select_all(self) -> None:
-        """Select the whole text of the focused editor or input (the code editor when none is)."""
-        from textual.widgets import Input, TextArea
-
-        focused = self.app.focused
-        if isinstance(focused, (TextArea, Input)):
-            focused.select_all()
-        else:
-            self.action_focus_code()
-            self.code_editor.text_area.select_all()
+        """Alt+A with no editor focused: select the whole code."""
+        self.action_focus_code()
+        self.code_editor.text_area.select_all()
 
     def action_step_functions(self) -> None:
         """Open the Step Functions view (Escape comes back here)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +26,8 @@ _LANGUAGES = {".py": "python", ".json": "json"}
 
 class CodeEditor(Vertical):
     """Edits the function's real files; nothing typed is lost on quit or crash."""
+
+    ALLOW_MAXIMIZE = True  # Alt+Z zooms it
 
     BINDINGS = [
         Binding("ctrl+pageup", "previous_file", "Prev file", show=False),
@@ -53,6 +56,7 @@ class CodeEditor(Vertical):
         self._loading = False
         self._was_dirty = False
         self._offered: set[str] = set()  # files whose keep-mine/reload-theirs question is open
+        self._syntax: str | None = None  # the current file's syntax error, for the title
         self._set_by_us: set[str] = set()  # tab ids activated by open_file, not by the user
         self._histories: dict[str, tuple[object, str]] = {}  # undo history of files not shown, with their text
 
@@ -131,6 +135,7 @@ class CodeEditor(Vertical):
         if kept is not None and kept[1] == buffer.text:
             area.history = kept[0]  # undo reaches back across file switches (and autosaves)
         self._loading = False
+        self.check_syntax()
         area.read_only = False
         self._activate_tab(name)
         self._update_title()
@@ -237,6 +242,8 @@ class CodeEditor(Vertical):
         marker = " ● unsaved" if dirty else ""
         if self.model.conflicts:
             marker += " ⚠ changed on disk (autosave paused)"
+        if self._syntax:
+            marker += f" {self._syntax}"
         self.border_title = f"Code ─ {name}{marker}"
         if dirty != self._was_dirty:
             self._was_dirty = dirty
@@ -260,8 +267,27 @@ class CodeEditor(Vertical):
             self._save_timer = None
         self._keep_typing()
         result = self.model.flush(final=final)
+        if self.is_mounted:
+            self.check_syntax()
         self._report(result)
         return result.written
+
+    def check_syntax(self) -> None:
+        """Mark the line of the current Python file's syntax error (the one its import would raise)."""
+        area = self.text_area
+        problem, line = None, None
+        if self.current is not None and self.current.endswith(".py"):
+            try:
+                ast.parse(area.text, filename=self.current)
+            except SyntaxError as exc:
+                line = max(1, exc.lineno or 1)
+                problem = f"✖ line {line}: {exc.msg}"
+            except ValueError as exc:  # source with NUL bytes
+                problem = f"✖ {exc}"
+        area.mark_error(None if line is None else line - 1)
+        if problem != self._syntax:
+            self._syntax = problem
+            self._update_title()
 
     def _report(self, result: FlushResult) -> None:
         for name, aside in result.saved_aside:

@@ -25,6 +25,8 @@ UNSAVED = "(unsaved event)"
 class EventPanel(Vertical):
     """Holds the event being edited; 'Test before saving' uses whatever is in the editor."""
 
+    ALLOW_MAXIMIZE = True  # Alt+Z zooms it
+
     class Shown(Message):
         """The panel was given something to show (on a narrow screen, bring it forward)."""
 

@@ -50,6 +50,8 @@ def palette_for(widget: Any) -> Palette:
 class ResultPane(VerticalScroll):
     """'Execution result: succeeded/failed', the response pretty-printed, and the Summary."""
 
+    ALLOW_MAXIMIZE = True  # Alt+Z zooms it
+
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self.result: Any = None
@@ -125,6 +127,8 @@ LIVE_FLUSH_S = 0.05
 
 class LogPane(RichLog):
     """The invocation log, coloured by kind; live while running, whole once finished."""
+
+    ALLOW_MAXIMIZE = True  # Alt+Z zooms it
 
     def __init__(self, id: str | None = None) -> None:
         # min_width=1: RichLog would otherwise render every line at least 78 cells wide.
