@@ -137,7 +137,7 @@ async def test_timeout_reports_sandbox_timedout_while_the_ui_keeps_responding(de
         await pilot.press("f1")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpModal" and screen.running, timeout=4)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is screen, timeout=2)
+        await wait_for(pilot, lambda: app.screen is screen, timeout=15)
         await wait_for(pilot, lambda: app.history and not screen.running, timeout=15)
         result = app.history[-1].result
         assert result.error_type == "Sandbox.Timedout"
@@ -226,7 +226,7 @@ async def test_code_changed_on_disk_reloads_the_editor_and_runs_cold(default_dir
         await run_test_key(pilot)
         new_code = "def lambda_handler(event, context):\n    return 'from another editor'\n"
         (default_dir / "lambda_function.py").write_text(new_code)
-        await wait_for(pilot, lambda: screen.code_editor.text_area.text == new_code, timeout=5)
+        await wait_for(pilot, lambda: screen.code_editor.text_area.text == new_code, timeout=15)
         result = await run_test_key(pilot)
         assert result.payload == b'"from another editor"' and result.cold_start
 
@@ -247,8 +247,8 @@ async def test_edits_are_autosaved_atomically_and_flushed_on_quit(default_dir, e
     async with app.run_test(size=SIZE) as pilot:
         area = app.main_screen().code_editor.text_area
         replace_editor_text(area, area.text + "\n# autosaved\n")
-        await wait_for(pilot, lambda: "# autosaved" in path.read_text(), timeout=3)
-        await wait_for(pilot, lambda: "● unsaved" not in str(app.main_screen().code_editor.border_title), timeout=2)
+        await wait_for(pilot, lambda: "# autosaved" in path.read_text(), timeout=15)
+        await wait_for(pilot, lambda: "● unsaved" not in str(app.main_screen().code_editor.border_title), timeout=15)
         replace_editor_text(area, area.text + "# flushed on quit\n")
         await pilot.press("ctrl+q")
     assert "# flushed on quit" in path.read_text()
@@ -372,9 +372,9 @@ async def test_f9_opens_the_step_functions_view_and_escape_returns(default_dir, 
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen()
         await pilot.press("f9")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "StepFunctionsScreen", timeout=5)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "StepFunctionsScreen", timeout=15)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is main, timeout=5)
+        await wait_for(pilot, lambda: app.screen is main, timeout=15)
 
 
 async def test_dry_run_validates_without_invoking(default_dir, engine):
@@ -583,9 +583,9 @@ async def test_a_print_flood_keeps_the_ui_responsive_caps_the_live_log_and_escap
         assert len(screen.log_pane.log_text) < 300 * 1024  # the live stream stops at 256 KB
         started = time.monotonic()
         await pilot.press("f1")  # keys still get through during the flood
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpModal", timeout=2)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpModal", timeout=15)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is screen, timeout=2)
+        await wait_for(pilot, lambda: app.screen is screen, timeout=15)
         started = time.monotonic()
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.history and not screen.running, timeout=15)
@@ -710,7 +710,7 @@ async def test_sigterm_saves_the_pending_edit_and_exits_cleanly(default_dir, eng
         area = app.main_screen().code_editor.text_area
         replace_editor_text(area, area.text + "\n# typed just before the kill\n")
         os.kill(os.getpid(), signal.SIGTERM)  # the loop's handler takes it, not the default action
-        await wait_for(pilot, lambda: app.return_code is not None, timeout=5)
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=15)
     assert app.return_code == 128 + signal.SIGTERM
     assert "# typed just before the kill" in (default_dir / "lambda_function.py").read_text()
     assert signal.getsignal(signal.SIGTERM) == before  # handed back when the console closed
@@ -809,7 +809,7 @@ async def test_quitting_with_event_retries_pending_warns_and_needs_a_second_ctrl
         assert app.return_code is None, "the first Ctrl+Q only warns"
         assert any("Ctrl+Q again" in str(n.message) for n in app._notifications)
         await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: app.return_code is not None, timeout=5)
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=15)
     assert app.return_code == 0
 
 
@@ -854,7 +854,7 @@ async def test_a_running_test_clears_the_previous_result(default_dir, engine):
         )
         await wait_for(pilot, lambda: "slow" in screen.code_editor.text_area.text, timeout=10)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: "running" in screen.result_pane.plain_text(), timeout=5)
+        await wait_for(pilot, lambda: "running" in screen.result_pane.plain_text(), timeout=15)
         assert '"value1"' not in screen.result_pane.plain_text()
         await wait_for(pilot, lambda: not screen.running, timeout=10)
         assert '"slow"' in screen.result_pane.plain_text()
