@@ -333,12 +333,18 @@ class SavedTestsScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+_ANSWER_CHARS = 20_000  # the detail pane shows the start of a huge answer; Log output has it all
+
+
 def _answer_text(result: Any) -> str:
     value = result.payload_value()
     try:
-        return json.dumps(value, indent=2, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(value)
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = str(value)
+    if len(text) > _ANSWER_CHARS:
+        text = text[:_ANSWER_CHARS] + f"\n… ({len(text) - _ANSWER_CHARS:,} more characters)"
+    return text
 
 
 def _saved_text(code_dir: Path, event: str) -> str:
