@@ -17,6 +17,7 @@ RULES = {
     "service": UI,
     "stepfunctions": UI,
     "eventsources": UI,
+    "testing": UI,  # the regression suite and the pytest plugin run headless
 }
 
 
