@@ -59,7 +59,8 @@ class HelpModal(ModalScreen[None]):
                 yield Static(
                     "\nEdits to code are saved automatically; files changed by another editor are "
                     "reloaded (when you have unsaved edits too, you choose whose version to keep). "
-                    f"Whatever the runtime setting, your code runs on this machine's Python {HOST_PYTHON}. "
+                    "Your code runs on the runtime's own Python when one is installed, else on the nearest "
+                    f"(this console runs on Python {HOST_PYTHON}; `lambda-console runtimes` lists them). "
                     "Every action is also in the command palette (Ctrl+P); if Alt keys do not reach the "
                     "console in your terminal, use the palette.",
                     classes="hint",
