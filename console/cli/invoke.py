@@ -34,7 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="invoke a function once and print the execution result and log output",
         description="Invoke a function once (synchronously, like the console's Test button).",
     )
-    p.add_argument("dir", nargs="?", help="the function's code directory (default: the current directory)")
+    p.add_argument(
+        "dir", nargs="?",
+        help="the function's code directory (default: the current directory), or with a SAM template "
+        "(--template, or template.yaml in the current folder) the function's logical ID",
+    )
     p.add_argument("--blueprint", metavar="NAME", help="run a blueprint instead of a directory")
     p.add_argument("--handler", metavar="H", help="handler string, e.g. lambda_function.lambda_handler")
     p.add_argument(
@@ -61,6 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--endpoint-url", metavar="URL", help="the Invoke API endpoint for --remote")
     p.add_argument("--region", metavar="R", help="AWS region for --remote")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the console view")
+    from .sam_options import add_template_options
+
+    add_template_options(p, template_help="a SAM template; DIR is then the function's logical ID")
     p.set_defaults(run=run)
 
 
@@ -71,9 +78,60 @@ class Target:
     code_dir: Path
     settings: dict
     default_event: bytes | None
+    state_dir: Path | None = None  # a template function's run state lives outside its CodeUri
+
+
+def _template_target(args: argparse.Namespace) -> Target | None:
+    """A function of a SAM template: with --template, or when DIR is no folder but the current
+    folder has a template (`lambda-console invoke HelloWorldFunction`, as `sam local invoke`)."""
+    from .sam_options import TemplateUsageError, load_project_from_args, print_project_notes
+
+    if not args.template:
+        from console.sam.template import find_template
+
+        if args.blueprint or find_template(Path.cwd()) is None:
+            return None
+        if args.dir and Path(args.dir).exists():
+            return None
+        if not args.dir and (Path.cwd() / "lambda_function.py").is_file():
+            return None  # a function folder that also holds a template runs as a folder
+    if args.blueprint:
+        raise UsageError("give either --template or --blueprint, not both")
+    try:
+        project = load_project_from_args(args)
+    except TemplateUsageError as exc:
+        raise UsageError(str(exc)) from exc
+    names = [f.logical_id for f in project.functions]
+    logical_id = args.dir
+    if logical_id is None:
+        runnable = project.runnable()
+        if len(runnable) != 1:
+            raise UsageError(
+                f"{project.template_path.name} has {len(names)} functions; name one: {', '.join(names) or 'none'}"
+            )
+        logical_id = runnable[0].logical_id
+    function = project.get(logical_id)
+    if function is None:
+        raise UsageError(f"{project.template_path.name} has no function {logical_id} (it has: {', '.join(names) or 'none'})")
+    if not function.runnable:
+        raise UsageError(f"{logical_id} cannot run locally: {function.skipped}")
+    print_project_notes(project)
+    settings = {
+        "handler": function.handler,
+        "runtime": function.runtime,
+        "memory_mb": function.memory_mb,
+        "timeout_s": function.timeout_s,
+        "environment": dict(function.environment),
+        "function_name": function.logical_id,
+    }
+    assert function.code_dir is not None
+    return Target(function.code_dir, settings, None, function.state_dir)
 
 
 def _load_target(args: argparse.Namespace) -> Target:
+    template = _template_target(args)
+    if template is not None:
+        return template
     if args.blueprint:
         from console import catalog
 
@@ -100,7 +158,7 @@ def _load_target(args: argparse.Namespace) -> Target:
 def _check_default_folder(args: argparse.Namespace, config) -> None:
     """Running the current folder by default: refuse a folder that holds no such module at all,
     which is a mistaken folder (say, the home directory) rather than a function to run."""
-    if args.dir or args.blueprint:
+    if args.dir or args.blueprint or args.template:
         return
     from console.engine.handler_check import handler_module_path
 
@@ -238,18 +296,19 @@ def run(args: argparse.Namespace) -> int:
         if args.invocation_type != "RequestResponse":
             return _run_typed(args, engine, config, event)
         result = engine.invoke(config, event)
-    _record_metrics(config, result)
+    _record_metrics(config, result, target.state_dir)
     return _print(args, result)
 
 
-def _record_metrics(config, result) -> None:
+def _record_metrics(config, result, state_dir: Path | None = None) -> None:
     """Every invocation counts in the function's metrics, whichever front ran it (as in Lambda)."""
     from console.service.metrics import MetricsRegistry, metrics_path
 
     registry = MetricsRegistry()
     registry.record_invocation(config.function_name, result)
     try:
-        registry.save_file(config.function_name, metrics_path(config.code_dir, config.function_name))
+        path = state_dir / "metrics.json" if state_dir is not None else metrics_path(config.code_dir, config.function_name)
+        registry.save_file(config.function_name, path)
     except OSError as exc:  # a read-only folder must not fail the run
         print(f"lambda-console: metrics not saved ({exc.strerror or exc})", file=sys.stderr)
 

@@ -16,7 +16,7 @@ MAX_TEMPLATE_BYTES = 1_048_576
 _BARE_TAGS = frozenset({"Ref", "Condition"})
 
 
-class TemplateError(Exception):
+class TemplateError(ValueError):
     """A template that cannot be read; the message names the file (and line) for the user."""
 
 

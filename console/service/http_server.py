@@ -237,6 +237,10 @@ class HttpApiServer:
                 if answer is not None:
                     return answer, "CORS preflight"
         if found is None:
+            # A path some API declares (for another method) answers as that API answers.
+            near = _any_method_match(router, path)
+            if near is not None and near[0].kind != "url":
+                kind = near[0].kind
             return not_found_response(kind), "no route"
         route, params = found
         api = setup.apis[route.api_id]
