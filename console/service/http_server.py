@@ -125,8 +125,12 @@ class HttpApiServer:
             _, setup = self.project.current()
             url_apis = [a for a in setup.apis.values() if a.kind == "url"]
             for i, api in enumerate(url_apis):
-                url_port = 0 if port == 0 else port + 1 + i
-                self.listeners.append(Listener(api.logical_id, self._bind(host, url_port, api.logical_id)))
+                # The ports after the API's, when free; any free port otherwise (each is printed).
+                try:
+                    server = self._bind(host, 0 if port == 0 else port + 1 + i, api.logical_id)
+                except OSError:
+                    server = self._bind(host, 0, api.logical_id)
+                self.listeners.append(Listener(api.logical_id, server))
         except BaseException:
             self.close()
             raise
