@@ -36,7 +36,13 @@ __all__ = [
     "delete_event",
     "ensure_default_function",
     "events_dir",
+    "delete_expectation",
+    "expectation_path",
+    "list_expectations",
+    "read_expectation",
+    "write_expectation",
     "function_dir",
+    "function_name_for",
     "functions_dir",
     "list_functions",
     "list_saved_events",
@@ -396,6 +402,11 @@ def read_function_config(function_dir: Path | str, name: str | None = None) -> F
     return to_function_config(Function(name=name or _name_for(folder), dir=folder, settings=settings))
 
 
+def function_name_for(folder: Path | str) -> str:
+    """The name a function folder gets when none is given (what its code sees as its name)."""
+    return _name_for(Path(folder).expanduser().resolve())
+
+
 def _name_for(folder: Path) -> str:
     name = re.sub(r"[^A-Za-z0-9_-]", "-", folder.name)[:64].strip("-")
     return name or "my-function"
@@ -562,6 +573,7 @@ def rename_event(function_dir: Path | str, old: str, new: str) -> Path:
     if target.exists() and old != new:
         raise EventNameError(f"A saved event named '{new}' already exists")
     os.replace(source, target)
+    _move_expectation(function_dir, old, new)
     return target
 
 
@@ -571,4 +583,64 @@ def delete_event(function_dir: Path | str, name: str) -> None:
         _event_path(function_dir, name).unlink()
     except FileNotFoundError:
         raise SavedEventNotFoundError(f"No saved event named '{name}'") from None
+    delete_expectation(function_dir, name)
 
+
+
+# ---------------------------------------------------------------- expectations
+# What a saved event's invocation is expected to answer (console.testing reads the format); one
+# file per saved event in .lambda-console/expected/, the same name as the event's file. An
+# expectation follows its event when the event is renamed or deleted.
+
+EXPECTED_DIR = "expected"
+
+
+def expectations_dir(function_dir: Path | str) -> Path:
+    return Path(function_dir) / CONFIG_DIR / EXPECTED_DIR
+
+
+def expectation_path(function_dir: Path | str, name: str) -> Path:
+    return expectations_dir(function_dir) / f"{validate_event_name(name)}.json"
+
+
+def list_expectations(function_dir: Path | str) -> list[str]:
+    """Names of the saved events that have an expectation file (the file may still be malformed)."""
+    folder = expectations_dir(function_dir)
+    if not folder.is_dir():
+        return []
+    names = [p.stem for p in folder.glob("*.json") if p.is_file() and _EVENT_NAME_RE.match(p.stem)]
+    return sorted(names, key=lambda n: (n.lower(), n))
+
+
+def read_expectation(function_dir: Path | str, name: str) -> str | None:
+    """The expectation file's text, None when the event has none; WorkspaceError naming the file
+    when it cannot be read as UTF-8 text."""
+    path = expectation_path(function_dir, name)
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as exc:
+        raise WorkspaceError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise WorkspaceError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def write_expectation(function_dir: Path | str, name: str, text: str) -> Path:
+    """Write (or replace) the expectation of saved event `name`, atomically."""
+    return atomic_write_text(expectation_path(function_dir, name), text if text.endswith("\n") else text + "\n")
+
+
+def delete_expectation(function_dir: Path | str, name: str) -> bool:
+    """Remove the event's expectation; False when it had none."""
+    try:
+        expectation_path(function_dir, name).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _move_expectation(function_dir: Path | str, old: str, new: str) -> None:
+    source = expectation_path(function_dir, old)
+    if old != new and source.exists():
+        os.replace(source, expectation_path(function_dir, new))

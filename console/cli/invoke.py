@@ -332,19 +332,26 @@ def _run_typed(args: argparse.Namespace, engine, config, event: bytes) -> int:
     from console.service.errors import InvokeError
 
     attempts: list = []
-    with AsyncQueue(engine, time_scale=args.time_scale) as queue:
+    queue = AsyncQueue(engine, time_scale=args.time_scale)
+    try:
+
+        mine: set[str] = set()  # not the events resumed from an earlier run
 
         def follow(update) -> None:
             # The caller's answer comes first, as it does for Lambda: the queue reports it queued
             # before any attempt can run.
-            if update.kind == "queued" and not args.json:
-                print("202 Accepted — the function runs asynchronously; see Log output", flush=True)
+            if update.kind == "queued" and update.text == "Event queued":
+                mine.add(update.request_id)
+                if not args.json:
+                    print("202 Accepted — the function runs asynchronously; see Log output", flush=True)
+            elif update.request_id not in mine:
+                return
             elif update.kind == "attempt" and update.result is not None:
                 attempts.append(update.result)
                 if not args.json:
                     print(f"\n--- attempt {update.attempt} ---")
                     _print(args, update.result)
-            elif update.kind in ("retry", "destination", "dropped") and update.text and not args.json:
+            elif update.kind in ("retry", "destination", "delivery_failed", "dropped") and update.text and not args.json:
                 print(update.text)
 
         queue.add_listener(follow)
@@ -357,7 +364,17 @@ def _run_typed(args: argparse.Namespace, engine, config, event: bytes) -> int:
         if not args.json and args.invocation_type != "Event":
             print(outcome.caller_summary())
         if args.invocation_type == "Event":
-            queue.drain(timeout=None)
+            # Only this event is awaited; events resumed from an earlier run go on in the background
+            # and whatever is left when this command ends stays queued for the next start.
+            queue.drain(timeout=None, request_ids=[outcome.request_id])
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return 130
+    finally:
+        remaining = queue.close()
+        if remaining:
+            print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} remain queued; they run on "
+                  "the next start (serve, invoke or the console).", file=sys.stderr)
     if args.json:
         print(json.dumps({
             "statusCode": outcome.status_code,

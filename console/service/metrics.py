@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
+
+from console import jsonfile
+from console.jsonfile import JsonError
 
 # Lambda's metric names where Lambda has one; AsyncRetries has no CloudWatch counterpart.
 COUNTERS: tuple[str, ...] = (
@@ -20,6 +25,7 @@ COUNTERS: tuple[str, ...] = (
     "AsyncEventsReceived",
     "AsyncRetries",
     "AsyncEventsDropped",
+    "DestinationDeliveryFailures",  # Lambda's name for a destination it could not deliver to
 )
 BUCKET_S = 60
 KEEP_BUCKETS = 1440  # one day of minutes
@@ -78,14 +84,57 @@ class _Bucket:
         }
 
     @classmethod
-    def from_file(cls, data: dict[str, Any]) -> _Bucket:
+    def from_file(cls, data: Any, problems: list[str], where: str) -> _Bucket:
+        """What of a saved bucket can be read; each field that cannot is named in `problems`."""
+        if not isinstance(data, dict):
+            raise ValueError(f"{where} is not an object")
+        counts: dict[str, int] = {}
+        raw_counts = data.get("counts", {})
+        if isinstance(raw_counts, dict):
+            for k, v in raw_counts.items():
+                n = _count(v)
+                if n is None:
+                    problems.append(f"{where}.counts.{k}")
+                else:
+                    counts[str(k)] = n
+        else:
+            problems.append(f"{where}.counts")
+        durations: list[float] = []
+        raw_durations = data.get("durations", [])
+        if isinstance(raw_durations, list):
+            for d in raw_durations[:SAMPLES_PER_BUCKET]:
+                if isinstance(d, (int, float)) and not isinstance(d, bool) and math.isfinite(d):
+                    durations.append(float(d))
+                else:
+                    problems.append(f"{where}.durations")
+                    break
+        else:
+            problems.append(f"{where}.durations")
+
+        def number(key: str, default: float) -> float:
+            value = data.get(key, default)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                return value
+            problems.append(f"{where}.{key}")
+            return default
+
         return cls(
-            counts={k: int(v) for k, v in dict(data.get("counts", {})).items()},
-            durations=[float(d) for d in data.get("durations", [])][:SAMPLES_PER_BUCKET],
-            duration_count=int(data.get("durationCount", 0)),
-            duration_max=float(data.get("durationMax", 0.0)),
-            concurrency_max=int(data.get("concurrencyMax", 0)),
+            counts=counts,
+            durations=durations,
+            duration_count=max(int(number("durationCount", len(durations))), len(durations)),
+            duration_max=float(number("durationMax", max(durations, default=0.0))),
+            concurrency_max=int(number("concurrencyMax", 0)),
         )
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
+        return int(value)
+    return None
 
 
 def percentile(values: list[float], pct: float) -> float | None:
@@ -130,6 +179,12 @@ class MetricsRegistry:
         self._functions: dict[str, dict[int, _Bucket]] = {}  # everything known: what export shows
         self._pending: dict[str, dict[int, _Bucket]] = {}  # recorded since the last save
         self._rng = random.Random()
+        self.problems: list[str] = []  # one line per unreadable file or field met, for the fronts
+
+    def _problem(self, text: str) -> None:
+        with self._lock:
+            if text not in self.problems:
+                self.problems.append(text)
 
     def _buckets(self, function_name: str) -> tuple[_Bucket, _Bucket]:
         minute = int(self._clock() // BUCKET_S)
@@ -185,8 +240,11 @@ class MetricsRegistry:
     # Persistence: one file per function (`<function>/.lambda-console/metrics.json`).
 
     def load_file(self, function_name: str, path: Path) -> None:
-        """Show what the file holds (e.g. earlier runs) besides what this registry recorded."""
-        on_disk = _read_buckets(Path(path))
+        """Show what the file holds (e.g. earlier runs) besides what this registry recorded;
+        what cannot be read is said in `problems` (and kept aside by the next save)."""
+        on_disk, problem = _read_buckets(Path(path))
+        if problem:
+            self._problem(problem)
         with self._lock:
             self._functions[function_name] = _combined(on_disk, self._pending.get(function_name, {}), self._rng)
 
@@ -198,7 +256,14 @@ class MetricsRegistry:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with _file_lock(path):
-                merged = _combined(_read_buckets(path), pending, self._rng)
+                on_disk, problem = _read_buckets(path)
+                if problem:
+                    # Never drop counts silently: what could not be read is kept beside the new file.
+                    backup = _move_aside(path)
+                    if backup is None:
+                        raise OSError(f"{problem}; it could not be moved aside, so it is left as it is")
+                    self._problem(f"{problem}; kept what could be read and moved the file to {backup.name}")
+                merged = _combined(on_disk, pending, self._rng)
                 _write_buckets(path, function_name, merged)
         except BaseException:
             with self._lock:  # keep the counts for the next save
@@ -235,12 +300,47 @@ def _combined(base: dict[int, _Bucket], extra: dict[int, _Bucket], rng: random.R
     return out
 
 
-def _read_buckets(path: Path) -> dict[int, _Bucket]:
+def _read_buckets(path: Path) -> tuple[dict[int, _Bucket], str | None]:
+    """The buckets that can be read, and what could not (None when the file is whole)."""
     try:
-        data = json.loads(path.read_text())
-        return {int(k): _Bucket.from_file(v) for k, v in dict(data.get("buckets", {})).items()}
-    except (OSError, ValueError, TypeError, AttributeError):
-        return {}  # no file yet, or one we cannot read: start afresh rather than fail the server
+        data = jsonfile.read(path)
+    except FileNotFoundError:
+        return {}, None
+    except JsonError as exc:
+        return {}, str(exc)
+    raw = data.get("buckets") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        return {}, f"{path} holds no 'buckets' object"
+    buckets: dict[int, _Bucket] = {}
+    problems: list[str] = []
+    for key, value in raw.items():
+        try:
+            minute = int(key)
+            buckets[minute] = _Bucket.from_file(value, problems, f"buckets.{key}")
+        except (ValueError, TypeError, OverflowError):
+            problems.append(f"buckets.{key}")
+    if problems:
+        shown = ", ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
+        return buckets, f"{path}: unreadable field(s) {shown}"
+    return buckets, None
+
+
+def _move_aside(path: Path) -> Path | None:
+    """Keep an unreadable metrics file next to the new one (metrics.json.corrupt-<time>)."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        if path.is_dir():
+            os.replace(path, backup)
+        else:
+            shutil.copy2(path, backup)  # the original is replaced atomically by the save
+    except OSError:
+        return None
+    return backup
 
 
 def _write_buckets(path: Path, function_name: str, buckets: dict[int, _Bucket]) -> None:
@@ -296,11 +396,14 @@ def _export_function(buckets: dict[int, _Bucket]) -> dict[str, Any]:
     return {"totals": totals, "buckets": [b.to_json(m) for m, b in sorted(buckets.items())]}
 
 
-def load_exports(files: dict[str, Path]) -> dict[str, Any]:
-    """Export the metrics saved in {function name: metrics.json path} (for `lambda-console metrics`)."""
+def load_exports(files: dict[str, Path], problems: list[str] | None = None) -> dict[str, Any]:
+    """Export the metrics saved in {function name: metrics.json path} (for `lambda-console metrics`);
+    what could not be read is appended to `problems`."""
     registry = MetricsRegistry()
     for name, path in files.items():
         registry.load_file(name, path)
+    if problems is not None:
+        problems.extend(registry.problems)
     return registry.export()
 
 
@@ -310,7 +413,7 @@ def render_table(export: dict[str, Any], *, minutes: int = 30, now: float | None
     last = int(now // BUCKET_S)
     first = last - minutes + 1
     header = (
-        f"{'Function':<24} {'Invocations':>11} {'Errors':>6} {'Throttles':>9} {'AsyncRetries':>12} "
+        f"{'Function':<24} {'Invocations':>11} {'Errors':>6} {'Throttles':>9} {'AsyncRetries':>12} {'DestFail':>8} "
         f"{'p50 ms':>8} {'p99 ms':>8}  Invocations / Duration p99 (last {minutes} min)"
     )
     lines = [header, "-" * len(header)]
@@ -329,7 +432,7 @@ def render_table(export: dict[str, Any], *, minutes: int = 30, now: float | None
         dur = totals["Duration"]
         lines.append(
             f"{name[:24]:<24} {totals['Invocations']:>11} {totals['Errors']:>6} {totals['Throttles']:>9} "
-            f"{totals['AsyncRetries']:>12} {_ms(dur['p50']):>8} {_ms(dur['p99']):>8}  {invocations} {p99s}".rstrip()
+            f"{totals['AsyncRetries']:>12} {totals.get('DestinationDeliveryFailures', 0):>8} {_ms(dur['p50']):>8} {_ms(dur['p99']):>8}  {invocations} {p99s}".rstrip()
         )
     return "\n".join(lines)
 

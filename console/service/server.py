@@ -279,9 +279,15 @@ class LambdaServer:
         self.api = InvokeApi(registry, self.engine, async_queue=self.async_queue, limiter=self.limiter,
                              metrics=self.metrics)
         self.persist_metrics = persist_metrics
+        configs = registry.all()
         if persist_metrics:
-            for config in registry.all():
+            for config in configs:
                 self.metrics.load_file(config.function_name, metrics_path(config.code_dir))
+        self._reported_problems = 0
+        self._report_problems()
+        # Event invocations accepted before a restart (or by another front that quit) run now.
+        self.resumed_events = self.async_queue.resume(configs)
+        self.remaining_events = 0  # what close() leaves queued, for the goodbye line
         server_cls = _TCPServer
         if ":" in host:
             server_cls = type("_TCPServer6", (_TCPServer,), {"address_family": socket.AF_INET6})
@@ -323,7 +329,7 @@ class LambdaServer:
         self._server.server_close()
         self._server.close_connections()
         self._stop.set()
-        self.async_queue.close(timeout=5.0)
+        self.remaining_events = self.async_queue.close(timeout=5.0)
         self.flush_metrics()
         if self._owns_engine:
             self.engine.close()  # type: ignore[attr-defined]
@@ -345,6 +351,13 @@ class LambdaServer:
                 self.metrics.save_file(name, metrics_path(config.code_dir))
             except OSError as exc:
                 print(f"lambda-console serve: cannot save metrics of {name}: {exc}", file=sys.stderr)
+        self._report_problems()
+
+    def _report_problems(self) -> None:
+        problems = self.metrics.problems
+        for problem in problems[self._reported_problems:]:
+            print(f"lambda-console serve: metrics: {problem}", file=sys.stderr)
+        self._reported_problems = len(problems)
 
     def _maintain(self) -> None:
         while not self._stop.wait(FLUSH_INTERVAL_S):
