@@ -62,14 +62,6 @@ class TemplateFunction:
     def runnable(self) -> bool:
         return self.skipped is None
 
-    state_root: Path | None = None  # set by load_project: see project_state_dir
-
-    @property
-    def state_dir(self) -> Path | None:
-        """Where the console keeps this function's run state (metrics...): never inside CodeUri,
-        which is what `sam build` packages."""
-        return self.state_root / self.logical_id if self.state_root is not None else None
-
     def to_function_config(self, **overrides: Any) -> FunctionConfig:
         from console.engine import FunctionConfig
 
@@ -171,16 +163,6 @@ def _env_text(value: Any) -> str:
     return str(value)
 
 
-def project_state_dir(template_path: Path) -> Path:
-    """The console's folder for a template's run state, in the workspace (one per template file)."""
-    import hashlib
-
-    from console.workspace import workspace_root
-
-    digest = hashlib.sha1(str(Path(template_path).resolve()).encode()).hexdigest()[:10]
-    return workspace_root() / "sam-projects" / f"{Path(template_path).parent.name}-{digest}"
-
-
 def load_project(
     template: Path | str,
     *,
@@ -215,7 +197,6 @@ def load_project(
         if kind not in (SERVERLESS_FUNCTION, LAMBDA_FUNCTION):
             continue
         function = _read_function(project, str(logical_id), resource, globals_section, env_vars)
-        function.state_root = project_state_dir(path)
         project.functions.append(function)
     declared = {f.logical_id for f in project.functions} | {"Parameters"}
     for key in sorted(set(env_vars) - declared):
