@@ -111,8 +111,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def _serve_template(args: argparse.Namespace) -> int:
-    """`serve --template T`: the Invoke API over the template's functions (metrics stay in memory:
-    the CodeUri folders are what `sam build` packages, so nothing is written there)."""
+    """`serve --template T`: the Invoke API over the template's functions, named by logical ID."""
     from console.sam.functions import load_project, parse_parameter_overrides
     from console.service.registry import TemplateRegistry
     from console.service.server import LambdaServer
@@ -139,7 +138,7 @@ def _serve_template(args: argparse.Namespace) -> int:
     try:
         server = LambdaServer(
             TemplateRegistry(load), host=args.host, port=args.port, time_scale=args.time_scale,
-            concurrency=args.concurrency, allow_remote=args.allow_remote, persist_metrics=False,
+            concurrency=args.concurrency, allow_remote=args.allow_remote,
             access_log=(lambda line: print(line, flush=True)) if args.verbose else None,
         )
     except OSError as exc:
