@@ -16,6 +16,7 @@ RULES = {
                "console.catalog", "console.display", *UI),
     "service": UI,
     "stepfunctions": UI,
+    "eventsources": UI,
 }
 
 

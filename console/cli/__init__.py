@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "console.cli.sfn",
     "console.cli.serve",
     "console.cli.api",
+    "console.cli.source",
     "console.cli.suite",
 )
 

@@ -26,7 +26,13 @@ COUNTERS: tuple[str, ...] = (
     "AsyncRetries",
     "AsyncEventsDropped",
     "DestinationDeliveryFailures",  # Lambda's name for a destination it could not deliver to
+    # Event source mappings: Lambda's opt-in mapping metrics, and SQS redrive moves (no CloudWatch twin).
+    "DeadLetteredMessages",
+    "OnFailureDestinationDeliveredEventCount",
+    "DroppedEventCount",
 )
+# Gauges kept as their largest value per minute (CloudWatch's Maximum statistic).
+MAXIMA: tuple[str, ...] = ("IteratorAge",)
 BUCKET_S = 60
 KEEP_BUCKETS = 1440  # one day of minutes
 SAMPLES_PER_BUCKET = 1024  # reservoir for the duration percentiles
@@ -49,6 +55,7 @@ class _Bucket:
     duration_count: int = 0
     duration_max: float = 0.0
     concurrency_max: int = 0
+    maxima: dict[str, float] = field(default_factory=dict)
 
     def add_duration(self, ms: float, rng: random.Random) -> None:
         self.duration_count += 1
@@ -66,6 +73,8 @@ class _Bucket:
         for name in COUNTERS:
             out[name] = self.counts.get(name, 0)
         out["ConcurrentExecutions"] = self.concurrency_max
+        for name in MAXIMA:
+            out[name] = self.maxima.get(name)
         out["Duration"] = {
             "count": self.duration_count,
             "p50": percentile(self.durations, 50),
@@ -81,6 +90,7 @@ class _Bucket:
             "durationCount": self.duration_count,
             "durationMax": self.duration_max,
             "concurrencyMax": self.concurrency_max,
+            "maxima": self.maxima,
         }
 
     @classmethod
@@ -124,6 +134,7 @@ class _Bucket:
             duration_count=max(int(number("durationCount", len(durations))), len(durations)),
             duration_max=float(number("durationMax", max(durations, default=0.0))),
             concurrency_max=int(number("concurrencyMax", 0)),
+            maxima=_maxima(data.get("maxima", {}), problems, where),
         )
 
 
@@ -135,6 +146,19 @@ def _count(value: Any) -> int | None:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
         return int(value)
     return None
+
+
+def _maxima(raw: Any, problems: list[str], where: str) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}.maxima")
+        return {}
+    out = {}
+    for k, v in raw.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            out[str(k)] = float(v)
+        else:
+            problems.append(f"{where}.maxima.{k}")
+    return out
 
 
 def percentile(values: list[float], pct: float) -> float | None:
@@ -209,6 +233,12 @@ class MetricsRegistry:
                     bucket.counts["Errors"] = bucket.counts.get("Errors", 0) + 1
                 if duration is not None:
                     bucket.add_duration(float(duration), self._rng)
+
+    def record_max(self, function_name: str, metric: str, value: float) -> None:
+        """A gauge such as IteratorAge (ms): each minute keeps its largest value."""
+        with self._lock:
+            for bucket in self._buckets(function_name):
+                bucket.maxima[metric] = max(bucket.maxima.get(metric, value), value)
 
     def record_throttle(self, function_name: str) -> None:
         self.count(function_name, "Throttles")
@@ -285,7 +315,7 @@ def _bucket_in(buckets: dict[int, _Bucket], minute: int) -> _Bucket:
 
 def _copy(bucket: _Bucket) -> _Bucket:
     return _Bucket(dict(bucket.counts), list(bucket.durations), bucket.duration_count,
-                   bucket.duration_max, bucket.concurrency_max)
+                   bucket.duration_max, bucket.concurrency_max, dict(bucket.maxima))
 
 
 def _combined(base: dict[int, _Bucket], extra: dict[int, _Bucket], rng: random.Random) -> dict[int, _Bucket]:
@@ -383,10 +413,14 @@ def _merge(into: _Bucket, other: _Bucket, rng: random.Random) -> None:
     into.duration_count += other.duration_count - len(other.durations)
     into.duration_max = max(into.duration_max, other.duration_max)
     into.concurrency_max = max(into.concurrency_max, other.concurrency_max)
+    for k, v in other.maxima.items():
+        into.maxima[k] = max(into.maxima.get(k, v), v)
 
 
 def _export_function(buckets: dict[int, _Bucket]) -> dict[str, Any]:
-    totals = {name: sum(b.counts.get(name, 0) for b in buckets.values()) for name in COUNTERS}
+    totals: dict[str, Any] = {name: sum(b.counts.get(name, 0) for b in buckets.values()) for name in COUNTERS}
+    for name in MAXIMA:
+        totals[name] = max((b.maxima[name] for b in buckets.values() if name in b.maxima), default=None)
     samples = [d for b in buckets.values() for d in b.durations]
     totals["Duration"] = {
         "count": sum(b.duration_count for b in buckets.values()),
@@ -434,7 +468,27 @@ def render_table(export: dict[str, Any], *, minutes: int = 30, now: float | None
             f"{name[:24]:<24} {totals['Invocations']:>11} {totals['Errors']:>6} {totals['Throttles']:>9} "
             f"{totals['AsyncRetries']:>12} {totals.get('DestinationDeliveryFailures', 0):>8} {_ms(dur['p50']):>8} {_ms(dur['p99']):>8}  {invocations} {p99s}".rstrip()
         )
+    lines.extend(_event_source_rows(functions))
     return "\n".join(lines)
+
+
+def _event_source_rows(functions: dict[str, Any]) -> list[str]:
+    """A second table for functions behind event source mappings (only when there are any)."""
+    rows = []
+    for name, data in functions.items():
+        totals = data["totals"]
+        if totals.get("IteratorAge") is None and not any(
+            totals.get(k) for k in ("DeadLetteredMessages", "OnFailureDestinationDeliveredEventCount", "DroppedEventCount")
+        ):
+            continue
+        rows.append(
+            f"{name[:24]:<24} {_ms(totals.get('IteratorAge')):>15} {totals.get('DeadLetteredMessages', 0):>12} "
+            f"{totals.get('OnFailureDestinationDeliveredEventCount', 0):>9} {totals.get('DroppedEventCount', 0):>7}"
+        )
+    if not rows:
+        return []
+    header = f"{'Event sources':<24} {'IteratorAge max':>15} {'DeadLettered':>12} {'OnFailure':>9} {'Dropped':>7}"
+    return ["", header, "-" * len(header), *rows]
 
 
 def _ms(value: float | None) -> str:
