@@ -85,7 +85,7 @@ def _template_target(args: argparse.Namespace) -> Target | None:
     folder has a template (`lambda-console invoke HelloWorldFunction`, as `sam local invoke`)."""
     from console import workspace
 
-    from .sam_options import TemplateUsageError, load_project_from_args, print_project_notes
+    from .sam_options import TemplateUsageError, load_project_from_args, pick_function, print_project_notes
 
     if not args.template:
         from console.sam.template import find_template
@@ -100,22 +100,9 @@ def _template_target(args: argparse.Namespace) -> Target | None:
         raise UsageError("give either --template or --blueprint, not both")
     try:
         project = load_project_from_args(args)
+        function = pick_function(project, args.dir)
     except TemplateUsageError as exc:
         raise UsageError(str(exc)) from exc
-    names = [f.logical_id for f in project.functions]
-    logical_id = args.dir
-    if logical_id is None:
-        runnable = project.runnable()
-        if len(runnable) != 1:
-            raise UsageError(
-                f"{project.template_path.name} has {len(names)} functions; name one: {', '.join(names) or 'none'}"
-            )
-        logical_id = runnable[0].logical_id
-    function = project.get(logical_id)
-    if function is None:
-        raise UsageError(f"{project.template_path.name} has no function {logical_id} (it has: {', '.join(names) or 'none'})")
-    if not function.runnable or function.code_dir is None:
-        raise UsageError(f"{logical_id} cannot run locally: {function.skipped}")
     print_project_notes(project)
     settings = workspace.FunctionSettings(
         handler=function.handler,

@@ -75,3 +75,24 @@ def print_project_notes(project: SamProject, stream=None) -> None:
                 "the engine does not add layers to the function's path yet",
                 file=stream,
             )
+
+
+def pick_function(project: SamProject, logical_id: str | None):
+    """The runnable function named `logical_id` (or the only one when None); TemplateUsageError
+    names the template's functions, or says why the one asked for cannot run."""
+    names = [f.logical_id for f in project.functions]
+    if logical_id is None:
+        runnable = project.runnable()
+        if len(runnable) != 1:
+            raise TemplateUsageError(
+                f"{project.template_path.name} has {len(names)} functions; name one: {', '.join(names) or 'none'}"
+            )
+        logical_id = runnable[0].logical_id
+    function = project.get(logical_id)
+    if function is None:
+        raise TemplateUsageError(
+            f"{project.template_path.name} has no function {logical_id} (it has: {', '.join(names) or 'none'})"
+        )
+    if not function.runnable or function.code_dir is None:
+        raise TemplateUsageError(f"{logical_id} cannot run locally: {function.skipped}")
+    return function

@@ -106,3 +106,31 @@ def test_serve_a_template_to_boto3(project):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
+
+
+def test_saved_events_of_template_functions_run_as_a_regression_suite(project):
+    events = project.parent / "first" / ".lambda-console" / "events"
+    events.mkdir(parents=True)
+    (events / "one.json").write_text('{"n": 1}')
+    recorded = run_cli("test", "--template", str(project), "First", "--update", cwd=project.parent)
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    assert (project.parent / "first" / ".lambda-console" / "expected" / "one.json").is_file()
+    passing = run_cli("test", "--template", str(project), "--json", cwd=project.parent)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    app = project.parent / "first" / "app.py"
+    app.write_text(app.read_text().replace('"event": event', '"event": "changed"'))
+    failing = run_cli("test", "--template", str(project), cwd=project.parent)
+    assert failing.returncode == 1 and "FAIL" in failing.stdout
+    unknown = run_cli("test", "--template", str(project), "Nope", cwd=project.parent)
+    assert unknown.returncode == 2 and "has no function Nope" in unknown.stderr
+
+
+def test_source_run_drives_a_template_function(make_project):
+    code = """
+    def handler(event, context):
+        return {"batchItemFailures": []}
+    """
+    path = make_project(TEMPLATE, {"first/app.py": code, "second/app.py": "x = 1\n", "first/records.jsonl": '{"n": 1}\n{"n": 2}\n'})
+    result = run_cli("source", "run", "sqs", "First", "--template", str(path), "--json", cwd=path.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["unprocessed"] == []
