@@ -15,6 +15,8 @@ COMMAND_MODULES = (
     "console.cli.sfn",
     "console.cli.serve",
     "console.cli.api",
+    "console.cli.runtimes",
+    "console.cli.build",
     "console.cli.source",
     "console.cli.suite",
 )

@@ -67,14 +67,6 @@ def print_project_notes(project: SamProject, stream=None) -> None:
         print(f"lambda-console: skipping {function.logical_id}: {function.skipped}", file=stream)
     for problem in project.problems:
         print(f"lambda-console: {problem}", file=stream)
-    for function in project.runnable():
-        if function.layers:
-            names = ", ".join(layer.logical_id for layer in function.layers)
-            print(
-                f"lambda-console: {function.logical_id} uses local layer(s) {names}; "
-                "the engine does not add layers to the function's path yet",
-                file=stream,
-            )
 
 
 def pick_function(project: SamProject, logical_id: str | None):

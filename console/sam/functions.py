@@ -45,8 +45,7 @@ class TemplateFunction:
     environment: dict[str, str] = field(default_factory=dict)
     architectures: list[str] = field(default_factory=lambda: ["x86_64"])
     ephemeral_storage_mb: int = DEFAULT_EPHEMERAL_MB
-    # Local layers, in the template's order. FunctionConfig has no layers yet, so they are kept
-    # here (and listed) until the engine takes them.
+    # Local layers, in the template's order (each in Lambda's layout: python/ inside).
     layers: list[Layer] = field(default_factory=list)
     events: dict[str, Any] = field(default_factory=dict)  # as written, intrinsics unresolved
     function_url: dict[str, Any] | None = None
@@ -75,6 +74,8 @@ class TemplateFunction:
             "timeout_s": self.timeout_s,
             "environment": dict(self.environment),
             "function_name": self.logical_id,
+            "layers": tuple(str(layer.content_dir) for layer in self.layers),
+            "ephemeral_storage_mb": self.ephemeral_storage_mb,
         }
         values.update(overrides)
         return FunctionConfig(**values)
@@ -376,10 +377,18 @@ def _layers(project: SamProject, logical_id: str, raw_layers: Any) -> list[Layer
             props = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
             key = "ContentUri" if resource["Type"] == SERVERLESS_LAYER else "Content"
             uri = project.resolver.resolve(props.get(key))
-            if isinstance(uri, str) and not uri.startswith("s3://") and (project.root / uri).is_dir():
-                layers.append(Layer(ref, (project.root / uri).resolve()))
-            else:
+            folder = (project.root / uri).resolve() if isinstance(uri, str) and not uri.startswith("s3://") else None
+            if folder is None or not folder.is_dir():
                 project.note(f"{logical_id}: layer {ref} has no local {key} folder; it is left out")
+            elif not (folder / "python").is_dir():
+                # A BuildMethod layer's source: `sam build` puts it under python/, which is the
+                # layout the function would see in /opt.
+                project.note(
+                    f"{logical_id}: layer {ref} ({uri}) has no python/ folder, so it needs `sam build` "
+                    "first; it is left out (point ContentUri at a folder holding python/)"
+                )
+            else:
+                layers.append(Layer(ref, folder))
             continue
         resolved = project.resolver.resolve(item)
         shown = resolved.expression if isinstance(resolved, Unresolved) else resolved

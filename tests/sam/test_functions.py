@@ -176,18 +176,29 @@ def test_local_layers_are_kept_with_the_function(make_project):
       Deps:
         Type: AWS::Serverless::LayerVersion
         Properties: {ContentUri: layers/deps/}
+      Source:
+        Type: AWS::Serverless::LayerVersion
+        Properties: {ContentUri: layers/source/}
+        Metadata: {BuildMethod: python3.12}
       Fn:
         Type: AWS::Serverless::Function
         Properties:
           CodeUri: src/
           Handler: app.handler
           Runtime: python3.12
+          EphemeralStorage: {Size: 1024}
           Layers:
             - !Ref Deps
+            - !Ref Source
             - arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7
     """
-    path = make_project(template, {"src/app.py": "x = 1\n", "layers/deps/python/helper.py": "y = 2\n"})
+    path = make_project(template, {"src/app.py": "x = 1\n", "layers/deps/python/helper.py": "y = 2\n",
+                                   "layers/source/requirements.txt": ""})
     project = load_project(path)
     fn = project.get("Fn")
-    assert [(layer.logical_id, layer.content_dir) for layer in fn.layers] == [("Deps", path.parent / "layers" / "deps")]
+    deps = path.parent / "layers" / "deps"
+    assert [(layer.logical_id, layer.content_dir) for layer in fn.layers] == [("Deps", deps)]
     assert any("AWSLambdaPowertoolsPythonV3" in p and "left out" in p for p in project.problems)
+    assert any("Source" in p and "sam build" in p for p in project.problems)
+    config = fn.to_function_config()
+    assert config.layers == (str(deps),) and config.ephemeral_storage_mb == 1024

@@ -134,3 +134,20 @@ def test_source_run_drives_a_template_function(make_project):
     result = run_cli("source", "run", "sqs", "First", "--template", str(path), "--json", cwd=path.parent)
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["unprocessed"] == []
+
+
+def test_a_local_layer_is_importable_by_the_template_function(make_project, tmp_path):
+    template = """
+    Resources:
+      Shared:
+        Type: AWS::Serverless::LayerVersion
+        Properties: {ContentUri: shared/}
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12, Layers: [!Ref Shared]}
+    """
+    code = "import greeting\ndef handler(event, context):\n    return greeting.text()\n"
+    path = make_project(template, {"src/app.py": code, "shared/python/greeting.py": "def text():\n    return 'from the layer'\n"})
+    result = run_cli("invoke", "--template", str(path), "Fn", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["payload"] == "from the layer"
