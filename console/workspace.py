@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import catalog
+from . import catalog, jsonfile
 
 if TYPE_CHECKING:  # the engine is only imported when a config is actually built
     from .engine import FunctionConfig
@@ -299,17 +299,13 @@ def load_function_config(
         raw = path.read_bytes()
     except FileNotFoundError:
         return FunctionSettings(), None
+    except IsADirectoryError:
+        return FunctionSettings(), f"The settings file {path} is a directory, not a file; using the default settings."
     except OSError as exc:
         return FunctionSettings(), f"Could not read {path} ({exc.strerror or exc}); using the default settings."
     try:
-        text = raw.decode("utf-8")
-        data = json.loads(text)
-        settings = FunctionSettings.from_json(data)
-    except UnicodeDecodeError as exc:
-        problem = f"it is not UTF-8 text ({exc.reason})"
-    except json.JSONDecodeError as exc:
-        problem = f"it is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-    except ValueError as exc:
+        settings = FunctionSettings.from_json(jsonfile.loads(raw, what="it"))
+    except ValueError as exc:  # JsonError included (binary, invalid, nested too deeply): one line
         problem = str(exc)
     else:
         return settings, None
