@@ -199,7 +199,7 @@ class EventSourcesScreen(Screen[None]):
         for what, text in (("mapping", current.mapping), ("queue or stream settings", current.settings)):
             try:
                 value = json.loads(text) if text.strip() else {}
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 self._set_status(Text(f"The {what} is not valid JSON: {exc}", style="bold red"))
                 return
             parsed.append(value)
@@ -319,7 +319,10 @@ class EventSourcesScreen(Screen[None]):
             log_pane.show_log(entry.result.log)
         else:
             ids = "\n".join(f"#{n}  {i}" for n, i in zip(entry.numbers, entry.record_ids))
-            result_pane.show_message(f"{elapsed(entry.time)} ─ {entry.kind}", f"{entry.text}\n\n{ids}")
+            body = f"{entry.text}\n\n{ids}"
+            if entry.documents:  # what the dead-letter queue or the on-failure destination received
+                body += "\n\n" + "\n".join(json.dumps(d, indent=2, ensure_ascii=False) for d in entry.documents)
+            result_pane.show_message(f"{elapsed(entry.time)} ─ {entry.kind}", body)
             log_pane.show_log("")
 
     @on(DataTable.RowSelected, "#es-timeline")
