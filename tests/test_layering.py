@@ -17,6 +17,9 @@ RULES = {
     "service": UI,
     "stepfunctions": UI,
     "eventsources": UI,
+    # templates are read below every front and service that uses them
+    "sam": ("console.service", "console.cli", "console.tui", "console.stepfunctions", "console.eventsources",
+            "console.testing", *UI),
 }
 
 
