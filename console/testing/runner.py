@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ class TestFunction:
 
     name: str
     dir: Path
+    # A SAM template's function brings its configuration; a folder's is read from its settings.
+    config: FunctionConfig | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -208,6 +211,8 @@ class Runner:
 
     def config_for(self, function: TestFunction) -> FunctionConfig:
         """The function's engine configuration (read-only: a corrupt settings file is an error)."""
+        if function.config is not None:
+            return function.config
         return workspace.function_config(function.dir, function.name)
 
     def run_case(
@@ -232,6 +237,10 @@ class Runner:
                 text = workspace.load_saved_event(function.dir, event)
             except workspace.SavedEventNotFoundError:
                 case.message = f"{case.expectation_path} has no saved event '{event}' to run"
+                return case
+            problem = _event_problem(function.dir, event, text)
+            if problem:
+                case.message = problem
                 return case
             if config is None:
                 config = self.config_for(function)
@@ -314,6 +323,18 @@ class Runner:
             report.suites.append(suite)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _event_problem(function_dir: Path, event: str, text: str) -> str | None:
+    """Why a saved event cannot be sent (a hand-edited file may not be JSON), naming file and line."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        path = workspace.events_dir(function_dir) / f"{event}.json"
+        return f"{path}, line {exc.lineno}: the saved event is not valid JSON ({exc.msg}, column {exc.colno}); not run"
+    except RecursionError:
+        return f"the saved event '{event}' is nested too deeply to send; not run"
+    return None
 
 
 def save_as_expected(function_dir: Path, event: str, result: InvocationResult) -> tuple[Path, Expectation]:
