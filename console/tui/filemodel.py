@@ -53,6 +53,15 @@ class PollResult:
         return self.reloaded + self.added + self.removed
 
 
+def check_relative(name: str) -> str:
+    """A file path inside the function folder (`utils.py`, `lib/helpers.py`), normalised; ValueError
+    for anything that would leave it or hide in the console's own state (dot-folders)."""
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." or p.startswith(".") for p in parts):
+        raise ValueError("A file of the function folder, like utils.py or lib/helpers.py")
+    return "/".join(parts)
+
+
 def stamp_of(path: Path) -> Stamp:
     try:
         st = path.stat()
@@ -70,6 +79,7 @@ class FileModel:
         self.buffers: dict[str, Buffer] = {}
         self.names: list[str] = []  # the editable files, in the order the editor shows them
         self._known: dict[str, Stamp] = {}
+        self._opened: set[str] = set()  # files in sub-folders the user opened or created here
         self._on_disk_change = on_disk_change or (lambda: None)
 
     # -- reading ---------------------------------------------------------------------------
@@ -82,7 +92,7 @@ class FileModel:
     def scan(self) -> tuple[list[str], list[str]]:
         """Take in files added to the folder and let go of clean buffers whose file went;
         returns (added, removed) buffer names."""
-        names = store.code_files(self.code_dir)
+        names = self._watched()
         added: list[str] = []
         removed: list[str] = []
         for name in names:
@@ -99,6 +109,23 @@ class FileModel:
         self.names = [n for n in names if n in self.buffers] + [n for n in self.buffers if n not in names]
         self._known = {n: stamp_of(self.code_dir / n) for n in names}
         return added, removed
+
+    def _watched(self) -> list[str]:
+        """The top-level editable files, and the files of sub-folders opened here."""
+        names = store.code_files(self.code_dir)
+        return names + sorted(n for n in self._opened if n not in names and (self.code_dir / n).is_file())
+
+    def open(self, name: str) -> None:
+        """Take in a file of a sub-folder (`lib/helpers.py`); OSError when it cannot be read,
+        ValueError when it is not editable text."""
+        name = check_relative(name)
+        path = self.code_dir / name
+        if not path.is_file():
+            raise FileNotFoundError(f"{name} is not a file of the function")
+        if not store.is_editable_text(path):
+            raise ValueError(f"{name} is not a text file the editor can open (UTF-8, up to 1 MB)")
+        self._opened.add(name)
+        self.scan()
 
     @property
     def dirty(self) -> bool:
@@ -206,21 +233,31 @@ class FileModel:
         return aside
 
     def create(self, name: str) -> None:
+        """A new empty file; `lib/helpers.py` creates the sub-folder too."""
+        name = check_relative(name)
         path = self.code_dir / name
         if path.exists():
             raise FileExistsError(f"{name} already exists")
+        path.parent.mkdir(parents=True, exist_ok=True)
         store.atomic_write_text(path, "")
+        if "/" in name:
+            self._opened.add(name)
         self.scan()
         self._on_disk_change()
 
     def rename(self, old: str, new: str) -> None:
         """Rename a file (its pending edits are written first)."""
         self.flush()
+        new = check_relative(new)
         src, dst = self.code_dir / old, self.code_dir / new
         if dst.exists():
             raise FileExistsError(f"{new} already exists")
+        dst.parent.mkdir(parents=True, exist_ok=True)
         src.rename(dst)
         self.buffers.pop(old, None)
+        self._opened.discard(old)
+        if "/" in new:
+            self._opened.add(new)
         self.scan()
         self._on_disk_change()
 
@@ -229,7 +266,7 @@ class FileModel:
     def poll(self) -> PollResult:
         """Pick up files changed, added or removed on disk since we last looked."""
         result = PollResult()
-        names = store.code_files(self.code_dir)
+        names = self._watched()
         stamps = {n: stamp_of(self.code_dir / n) for n in names}
         if stamps == self._known:
             return result

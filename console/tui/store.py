@@ -111,11 +111,45 @@ def create_from_blueprint(blueprint: Any, name: str) -> Path:
 
 
 def load_settings(code_dir: Path) -> tuple[Settings, str | None]:
-    """The function's settings and a warning when its config file was unreadable (moved aside)."""
+    """The function's settings and a warning when its config file was unreadable (moved aside).
+
+    A folder opened for the first time (no settings yet) gets the handler its files suggest."""
     try:
-        return workspace.load_function_config(code_dir)
+        settings, warning = workspace.load_function_config(code_dir)
     except (OSError, workspace.WorkspaceError) as exc:  # a broken file must never stop the console opening
         return Settings(), f"Could not read the configuration ({exc}); using defaults."
+    if warning is None and not workspace.config_path(Path(code_dir)).exists():
+        guessed = guess_handler(Path(code_dir))
+        if guessed:
+            settings = replace(settings, handler=guessed)
+    return settings, warning
+
+
+_HANDLER_NAMES = ("lambda_handler", "handler")
+
+
+def guess_handler(code_dir: Path) -> str | None:
+    """`module.function` for a top-level module defining lambda_handler or handler (the default
+    lambda_function.lambda_handler when that exists), None when no file suggests one."""
+    import ast
+
+    try:
+        candidates = sorted(p for p in Path(code_dir).glob("*.py") if p.is_file())
+    except OSError:
+        return None
+    candidates.sort(key=lambda p: (p.stem != "lambda_function", p.stem not in ("app", "handler", "main"), p.stem))
+    for path in candidates[:50]:
+        try:
+            if path.stat().st_size > MAX_EDITABLE_BYTES:
+                continue
+            tree = ast.parse(path.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for name in _HANDLER_NAMES:
+            if name in defined and path.stem.isidentifier():
+                return f"{path.stem}.{name}"
+    return None
 
 
 def save_settings(code_dir: Path, settings: Settings) -> None:
@@ -151,6 +185,10 @@ def code_files(code_dir: Path) -> list[str]:
 
 # The editor polls the folder every second: a file is decoded again only when it changed.
 _TEXT_CHECKS: dict[tuple[str, int, int], bool] = {}
+
+
+def is_editable_text(path: Path) -> bool:
+    return _is_editable_text(Path(path))
 
 
 def _is_editable_text(path: Path) -> bool:

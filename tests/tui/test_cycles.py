@@ -1165,3 +1165,43 @@ async def test_at_80x24_dialogs_fit_alt_a_selects_arrows_move_between_buttons_an
         assert app.focused.id == "theirs"
         await pilot.press("enter")
         await wait_for(pilot, lambda: answers == ["theirs"])
+
+
+async def test_a_history_row_cut_to_one_line_is_shown_whole_below_when_highlighted(default_dir, engine):
+    from dataclasses import replace
+
+    from fixed_results import FAILURE
+
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        long_type = "VeryLongCustomError" * 3
+        app.record("hello-world", "a-rather-long-event-name", "{}", replace(FAILURE, payload=FAILURE.payload.replace(b'"Exception"', f'"{long_type}"'.encode())))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryModal" and app.screen.query("#history-detail"))
+        detail = app.screen.query_one("#history-detail")
+        await wait_for(pilot, lambda: long_type in str(detail.render()) and "a-rather-long-event-name" in str(detail.render()))
+
+
+async def test_files_in_sub_folders_can_be_created_and_opened_and_a_new_folder_gets_its_handler_guessed(tmp_path, home, engine):
+    folder = tmp_path / "my-fn"
+    (folder / "pkg").mkdir(parents=True)
+    (folder / "pkg" / "util.py").write_text("def word():\n    return 'from pkg'\n")
+    (folder / "app.py").write_text("from pkg import util\nfrom lib import helpers\n\ndef handler(event, context):\n    return util.word() + ' ' + helpers.WORD\n")
+    app = LambdaConsoleApp(folder, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        assert screen.query_one("#handler").value == "app.handler"  # guessed from the files
+        await screen.run_action("new_file")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
+        app.screen.query_one("#name").value = "lib/helpers.py"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.code_editor.current == "lib/helpers.py")
+        replace_editor_text(screen.code_editor.text_area, "WORD = 'and lib'\n")
+        await screen.run_action("open_file")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NamePrompt" and app.screen.query("#name"))
+        app.screen.query_one("#name").value = "pkg/util.py"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.code_editor.current == "pkg/util.py")
+        replace_editor_text(screen.code_editor.text_area, "def word():\n    return 'edited pkg'\n")
+        result = await run_test_key(pilot)
+        assert result.payload == b'"edited pkg and lib"'

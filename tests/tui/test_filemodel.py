@@ -121,3 +121,20 @@ def test_create_and_rename_tell_the_invoker_and_refuse_to_overwrite(folder):
     assert "tools.py" in model.names and "helpers.py" not in model.buffers
     with pytest.raises(FileExistsError):
         model.rename("tools.py", "utils.py")
+
+
+def test_files_in_sub_folders_can_be_created_opened_renamed_and_are_watched(folder):
+    model, calls = _model(folder)
+    model.create("lib/helpers.py")
+    assert (folder / "lib" / "helpers.py").is_file() and "lib/helpers.py" in model.names
+    (folder / "pkg").mkdir()
+    (folder / "pkg" / "mod.py").write_text("Y = 1\n")
+    model.open("pkg/mod.py")
+    assert model.buffers["pkg/mod.py"].text == "Y = 1\n"
+    _rewrite(folder / "pkg" / "mod.py", "Y = 2\n")
+    assert model.poll().reloaded == ["pkg/mod.py"]  # watched like a top-level file
+    model.rename("lib/helpers.py", "lib/tools.py")
+    assert (folder / "lib" / "tools.py").is_file() and "lib/tools.py" in model.names
+    for bad in ("../escape.py", ".lambda-console/config.json", "lib/../../x.py"):
+        with pytest.raises(ValueError):
+            model.create(bad)

@@ -34,6 +34,19 @@ class HistoryEntry:
         event = f"event {self.event_name}" if self.event_name else "event (unknown)"
         return f"{event} ─ {self.kind}" if self.kind else event
 
+    def detail(self) -> str:
+        r = self.result
+        rows = [
+            ("Invocation", f"#{self.number} at {self.when:%H:%M:%S} ─ {self.function_name}"),
+            ("Test event", self.event_name or "(unknown)"),
+            ("Kind", self.kind or "Test (RequestResponse)"),
+            ("Status", ("succeeded" if r.succeeded else "failed") + (" (cancelled)" if getattr(r, "cancelled", False) else "")),
+            ("Error type", r.error_type or "" if not r.succeeded else ""),
+            ("Request ID", r.request_id),
+            ("Duration", f"{r.summary.duration_ms:.2f} ms" + (" (cold start)" if r.cold_start else "")),
+        ]
+        return "\n".join(f"{name:<11} {value}" for name, value in rows if value)
+
     def line(self) -> str:
         r = self.result
         status = "succeeded" if r.succeeded else "failed"
@@ -70,9 +83,22 @@ class HistoryModal(ModalScreen[HistoryEntry | None]):
                     *[Option(Text(e.line(), no_wrap=True, overflow="ellipsis")) for e in self.entries],
                     id="history-list",
                 )
+                yield Static("", id="history-detail")
             else:
                 yield Static("No invocations yet: press F5 to run a test.")
-            yield Static("Enter show in the panes · Esc close", classes="hint")
+            yield Static("↑↓ the whole record below · Enter show in the panes · Esc close", classes="hint")
+
+    def on_mount(self) -> None:
+        if self.entries:
+            self._show_detail(0)
+
+    @on(OptionList.OptionHighlighted, "#history-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._show_detail(event.option_index)
+
+    def _show_detail(self, index: int) -> None:
+        """The highlighted invocation whole: what a row has to cut (long error types, names)."""
+        self.query_one("#history-detail", Static).update(Text(self.entries[index].detail()))
 
     @on(OptionList.OptionSelected, "#history-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -403,6 +403,9 @@ class MainScreen(Screen[None]):
     def action_new_file(self) -> None:
         self.code_editor.new_file()
 
+    def action_open_file(self) -> None:
+        self.code_editor.ask_open()
+
     def action_rename_file(self) -> None:
         self.code_editor.ask_rename()
 

@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.document._history import EditHistory
 from textual.widgets import Tab, Tabs, TextArea
 
-from ..filemodel import FileModel, FlushResult
+from ..filemodel import FileModel, FlushResult, check_relative
 from .editor_area import EditorArea
 from .highlighting import follow_app_theme, set_language
 
@@ -172,6 +172,7 @@ class CodeEditor(Vertical):
     def create_file(self, name: str) -> None:
         self._keep_typing()
         self.model.create(name)
+        name = check_relative(name)
         self._sync_tabs()
         self.open_file(name)
         self._after_scan()
@@ -182,6 +183,7 @@ class CodeEditor(Vertical):
         self._keep_typing()
         old = self.current
         self.model.rename(old, new)
+        new = check_relative(new)
         self.current = None
         self._sync_tabs()
         self.open_file(new)
@@ -196,7 +198,7 @@ class CodeEditor(Vertical):
             if name:
                 try:
                     self.create_file(name)
-                except OSError as exc:
+                except (OSError, ValueError) as exc:
                     self.notify(str(exc), severity="error")
 
         self.app.push_screen(NamePrompt("New file", value="utils.py", check=self.file_name_problem), chosen)
@@ -213,17 +215,48 @@ class CodeEditor(Vertical):
             if name and name != current:
                 try:
                     self.rename_file(name)
-                except OSError as exc:
+                except (OSError, ValueError) as exc:
                     self.notify(str(exc), severity="error")
 
         self.app.push_screen(NamePrompt(f"Rename {current}", value=current, check=self.file_name_problem), chosen)
 
     def file_name_problem(self, name: str) -> str | None:
-        if "/" in name or "\\" in name or name.startswith(".") or name in ("..",):
-            return "A plain file name in the function folder, like utils.py"
+        try:
+            name = check_relative(name)
+        except ValueError as exc:
+            return str(exc)
         if (self.code_dir / name).exists():
             return f"{name} already exists"
         return None
+
+    def ask_open(self) -> None:
+        """Ask for a file of the function (sub-folders too) and open it in a tab (palette: Open file)."""
+        from ..screens.prompt import NamePrompt
+
+        def problem(name: str) -> str | None:
+            try:
+                name = check_relative(name)
+            except ValueError as exc:
+                return str(exc)
+            return None if (self.code_dir / name).is_file() else f"No file {name} in the function folder"
+
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                self._keep_typing()
+                self.model.open(name)
+            except (OSError, ValueError) as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self._sync_tabs()
+            self.open_file(check_relative(name))
+            self._after_scan()
+
+        self.app.push_screen(
+            NamePrompt("Open file", value="lib/", check=problem, hint="A path in the function folder, like lib/helpers.py"),
+            chosen,
+        )
 
     # -- editing and saving ------------------------------------------------------------------
 
