@@ -261,6 +261,14 @@ class FileModel:
         self.scan()
         self._on_disk_change()
 
+    def delete(self, name: str) -> None:
+        """Remove a file of the function (its buffer goes, even with unsaved edits: asked first)."""
+        (self.code_dir / name).unlink()
+        self.buffers.pop(name, None)
+        self._opened.discard(name)
+        self.scan()
+        self._on_disk_change()
+
     # -- changes made by other programs ----------------------------------------------------
 
     def poll(self) -> PollResult:

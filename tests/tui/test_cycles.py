@@ -1205,3 +1205,32 @@ async def test_files_in_sub_folders_can_be_created_and_opened_and_a_new_folder_g
         replace_editor_text(screen.code_editor.text_area, "def word():\n    return 'edited pkg'\n")
         result = await run_test_key(pilot)
         assert result.payload == b'"edited pkg and lib"'
+
+
+async def test_the_file_tree_shows_sub_folders_opens_their_files_and_a_file_can_be_deleted(tmp_path, home, engine):
+    folder = tmp_path / "tree-fn"
+    (folder / "lib").mkdir(parents=True)
+    (folder / "lib" / "helpers.py").write_text("WORD = 'lib'\n")
+    (folder / "lambda_function.py").write_text("from lib import helpers\n\ndef lambda_handler(event, context):\n    return helpers.WORD\n")
+    (folder / "scratch.py").write_text("X = 1\n")
+    app = LambdaConsoleApp(folder, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        editor = screen.code_editor
+        await pilot.press("alt+f")
+        tree = editor.tree
+        await wait_for(pilot, lambda: tree.display and app.focused is tree and len(tree.root.children) >= 3)
+        labels = [str(node.label) for node in tree.root.children]
+        assert labels[0] == "lib" and "lambda_function.py" in labels and not any(l.startswith(".") for l in labels)
+        await pilot.press("down", "enter")  # expand lib
+        await wait_for(pilot, lambda: tree.root.children[0].children)
+        await pilot.press("down", "enter")  # lib/helpers.py
+        await wait_for(pilot, lambda: editor.current == "lib/helpers.py" and app.focused is editor.text_area)
+        assert editor.text_area.text == "WORD = 'lib'\n"
+        editor.open_file("scratch.py")
+        await screen.run_action("delete_file")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Confirm" and app.screen.query("#yes"))
+        await press_button(pilot, "#yes")
+        await wait_for(pilot, lambda: not (folder / "scratch.py").exists() and editor.current != "scratch.py")
+        assert "scratch.py" not in editor.model.buffers
+        assert (await run_test_key(pilot)).payload == b'"lib"'

@@ -105,3 +105,23 @@ def test_main_screen_while_editing_at(snap_compare, steady, size):
 def test_the_code_pane_zoomed(snap_compare, steady):
     app = LambdaConsoleApp(steady, engine=NoEngine())
     assert snap_compare(app, terminal_size=(120, 36), run_before=_editing(app, zoom=True))
+
+
+def test_the_file_tree_with_a_sub_folder(snap_compare, steady):
+    (steady / "lib").mkdir()
+    (steady / "lib" / "helpers.py").write_text("WORD = 'lib'\n")
+    app = LambdaConsoleApp(steady, engine=NoEngine())
+
+    async def run_before(pilot) -> None:
+        for area in app.main_screen().query(TextArea):
+            area.cursor_blink = False
+        await pilot.press("alt+f")
+        tree = app.main_screen().code_editor.tree
+        while len(tree.root.children) < 2:
+            await pilot.pause()
+        await pilot.press("down", "enter")
+        while not tree.root.children[0].children:
+            await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

@@ -33,6 +33,7 @@ KEYS: list[tuple[str, str]] = [
     ("Ctrl+G", "Go to a line of the focused editor"),
     ("Ctrl+Home / Ctrl+End", "Start / end of the text (with Shift: select to it)"),
     ("Alt+Z", "Zoom: maximise the pane with the focus, Alt+Z again to come back"),
+    ("Alt+F", "File tree of the function (sub-folders too); palette: New / Open / Rename / Delete file"),
     ("Alt+C / Alt+E / Alt+H", "Focus the code editor / the test event editor / the handler"),
     ("Tab / Shift+Tab", "Move between fields; in an editor Tab indents (Esc leaves the editor)"),
     ("Alt+A", "Select all in the focused editor or field"),

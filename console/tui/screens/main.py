@@ -55,6 +55,7 @@ class MainScreen(Screen[None]):
         # Not priority: in an editor Ctrl+F finds (as in VS Code); elsewhere it opens a function.
         Binding("ctrl+f", "app.open_function", "Open fn", show=False),
         Binding("alt+z", "zoom", "Zoom", show=False, priority=True),
+        Binding("alt+f", "toggle_files", "Files", show=False, priority=True),
         # Focus and selection keys work the same at every terminal size.
         Binding("alt+c", "focus_code", "Code", show=False, priority=True),
         Binding("alt+e", "focus_event", "Event", show=False, priority=True),
@@ -405,6 +406,13 @@ class MainScreen(Screen[None]):
 
     def action_open_file(self) -> None:
         self.code_editor.ask_open()
+
+    def action_toggle_files(self) -> None:
+        self._show_top("code")
+        self.code_editor.toggle_tree()
+
+    def action_delete_file(self) -> None:
+        self.code_editor.delete_file()
 
     def action_rename_file(self) -> None:
         self.code_editor.ask_rename()

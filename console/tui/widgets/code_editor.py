@@ -13,10 +13,12 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.document._history import EditHistory
-from textual.widgets import Tab, Tabs, TextArea
+from textual.containers import Horizontal
+from textual.widgets import DirectoryTree, Tab, Tabs, TextArea
 
 from ..filemodel import FileModel, FlushResult, check_relative
 from .editor_area import EditorArea
+from .file_tree import FunctionTree
 from .highlighting import follow_app_theme, set_language
 
 AUTOSAVE_DELAY_S = 0.6
@@ -61,9 +63,75 @@ class CodeEditor(Vertical):
         self._histories: dict[str, tuple[object, str]] = {}  # undo history of files not shown, with their text
 
     def compose(self) -> ComposeResult:
-        yield Tabs(id="file-tabs")
-        # The language is set per file when one is opened (see highlighting.py).
-        yield EditorArea.code_editor("", id="code", soft_wrap=False)
+        with Horizontal(id="code-row"):
+            tree = FunctionTree(self.code_dir, id="file-tree")
+            tree.display = False  # Alt+F shows it
+            yield tree
+            with Vertical(id="code-column"):
+                yield Tabs(id="file-tabs")
+                # The language is set per file when one is opened (see highlighting.py).
+                yield EditorArea.code_editor("", id="code", soft_wrap=False)
+
+    # -- the file tree -----------------------------------------------------------------------
+
+    @property
+    def tree(self) -> FunctionTree:
+        return self.query_one(FunctionTree)
+
+    def toggle_tree(self) -> None:
+        """Show the function's files (sub-folders too) beside the code, or hide them."""
+        tree = self.tree
+        tree.display = not tree.display
+        if tree.display:
+            tree.reload()
+            tree.focus()
+        else:
+            self.text_area.focus()
+
+    @on(DirectoryTree.FileSelected, "#file-tree")
+    def _tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        try:
+            name = Path(event.path).resolve().relative_to(self.code_dir.resolve()).as_posix()
+        except ValueError:
+            return
+        if name not in self.model.buffers:
+            try:
+                self._keep_typing()
+                self.model.open(name)
+            except (OSError, ValueError) as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self._sync_tabs()
+        self.open_file(name)
+        self._after_scan()
+        self.text_area.focus()
+
+    def delete_file(self) -> None:
+        """Delete the file in the editor, after asking (palette: Delete file)."""
+        from ..screens.prompt import Confirm
+
+        name = self.current
+        if name is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.model.delete(name)
+            except OSError as exc:
+                self.notify(f"Could not delete {name}: {exc}", severity="error")
+                return
+            self.current = None
+            self._sync_tabs()
+            self._after_scan()
+            if self.tree.display:
+                self.tree.reload()
+            self.notify(f"Deleted {name}.", title="Code")
+            self.post_message(self.CodeChanged(external=False, names=[name]))
+
+        self.app.push_screen(Confirm(f"Delete {name} from the function?", yes="Delete"), answered)
 
     @property
     def text_area(self) -> TextArea:
@@ -172,6 +240,8 @@ class CodeEditor(Vertical):
     def create_file(self, name: str) -> None:
         self._keep_typing()
         self.model.create(name)
+        if self.tree.display:
+            self.tree.reload()
         name = check_relative(name)
         self._sync_tabs()
         self.open_file(name)
@@ -183,6 +253,8 @@ class CodeEditor(Vertical):
         self._keep_typing()
         old = self.current
         self.model.rename(old, new)
+        if self.tree.display:
+            self.tree.reload()
         new = check_relative(new)
         self.current = None
         self._sync_tabs()
