@@ -125,3 +125,28 @@ def test_the_file_tree_with_a_sub_folder(snap_compare, steady):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_monitor_with_charts(snap_compare, steady, monkeypatch):
+    import console.tui.monitor_series as monitor_series
+    from console.service.metrics import MetricsRegistry
+
+    from fixed_results import FAILURE, SUCCESS
+
+    now = 1_800_000_000.0  # a fixed minute: the charts' x axis is "minutes ago"
+    monkeypatch.setattr(monitor_series, "wall_clock", lambda: now)
+    app = LambdaConsoleApp(steady, engine=NoEngine())
+    clock = [now - 30 * 60]
+    app.invoker.metrics = MetricsRegistry(clock=lambda: clock[0])
+    for minutes_later, result in ((0, SUCCESS), (0, FAILURE), (10, SUCCESS), (25, SUCCESS), (30, SUCCESS)):
+        clock[0] = now - 30 * 60 + minutes_later * 60
+        app.invoker.metrics.record_invocation("hello-world", result)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("f12")
+        while type(app.screen).__name__ != "MonitorScreen":
+            await pilot.pause()
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 48), run_before=run_before)

@@ -342,7 +342,7 @@ class MainScreen(Screen[None]):
     def action_monitor(self) -> None:
         from .monitor import MonitorScreen
 
-        self.app.push_screen(MonitorScreen())
+        self.app.push_screen(MonitorScreen(self.function_name))
 
     def action_config(self) -> None:
         from .config import ConfigModal
