@@ -109,3 +109,28 @@ def test_installed_console_saves_the_last_edit_on_sigterm(tmux_session, tmp_path
         time.sleep(0.1)
     else:
         raise AssertionError("the console did not exit on SIGTERM")
+
+
+def _keys(session: str, *keys: str) -> None:
+    subprocess.run(["tmux", "send-keys", "-t", session, *keys], check=True)
+
+
+def test_installed_console_names_the_event_leaves_the_editor_on_escape_and_zooms_a_pane(tmux_session):
+    wait_for_screen(tmux_session, "lambda_function.py", "f5 Test")
+    _keys(tmux_session, "F5")
+    wait_for_screen(tmux_session, "Execution result: succeeded", "event hello-world")
+    _keys(tmux_session, "M-c")
+    wait_for_screen(tmux_session, "esc Leave")  # the footer shows the way out of the editor
+    _keys(tmux_session, "M-z")
+    deadline = time.monotonic() + 15
+    while "Execution result" in capture(tmux_session) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "Execution result" not in capture(tmux_session), "Alt+Z shows the code pane alone"
+    _keys(tmux_session, "M-z")
+    wait_for_screen(tmux_session, "Execution result")
+    _keys(tmux_session, "Escape")
+    deadline = time.monotonic() + 15
+    while "esc Leave" in capture(tmux_session) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "esc Leave" not in capture(tmux_session), "Esc left the editor"
+    _keys(tmux_session, "C-q")
