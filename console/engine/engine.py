@@ -50,11 +50,13 @@ def _error_type_of(payload: bytes) -> str | None:
     return value.get("errorType") if isinstance(value, dict) else None
 
 
-def _shutdown(envs: set[Environment], zygote: Zygote | None) -> None:
+def _shutdown(envs: set[Environment], zygote: Zygote | None, code: CodeIndex | None = None) -> None:
     for env in list(envs):
         env.kill()
     if zygote is not None:
         zygote.close()
+    if code is not None:
+        code.close()  # an engine dropped without close() lets go of its folders' watches too
 
 
 class Engine:
@@ -77,7 +79,7 @@ class Engine:
                 self._zygote = Zygote()
             except OSError:
                 self._zygote = None
-        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygote)
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygote, self._code)
 
     # ------------------------------------------------------------ pool
 
