@@ -13,10 +13,14 @@ import weakref
 from typing import Any, Callable
 
 from . import logs
+from . import deps as deps_build
+from . import interpreters
 from .codehash import CodeIndex
-from .config import FunctionConfig, check
+from .config import DEFAULT_RUNTIME, ConfigError, FunctionConfig, check
 from .environment import Environment, Reply
 from .envvars import trace_id
+from .launch import Launch, layer_root, size_warning
+from .runtime_dirs import private_lib, sdk_dir
 from .logs import LogBuffer
 from .records import InvocationResult, Summary
 from .zygote import Zygote
@@ -50,10 +54,10 @@ def _error_type_of(payload: bytes) -> str | None:
     return value.get("errorType") if isinstance(value, dict) else None
 
 
-def _shutdown(envs: set[Environment], zygote: Zygote | None, code: CodeIndex | None = None) -> None:
+def _shutdown(envs: set[Environment], zygotes: dict[str, Zygote], code: CodeIndex | None = None) -> None:
     for env in list(envs):
         env.kill()
-    if zygote is not None:
+    for zygote in list(zygotes.values()):
         zygote.close()
     if code is not None:
         code.close()  # an engine dropped without close() lets go of its folders' watches too
@@ -72,14 +76,20 @@ class Engine:
         self._valid: set[tuple] = set()  # configurations already checked (they are immutable)
         # Each function folder's code, kept exact and cheap to re-check (see codehash.CodeFolder).
         self._code = CodeIndex()
-        # Environments are forked from a pre-started runtime (the zygote) to make cold starts cheap.
+        # Where a dependency build's progress goes when the invocation has no log listener.
+        self.on_build: Callable[[str], None] | None = None
+        # Environments are forked from a pre-started runtime (the zygote) to make cold starts
+        # cheap: one per interpreter, the default runtime's started now, the others on first use.
+        self._use_zygote = use_zygote
+        self._zygotes: dict[str, Zygote] = {}
         self._zygote: Zygote | None = None
         if use_zygote:
             try:
-                self._zygote = Zygote()
-            except OSError:
+                python = interpreters.resolve(DEFAULT_RUNTIME).interpreter.path
+                self._zygote = self._zygote_for(python)
+            except (OSError, ConfigError):
                 self._zygote = None
-        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygote, self._code)
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygotes, self._code)
 
     # ------------------------------------------------------------ pool
 
@@ -167,9 +177,12 @@ class Engine:
             self._idle.clear()
         for env in envs:
             self._discard(env)
-        if self._zygote is not None:
-            self._zygote.close()
+        with self._lock:
+            zygotes = list(self._zygotes.values())
+            self._zygotes.clear()
             self._zygote = None
+        for zygote in zygotes:
+            zygote.close()
         self._code.close()
 
     def __enter__(self) -> "Engine":
@@ -206,9 +219,44 @@ class Engine:
 
     # ------------------------------------------------------------ invocation
 
-    def _spawn(self, config: FunctionConfig, code_state: tuple) -> Environment:
-        zygote = self._zygote if self._zygote is not None and self._zygote.alive else None
-        env = Environment(config, code_state, zygote)
+    def _zygote_for(self, python: str) -> Zygote | None:
+        """The zygote of this interpreter, started on first use; None when there is none (an
+        environment then starts a process of its own)."""
+        if not self._use_zygote:
+            return None
+        with self._lock:
+            zygote = self._zygotes.get(python)
+            if zygote is None:
+                try:
+                    zygote = self._zygotes[python] = Zygote(python, private_lib())
+                except OSError:
+                    return None
+        return zygote if zygote.alive else None
+
+    def launch(
+        self, config: FunctionConfig, code_state: tuple = (), progress: Callable[[str], None] | None = None
+    ) -> Launch:
+        """What an environment of this function is started with (interpreter, built dependencies,
+        layers, runtime libraries); ConfigError (BuildError) when that cannot be assembled.
+        A requirements.txt that changed is built first, its output passed to `progress`, else
+        to `on_build`."""
+        try:
+            resolution = interpreters.resolve(config.runtime, config.interpreter)
+        except interpreters.InterpreterError as exc:
+            raise ConfigError(str(exc)) from exc
+        layers = tuple(layer_root(layer) for layer in config.layers)
+        build = deps_build.ensure(config, resolution, progress or self.on_build)
+        deps: tuple[str, ...] = (build.folder,) if build is not None else ()
+        warning = size_warning(self._code.snapshot(config.code_dir).size, deps, layers)
+        try:
+            lib, sdk = private_lib(), sdk_dir()
+        except OSError as exc:
+            raise ConfigError(str(exc)) from exc
+        return Launch(resolution, lib, sdk, deps, layers, (warning,) if warning else ())
+
+    def _spawn(self, config: FunctionConfig, code_state: tuple, launch: Launch) -> Environment:
+        zygote = self._zygote_for(launch.python)
+        env = Environment(config, code_state, zygote, launch)
         with self._lock:
             self._all.add(env)
         return env
@@ -217,12 +265,14 @@ class Engine:
         self,
         config: FunctionConfig,
         code_state: tuple,
+        launch: Launch,
         log: LogBuffer,
         deadline: float,
         cancel: threading.Event | None,
     ) -> tuple[Environment, Reply]:
-        env = self._spawn(config, code_state)
+        env = self._spawn(config, code_state, launch)
         reply = env.wait(log, deadline, cancel)
+        env.tmp_private = bool(reply.header.get("tmp"))
         # Init Duration counts from the process start, as Lambda's includes the runtime's own start.
         reply.elapsed_ms = (time.perf_counter() - env.started) * 1000
         if reply.outcome != "ready":
@@ -256,6 +306,7 @@ class Engine:
         request_id = request_id or str(uuid.uuid4())
         log = LogBuffer(on_log)
         run = _Run(self, config, code_state, sha, request_id, log, cancel)
+        run.build_progress = on_log
 
         if force_cold:
             self.new_environment(config)
@@ -302,6 +353,9 @@ class _Run:
         self.invoke_started: float | None = None
         self.result: InvocationResult | None = None
         self.platform = logs.platform_log(config.environment)
+        self.launch: Launch | None = None
+        # A dependency build's output goes live to the invocation's log listener (not its log).
+        self.build_progress: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------ cold start
 
@@ -310,9 +364,12 @@ class _Run:
         Returns None when the invocation already ended (self.result is then set)."""
         config, log = self.config, self.log
         self.cold = True
-        log.line(self.platform.init_start(config.runtime_version, HOST_PYTHON))
+        launch = self.launch = self.engine.launch(config, self.code_state, self.build_progress)
+        for warning in launch.warnings:
+            log.line(f"[lambda-console] {warning}\n")
+        log.line(self.platform.init_start(config.runtime_version, HOST_PYTHON, launch.resolution.version_label))
         env, reply = self.engine._init(
-            config, self.code_state, log, time.perf_counter() + INIT_TIMEOUT_S, self.cancel
+            config, self.code_state, launch, log, time.perf_counter() + INIT_TIMEOUT_S, self.cancel
         )
         if reply.outcome == "ready":
             self.init_ms = reply.elapsed_ms
@@ -327,7 +384,7 @@ class _Run:
         # The suppressed init is retried in the invoke phase, within the function's timeout.
         self.invoke_started = time.perf_counter()
         deadline = self.invoke_started + config.timeout_s
-        env, reply = self.engine._init(config, self.code_state, log, deadline, self.cancel)
+        env, reply = self.engine._init(config, self.code_state, launch, log, deadline, self.cancel)
         if reply.outcome == "ready":
             return env
         if reply.outcome == "cancelled":
@@ -364,6 +421,7 @@ class _Run:
 
     def invoke(self, env: Environment, header: dict, body: bytes) -> InvocationResult:
         config, log = self.config, self.log
+        self.launch = env.launch or self.launch
         log.line(self.platform.start(self.request_id))
         if self.invoke_started is None:
             self.invoke_started = time.perf_counter()
@@ -441,6 +499,17 @@ class _Run:
             report_error_type=False, cancelled=True,
         )
 
+    def _runtime_figures(self) -> dict[str, str]:
+        """What ran the code: the runtime version INIT_START names, and the interpreter."""
+        if self.launch is None:
+            return {}
+        resolution = self.launch.resolution
+        return {
+            "runtime_version": f"python:{self.config.runtime_version}.local",
+            "runtime_version_arn": f"local:{resolution.version_label}",
+            "interpreter": resolution.interpreter.path,
+        }
+
     def _finish(
         self,
         payload: bytes,
@@ -484,6 +553,7 @@ class _Run:
                 billed_duration_ms=billed,
                 memory_size_mb=config.memory_mb,
                 max_memory_used_mb=max_used_mb,
+                **self._runtime_figures(),
             ),
             function_name=config.function_name,
             platform_error=error_type if report_status else None,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shutil
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from typing import Literal
 
 from .config import FunctionConfig
 from .envvars import RUNTIME_DIR, build_environment
+from .launch import Launch
 from .logs import LogBuffer
 from .zygote import Zygote, ZygoteUnavailable
 
@@ -89,9 +92,15 @@ def _rss_kb(pid: int) -> int:
 class Environment:
     """A warm-able runtime process for one function configuration and one version of its code."""
 
-    def __init__(self, config: FunctionConfig, code_state: tuple, zygote: Zygote | None = None) -> None:
+    def __init__(
+        self, config: FunctionConfig, code_state: tuple, zygote: Zygote | None = None, launch: Launch | None = None
+    ) -> None:
         self.config = config
         self.code_state = code_state
+        self.launch = launch
+        # Its own /tmp, kept across warm invocations and removed when it retires.
+        self.tmp_dir = tempfile.mkdtemp(prefix="lambda-console-tmp-")
+        self.tmp_private = False  # the runtime says whether it could make it a size-limited tmpfs
         self.peak_kb = 0
         self.idle_since = 0.0
         self._buffer = b""
@@ -100,7 +109,10 @@ class Environment:
         self._log_r, log_w = os.pipe()
         self.started = time.perf_counter()
         try:
-            self.process = self._start(config, zygote, req_r, resp_w, log_w)
+            self.process = self._start(config, zygote, req_r, resp_w, log_w, launch, self.tmp_dir)
+        except BaseException:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            raise
         finally:
             os.close(req_r)
             os.close(resp_w)
@@ -125,20 +137,33 @@ class Environment:
     # ------------------------------------------------------------ life cycle
 
     @staticmethod
-    def _start(config: FunctionConfig, zygote: Zygote | None, req_r: int, resp_w: int, log_w: int):
-        env = build_environment(config)
+    def _start(
+        config: FunctionConfig,
+        zygote: Zygote | None,
+        req_r: int,
+        resp_w: int,
+        log_w: int,
+        launch: Launch | None,
+        tmp_dir: str,
+    ):
+        python = launch.python if launch is not None else sys.executable
+        env = build_environment(config, python, launch.layers if launch else (), tmp_dir)
+        layout = launch.layout() if launch is not None else {}
+        layout["tmp"] = {"dir": tmp_dir, "mb": config.ephemeral_storage_mb}
         data_mb = config.memory_mb + DATA_LIMIT_HEADROOM_MB
         # Interpreter settings from the function's own PYTHON* variables (hash seed, warnings...)
         # only take effect in an interpreter started with them: no zygote, no isolated mode.
         interpreter_settings = any(key.startswith("PYTHON") for key in config.environment)
         if zygote is not None and not interpreter_settings:
             try:
-                return zygote.spawn(env, str(config.code_dir), data_mb, (req_r, resp_w, log_w))
+                return zygote.spawn(env, str(config.code_dir), data_mb, (req_r, resp_w, log_w), layout)
             except ZygoteUnavailable:
                 pass  # start a process of our own instead
-        flags = [] if interpreter_settings else ["-I"]
+        # -S: nothing of the interpreter's site-packages; the runtime builds Lambda's sys.path.
+        flags = ["-S"] if interpreter_settings else ["-I", "-S"]
+        lib = f"--lib={launch.lib}" if launch is not None else "--lib="
         return subprocess.Popen(
-            [sys.executable, *flags, BOOTSTRAP, str(req_r), str(resp_w), str(data_mb)],
+            [python, *flags, BOOTSTRAP, str(req_r), str(resp_w), str(data_mb), json.dumps(layout), lib],
             stdin=subprocess.DEVNULL,
             stdout=log_w,
             stderr=log_w,
@@ -172,6 +197,7 @@ class Environment:
             pass
         self._selector.close()
         self._resp_selector.close()
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
         for fd in (self._req_w, self._resp_r, self._log_r):
             try:
                 os.close(fd)

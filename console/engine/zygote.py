@@ -45,14 +45,16 @@ class ForkedProcess:
 
 
 class Zygote:
-    """One pre-started runtime process per engine."""
+    """One pre-started runtime process per engine and interpreter."""
 
-    def __init__(self) -> None:
+    def __init__(self, python: str = sys.executable, lib: str = "") -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._sock = ours
+        self.python = python
         try:
+            # -S: nothing of the interpreter's site-packages; the runtime sets sys.path itself.
             self._process = subprocess.Popen(
-                [sys.executable, "-I", ZYGOTE, str(theirs.fileno())],
+                [python, "-I", "-S", ZYGOTE, str(theirs.fileno()), f"--lib={lib}"],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -104,11 +106,13 @@ class Zygote:
     def alive(self) -> bool:
         return not self._dead and self._process.poll() is None
 
-    def spawn(self, env: dict[str, str], cwd: str, data_mb: int, fds: tuple[int, int, int]) -> ForkedProcess:
+    def spawn(
+        self, env: dict[str, str], cwd: str, data_mb: int, fds: tuple[int, int, int], layout: dict | None = None
+    ) -> ForkedProcess:
         """Fork an environment with these pipes as its request, response and log descriptors."""
         if not self._ready.wait(READY_TIMEOUT_S) or not self.alive:
             raise ZygoteUnavailable("the zygote did not start")
-        request = json.dumps({"env": env, "cwd": cwd, "data_mb": data_mb}).encode()
+        request = json.dumps({"env": env, "cwd": cwd, "data_mb": data_mb, "layout": layout or {}}).encode()
         with self._spawn_lock:
             try:
                 socket.send_fds(self._sock, [request], list(fds))
