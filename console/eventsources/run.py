@@ -67,6 +67,7 @@ class MoveEntry:
     numbers: list[int]
     kind: str  # "dead-letter" | "on-failure" | "discarded" | "expired" | "trimmed" | "note"
     text: str
+    documents: list[dict[str, Any]] = field(default_factory=list)  # the DLQ messages or on-failure record
 
 
 Entry = BatchEntry | MoveEntry
@@ -273,6 +274,8 @@ def load_json_file(text: str, where: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise MappingError(f"{where} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise MappingError(f"{where} is nested too deeply to read") from None
 
 
 def record_ranges(numbers: list[int]) -> str:
