@@ -115,9 +115,9 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
         body = body[:SHOW_LIMIT]
     if is_json and len(body) <= HIGHLIGHT_LIMIT:
         syntax = Syntax(body, "json", theme="monokai" if palette.dark else "default", background_color=palette.background)
-        parts.append(HangingLines(syntax.highlight(body).split("\n", allow_blank=True)))
+        parts.append(HangingLines(syntax.highlight(body.rstrip("\n")).split("\n", allow_blank=True)))
     else:
-        parts.append(HangingLines(Text(body).split("\n", allow_blank=True)))
+        parts.append(HangingLines(Text(body.rstrip("\n")).split("\n", allow_blank=True)))
     if cut:
         parts.append(Text(cut, style=palette.warning))
     parts.append(Text("Summary", style="bold"))
