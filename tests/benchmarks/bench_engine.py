@@ -139,7 +139,25 @@ def per_interpreter(n: int, with_deps: bool) -> dict:
                     f"import {imports}\n\ndef lambda_handler(event, context):\n    return requests.__version__\n"
                 )
                 out["cold_start_20_deps_ms"][runtime] = round(cold_starts_ms(engine, folder, runtime, n), 2)
+                if runtime == host_runtime:
+                    out["baseline_20_deps_python_c_ms"] = round(_imports_in_python_c(engine, folder, runtime, imports, n), 2)
     return out
+
+
+def _imports_in_python_c(engine: Engine, folder: Path, runtime: str, imports: str, n: int) -> float:
+    """Baseline: the same imports in a fresh `python -I -S -c` of that interpreter, from the same
+    built dependencies (what any process-per-environment design pays at least)."""
+    from console.engine import deps
+
+    resolution = interpreters.resolve(runtime)
+    built = deps.cached(FunctionConfig(code_dir=folder, runtime=runtime), resolution)
+    code = f"import sys; sys.path[:0] = [{str(folder)!r}, {built!r}]; import {imports}"
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        subprocess.run([resolution.interpreter.path, "-I", "-S", "-c", code], check=True)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
 
 
 FRESH_FILES = 12_000
@@ -275,6 +293,9 @@ def main() -> None:
             version = interpreters.resolve(runtime).interpreter.version
             ratio = f"{ms / base:4.2f}x host" if base else ""
             print(f"  {title:<16} {runtime:<11} Python {version:<8} {ms:8.2f} ms   {ratio}")
+    if "baseline_20_deps_python_c_ms" in per:
+        print(f"  baseline: the 20 imports in a fresh `python -I -S -c` ({host})"
+              f"   {per['baseline_20_deps_python_c_ms']:8.2f} ms")
     watched = "inotify watch" if figures["fresh_watched"] else "no watch: walked on every look"
     print(f"code freshness, {figures['fresh_files']:,} files in {FRESH_FOLDERS} sub-folders ({watched})")
     print(f"  warm invoke p50           {figures['fresh_warm_p50_ms']:8.3f} ms   (one-file folder: {figures['warm_p50_ms']:.3f} ms)")
