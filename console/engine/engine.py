@@ -54,11 +54,13 @@ def _error_type_of(payload: bytes) -> str | None:
     return value.get("errorType") if isinstance(value, dict) else None
 
 
-def _shutdown(envs: set[Environment], zygotes: dict[str, Zygote]) -> None:
+def _shutdown(envs: set[Environment], zygotes: dict[str, Zygote], code: CodeIndex | None = None) -> None:
     for env in list(envs):
         env.kill()
     for zygote in list(zygotes.values()):
         zygote.close()
+    if code is not None:
+        code.close()  # an engine dropped without close() lets go of its folders' watches too
 
 
 class Engine:
@@ -87,7 +89,7 @@ class Engine:
                 self._zygote = self._zygote_for(python)
             except (OSError, ConfigError):
                 self._zygote = None
-        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygotes)
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygotes, self._code)
 
     # ------------------------------------------------------------ pool
 

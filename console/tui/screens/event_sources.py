@@ -40,6 +40,13 @@ def short_source(label: str) -> str:
     return f"{name}/{lane}" if lane else name
 
 
+def _cell(numbers: str, count: int, width: int = 24) -> str:
+    """A batch's records for its timeline cell: the ranges, cut with the count when too long."""
+    if len(numbers) <= width:
+        return numbers
+    return numbers[: width - 8].rsplit(" ", 1)[0] + f" … ({count})"
+
+
 class EventSourcesScreen(Screen[None]):
     """Pick the kind (F6), edit the records and settings, run (F5), and follow each batch."""
 
@@ -255,7 +262,7 @@ class EventSourcesScreen(Screen[None]):
         entry = message.entry
         self.entries.append(entry)
         table = self.query_one("#es-timeline", DataTable)
-        numbers = record_ranges(entry.numbers)
+        numbers = _cell(record_ranges(entry.numbers), len(entry.numbers))
         if isinstance(entry, BatchEntry):
             result = Text(entry.status, style="green" if entry.status == "Succeeded" else "red")
             if entry.error_type:
