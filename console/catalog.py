@@ -272,6 +272,15 @@ class Blueprint:
         return code
 
     @property
+    def definition_path(self) -> Path | None:
+        """A state machine's definition file: blueprint.json's "definition", else statemachine.json
+        (None for a function blueprint)."""
+        if self.kind != "state-machine":
+            return None
+        name = self.meta.get("definition")
+        return self.path / (name if isinstance(name, str) and name else "statemachine.json")
+
+    @property
     def handler_file(self) -> Path | None:
         """The file the handler string points at (None when it does not exist, or for state machines)."""
         if self.kind != "function" or "." not in self.handler:

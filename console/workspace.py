@@ -10,7 +10,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import catalog
 
@@ -36,13 +36,24 @@ __all__ = [
     "delete_event",
     "ensure_default_function",
     "events_dir",
+    "delete_expectation",
+    "expectation_path",
+    "list_expectations",
+    "read_expectation",
+    "write_expectation",
+    "function_config",
     "function_dir",
+    "function_dirs",
+    "function_name_for",
     "functions_dir",
     "list_functions",
     "list_saved_events",
     "load_function",
     "load_function_config",
     "load_saved_event",
+    "name_for_folder",
+    "install_state_machine_functions",
+    "state_machine_functions",
     "rename_event",
     "save_event",
     "save_function_config",
@@ -383,30 +394,63 @@ def load_function(function_dir: Path | str, name: str | None = None) -> Function
     return Function(name=name or _name_for(folder), dir=folder, settings=settings, warning=warning)
 
 
-def read_function_config(function_dir: Path | str, name: str | None = None) -> FunctionConfig:
-    """The engine configuration of a function folder, for headless callers (server, Step Functions).
+def function_config(
+    function_dir: Path | str,
+    name: str | None = None,
+    *,
+    settings: FunctionSettings | None = None,
+    **overrides: Any,
+) -> FunctionConfig:
+    """The engine configuration of a function folder: its saved settings (or `settings`, e.g. the
+    console's unsaved ones), then `overrides` (FunctionConfig fields). The one way every front
+    turns a folder into what it invokes; the name defaults to the folder's (see name_for_folder).
 
     Read-only: a corrupt settings file is never moved aside (a server may catch an editor mid-save,
     and a script must not rename the user's files); CorruptSettingsError says what is wrong instead.
     """
     folder = Path(function_dir).expanduser().resolve()
-    settings, problem = load_function_config(folder, move_aside=False)
-    if problem:
-        raise CorruptSettingsError(problem)
-    return to_function_config(Function(name=name or _name_for(folder), dir=folder, settings=settings))
+    if settings is None:
+        settings, problem = load_function_config(folder, move_aside=False)
+        if problem:
+            raise CorruptSettingsError(problem)
+    function = Function(name=name or name_for_folder(folder), dir=folder, settings=settings)
+    return to_function_config(function, **overrides)
 
 
-def _name_for(folder: Path) -> str:
-    name = re.sub(r"[^A-Za-z0-9_-]", "-", folder.name)[:64].strip("-")
+def read_function_config(function_dir: Path | str, name: str | None = None) -> FunctionConfig:
+    """function_config without overrides (kept for older callers)."""
+    return function_config(function_dir, name)
+
+
+def function_name_for(folder: Path | str) -> str:
+    """The name a function folder gets when none is given (what its code sees as its name)."""
+    return name_for_folder(Path(folder).expanduser().resolve())
+
+
+def name_for_folder(folder: Path | str) -> str:
+    """The function name a folder gets when none is given: its name, with anything Lambda refuses
+    in a function name replaced by '-' (the same rule as the engine's default)."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", Path(folder).name)[:64].strip("-")
     return name or "my-function"
+
+
+_name_for = name_for_folder
+
+
+def function_dirs(root: Path | None = None) -> list[Path]:
+    """The workspace's function folders, sorted by name (the one listing every front uses; a
+    folder whose name starts with '.' is a staging or hidden folder, not a function)."""
+    folder = functions_dir(root)
+    try:
+        subs = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [sub for sub in subs if not sub.name.startswith(".") and sub.is_dir()]
 
 
 def list_functions(root: Path | None = None) -> list[Function]:
     """Every function folder under the workspace, by name."""
-    folder = functions_dir(root)
-    if not folder.is_dir():
-        return []
-    return [load_function(sub) for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.name.startswith(".")]
+    return [load_function(sub) for sub in function_dirs(root)]
 
 
 def create_function_from_blueprint(
@@ -420,6 +464,12 @@ def create_function_from_blueprint(
             f"Blueprint '{blueprint.name}' is a {blueprint.kind}, not a function: it cannot be created as one"
         )
     target = function_dir(name, root)
+    _create_function(target, blueprint.path, blueprint.code_files(), FunctionSettings.from_blueprint(blueprint))
+    return load_function(target, name=name)
+
+
+def _create_function(target: Path, source: Path, files: list[Path], settings: FunctionSettings) -> None:
+    name = target.name
     if target.exists():
         raise FunctionExistsError(f"A function named '{name}' already exists at {target}; choose another name")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -427,11 +477,11 @@ def create_function_from_blueprint(
     # and a concurrent creator of the same name loses cleanly.
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
     try:
-        for rel in blueprint.code_files():
+        for rel in files:
             dest = staging / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(blueprint.path / rel, dest)
-        save_function_config(staging, FunctionSettings.from_blueprint(blueprint))
+            shutil.copy2(source / rel, dest)
+        save_function_config(staging, settings)
         try:
             os.rename(staging, target)
         except OSError as exc:
@@ -443,7 +493,86 @@ def create_function_from_blueprint(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return load_function(target, name=name)
+
+
+def state_machine_functions(
+    definition: Path | str | None, explicit: Iterable[Path | str] = ()
+) -> dict[str, Path]:
+    """The function folders a state machine's tasks call, by name: the workspace's functions, then
+    those in a `functions/` folder beside the definition, then the `explicit` folders (each named
+    after its folder; later ones win). `sfn run` and the console's Step Functions view both resolve
+    names here.
+
+    A state-machine blueprint's functions are the workspace's: they are created there from the
+    blueprint when absent (see install_state_machine_functions), so the user opens and edits the
+    very functions the machine runs; the blueprint's own copies are templates, never run.
+    """
+    found = {sub.name: sub.resolve() for sub in function_dirs()}
+    if definition is not None:
+        folder = Path(definition).expanduser().resolve().parent
+        blueprint = _state_machine_blueprint(folder)
+        if blueprint is not None:
+            for function in install_state_machine_functions(blueprint):
+                found[function.name] = function.dir
+        if blueprint is None or blueprint.path.resolve() != folder:
+            beside = folder / "functions"
+            try:
+                subs = sorted(beside.iterdir())
+            except OSError:
+                subs = []
+            for sub in subs:
+                if not sub.name.startswith((".", "_")) and sub.is_dir():
+                    found[sub.name] = sub.resolve()
+    for entry in explicit:
+        path = Path(entry).expanduser().resolve()
+        found[path.name] = path
+    return found
+
+
+def _state_machine_blueprint(folder: Path) -> catalog.Blueprint | None:
+    """The state-machine blueprint a definition's folder is (or was copied from), if any."""
+    try:
+        meta = json.loads((folder / "blueprint.json").read_text(encoding="utf-8"))
+        name = meta.get("name") if isinstance(meta, dict) and meta.get("kind") == "state-machine" else None
+        blueprint = catalog.get_blueprint(name) if isinstance(name, str) else None
+    except (OSError, ValueError, catalog.CatalogError):
+        return None
+    return blueprint if blueprint is not None and blueprint.kind == "state-machine" else None
+
+
+def install_state_machine_functions(blueprint: catalog.Blueprint, root: Path | None = None) -> list[Function]:
+    """The workspace functions a state-machine blueprint calls, created from its `functions/`
+    templates when absent (an existing function of that name is the user's and is kept as it is)."""
+    names = blueprint.meta.get("functions")
+    templates = blueprint.path / "functions"
+    if not isinstance(names, list):
+        names = [p.name for p in sorted(templates.iterdir()) if p.is_dir()] if templates.is_dir() else []
+    out: list[Function] = []
+    for name in names:
+        source = templates / str(name)
+        target = function_dir(str(name), root)
+        if not target.exists() and source.is_dir():
+            settings = FunctionSettings(
+                runtime=blueprint.runtime,
+                description=f"Called by the {blueprint.name} state machine",
+                blueprint=blueprint.name,
+            )
+            try:
+                _create_function(target, source, _template_files(source), settings)
+            except FunctionExistsError:
+                pass  # created meanwhile by another process: theirs stands
+        if target.is_dir():
+            out.append(load_function(target, name=str(name)))
+    return out
+
+
+def _template_files(folder: Path) -> list[Path]:
+    return [
+        p.relative_to(folder)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
 
 
 def suggest_function_name(base: str, root: Path | None = None) -> str:
@@ -483,7 +612,7 @@ def to_function_config(function: Function, **overrides: Any) -> FunctionConfig:
 
     values: dict[str, Any] = {
         "code_dir": function.dir,
-        "handler": function.settings.handler,
+        "handler": function.settings.handler.strip(),
         "runtime": function.settings.runtime,
         "memory_mb": function.settings.memory_mb,
         "timeout_s": function.settings.timeout_s,
@@ -533,12 +662,13 @@ def load_saved_event(function_dir: Path | str, name: str) -> str:
 
 
 def _check_json(text: str) -> None:
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidEventError(
-            f"The event is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+    # Lambda's payload rules live in one place (console.service.events); a saved event is one the
+    # function could be invoked with.
+    from .service.events import event_problem
+
+    problem = event_problem(text)
+    if problem:
+        raise InvalidEventError(problem)
 
 
 def save_event(function_dir: Path | str, name: str, text: str) -> Path:
@@ -562,6 +692,7 @@ def rename_event(function_dir: Path | str, old: str, new: str) -> Path:
     if target.exists() and old != new:
         raise EventNameError(f"A saved event named '{new}' already exists")
     os.replace(source, target)
+    _move_expectation(function_dir, old, new)
     return target
 
 
@@ -571,4 +702,64 @@ def delete_event(function_dir: Path | str, name: str) -> None:
         _event_path(function_dir, name).unlink()
     except FileNotFoundError:
         raise SavedEventNotFoundError(f"No saved event named '{name}'") from None
+    delete_expectation(function_dir, name)
 
+
+
+# ---------------------------------------------------------------- expectations
+# What a saved event's invocation is expected to answer (console.testing reads the format); one
+# file per saved event in .lambda-console/expected/, the same name as the event's file. An
+# expectation follows its event when the event is renamed or deleted.
+
+EXPECTED_DIR = "expected"
+
+
+def expectations_dir(function_dir: Path | str) -> Path:
+    return Path(function_dir) / CONFIG_DIR / EXPECTED_DIR
+
+
+def expectation_path(function_dir: Path | str, name: str) -> Path:
+    return expectations_dir(function_dir) / f"{validate_event_name(name)}.json"
+
+
+def list_expectations(function_dir: Path | str) -> list[str]:
+    """Names of the saved events that have an expectation file (the file may still be malformed)."""
+    folder = expectations_dir(function_dir)
+    if not folder.is_dir():
+        return []
+    names = [p.stem for p in folder.glob("*.json") if p.is_file() and _EVENT_NAME_RE.match(p.stem)]
+    return sorted(names, key=lambda n: (n.lower(), n))
+
+
+def read_expectation(function_dir: Path | str, name: str) -> str | None:
+    """The expectation file's text, None when the event has none; WorkspaceError naming the file
+    when it cannot be read as UTF-8 text."""
+    path = expectation_path(function_dir, name)
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as exc:
+        raise WorkspaceError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise WorkspaceError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def write_expectation(function_dir: Path | str, name: str, text: str) -> Path:
+    """Write (or replace) the expectation of saved event `name`, atomically."""
+    return atomic_write_text(expectation_path(function_dir, name), text if text.endswith("\n") else text + "\n")
+
+
+def delete_expectation(function_dir: Path | str, name: str) -> bool:
+    """Remove the event's expectation; False when it had none."""
+    try:
+        expectation_path(function_dir, name).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _move_expectation(function_dir: Path | str, old: str, new: str) -> None:
+    source = expectation_path(function_dir, old)
+    if old != new and source.exists():
+        os.replace(source, expectation_path(function_dir, new))

@@ -17,7 +17,7 @@ FUNCTIONS = [b for b in BLUEPRINTS if b.kind == "function"]
 BY_NAME = {b.name: b for b in BLUEPRINTS}
 REQUIRED = [
     "hello-world", "always-failed", "create-account", "apigateway-proxy", "s3-put", "sqs-batch",
-    "scheduled-task", "kinesis-decoder", "timeout-demo", "author-from-scratch",
+    "scheduled-task", "kinesis-decoder", "kinesis-poison", "timeout-demo", "author-from-scratch",
 ]
 
 

@@ -261,7 +261,7 @@ def test_saved_event_text_round_trips(fn_dir):
 
 
 def test_invalid_json_event_is_refused_with_its_position(fn_dir):
-    with pytest.raises(workspace.InvalidEventError, match="line 2 column 1"):
+    with pytest.raises(workspace.InvalidEventError, match="line 2, column 1"):
         workspace.save_event(fn_dir, "bad", '{"a": 1,\n}')
     assert workspace.list_saved_events(fn_dir) == []
 

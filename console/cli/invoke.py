@@ -9,8 +9,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# Lambda's synchronous request limit (RequestResponse payloads).
-SYNC_REQUEST_LIMIT = 6_291_456
 DEFAULT_EVENT = "hello-world"
 
 
@@ -66,14 +64,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @dataclass
 class Target:
-    """What to run: a code folder with its settings and the default event."""
+    """What to run: a code folder, its saved settings (None: read them from the folder) and the
+    default event."""
 
     code_dir: Path
-    settings: dict
+    settings: object | None
     default_event: bytes | None
+    name: str | None = None
 
 
 def _load_target(args: argparse.Namespace) -> Target:
+    from console import workspace
+
     if args.blueprint:
         from console import catalog
 
@@ -83,18 +85,11 @@ def _load_target(args: argparse.Namespace) -> Target:
             raise UsageError(str(exc).strip("'\"")) from exc
         if bp.kind != "function":
             raise UsageError(f"blueprint '{bp.name}' is a {bp.kind}; run it with `lambda-console sfn run`")
-        settings = {
-            "handler": bp.handler,
-            "runtime": bp.runtime,
-            "timeout_s": bp.timeout_s,
-            "memory_mb": bp.memory_mb,
-            "function_name": bp.name,
-        }
-        return Target(bp.path, settings, bp.event_bytes())
+        return Target(bp.path, workspace.FunctionSettings.from_blueprint(bp), bp.event_bytes(), bp.name)
     code_dir = Path(args.dir or os.getcwd())
     if not code_dir.is_dir():
         raise UsageError(f"{code_dir} is not a directory")
-    return Target(code_dir, _saved_settings(code_dir), None)
+    return Target(code_dir, None, None)
 
 
 def _check_default_folder(args: argparse.Namespace, config) -> None:
@@ -112,77 +107,52 @@ def _check_default_folder(args: argparse.Namespace, config) -> None:
         )
 
 
-def _saved_settings(code_dir: Path) -> dict:
-    """The settings the console saved for this function folder, if any."""
-    config_file = code_dir / ".lambda-console" / "config.json"
-    if not config_file.is_file():
-        return {}
-    from console import workspace
+def _read_event(
+    spec: str | None, default: bytes | None, code_dir: Path | None = None, invocation_type: str = "RequestResponse"
+) -> bytes:
+    """The event bytes (stdin, a file, a saved test event of the function, or a sample event),
+    checked by Lambda's payload rules for the invocation type (console.service.events)."""
+    from console.service.errors import InvokeError
+    from console.service.events import SYNC_PAYLOAD_LIMIT, check_event
 
-    # A corrupt settings file stops a headless run: running other code than the user set up, or
-    # renaming the user's file, would both be surprises. The console (TUI) recovers instead.
-    loaded, warning = workspace.load_function_config(code_dir, move_aside=False)
-    if warning:
-        raise UsageError(f"{warning} Fix or remove it; nothing was run")
-    return {
-        "handler": loaded.handler,
-        "runtime": loaded.runtime,
-        "memory_mb": loaded.memory_mb,
-        "timeout_s": loaded.timeout_s,
-        "environment": dict(loaded.environment),
-    }
+    # Never read more than the largest event Lambda accepts, plus one byte to know it was larger.
+    cap = SYNC_PAYLOAD_LIMIT + 1
+    if spec is None and default is not None:
+        data, where = default, "the blueprint's default event"
+    else:
+        spec = spec or DEFAULT_EVENT
+        data, where = _event_source(spec, code_dir, cap)
+    try:
+        return check_event(data, invocation_type)
+    except InvokeError as exc:
+        raise UsageError(f"{exc.message} (event from {where}); nothing was run") from None
 
 
-def _read_event(spec: str | None, default: bytes | None, code_dir: Path | None = None) -> bytes:
-    """The event bytes: stdin, a file, a saved test event of the function, or a sample event."""
-    if spec is None:
-        if default is not None:
-            return default
-        spec = DEFAULT_EVENT
-    saved = code_dir / ".lambda-console" / "events" / f"{spec}.json" if code_dir is not None else None
+def _event_source(spec: str, code_dir: Path | None, cap: int) -> tuple[bytes, str]:
     if spec == "-":
-        data = sys.stdin.buffer.read(SYNC_REQUEST_LIMIT + 1)
-        where = "standard input"
-    elif Path(spec).is_file():
+        return sys.stdin.buffer.read(cap), "standard input"
+    if Path(spec).is_file():
         try:
             with open(spec, "rb") as f:
-                data = f.read(SYNC_REQUEST_LIMIT + 1)
+                return f.read(cap), spec
         except OSError as exc:
             raise UsageError(f"cannot read event file {spec}: {exc.strerror}") from exc
-        where = spec
-    elif Path(spec).is_dir():
+    if Path(spec).is_dir():
         raise UsageError(f"--event {spec} is a directory; give a JSON file, a sample event name or -")
-    elif saved is not None and saved.is_file():
-        data = saved.read_bytes()[: SYNC_REQUEST_LIMIT + 1]
-        where = f"saved event {spec}"
-    else:
-        from console import catalog
+    if code_dir is not None:
+        from console import workspace
 
         try:
-            data = catalog.get_sample_event(spec).event_bytes()
-        except catalog.CatalogError as exc:
-            raise UsageError(
-                f"no event file, saved event or sample event named '{spec}' (see `lambda-console events`)"
-            ) from exc
-        where = f"sample event {spec}"
-    if len(data) > SYNC_REQUEST_LIMIT:
-        raise UsageError(
-            f"the event from {where} is larger than Lambda's synchronous request limit "
-            f"({SYNC_REQUEST_LIMIT:,} bytes); it was not run"
-        )
-    check_event_json(data, where)
-    return data
+            return workspace.load_saved_event(code_dir, spec).encode("utf-8")[:cap], f"saved event {spec}"
+        except workspace.WorkspaceError:
+            pass  # not a saved event name: try the sample events
+    from console import catalog
 
-
-def check_event_json(data: bytes, where: str) -> None:
-    """Refuse an event Lambda's Invoke API would refuse, naming the line and column."""
     try:
-        json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"the event from {where} is not valid UTF-8 (byte {exc.start}); it was not run") from exc
-    except json.JSONDecodeError as exc:
+        return catalog.get_sample_event(spec).event_bytes(), f"sample event {spec}"
+    except catalog.CatalogError as exc:
         raise UsageError(
-            f"the event from {where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; it was not run"
+            f"no event file, saved event or sample event named '{spec}' (see `lambda-console events`)"
         ) from exc
 
 
@@ -197,22 +167,34 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
 
 
 def build_config(args: argparse.Namespace, target: Target):
-    from console.engine import ConfigError, FunctionConfig, check
+    """The function's configuration: the folder's saved settings (workspace.function_config, the
+    one reader of function folders) with the command line's options over them."""
+    from console import workspace
+    from console.engine import ConfigError, check
 
-    settings = dict(target.settings)
-    for field, value in (
-        ("handler", args.handler),
-        ("runtime", args.runtime),
-        ("timeout_s", args.timeout),
-        ("memory_mb", args.memory),
-        ("function_name", args.function_name),
-    ):
-        if value is not None:
-            settings[field] = value
-    env = dict(settings.pop("environment", {}) or {})
-    env.update(_parse_env(args.env))
-    config = FunctionConfig(code_dir=target.code_dir, environment=env, **settings)
+    overrides = {
+        field: value
+        for field, value in (
+            ("handler", args.handler),
+            ("runtime", args.runtime),
+            ("timeout_s", args.timeout),
+            ("memory_mb", args.memory),
+            ("function_name", args.function_name),
+        )
+        if value is not None
+    }
     try:
+        saved = workspace.function_config(target.code_dir, target.name, settings=target.settings)  # type: ignore[arg-type]
+    except workspace.WorkspaceError as exc:
+        # A corrupt settings file stops a headless run: running other code than the user set up,
+        # or renaming the user's file, would both be surprises. The console recovers instead.
+        raise UsageError(f"{exc} Fix or remove it; nothing was run") from exc
+    env = dict(saved.environment)
+    env.update(_parse_env(args.env))
+    try:
+        config = workspace.function_config(
+            target.code_dir, target.name, settings=target.settings, environment=env, **overrides  # type: ignore[arg-type]
+        )
         check(config)
     except ConfigError as exc:
         raise UsageError(str(exc).replace("\n", "; ")) from exc
@@ -228,30 +210,37 @@ def run(args: argparse.Namespace) -> int:
         target = _load_target(args)
         config = build_config(args, target)
         _check_default_folder(args, config)
-        event = _read_event(args.event, target.default_event, target.code_dir)
+        event = _read_event(args.event, target.default_event, target.code_dir, args.invocation_type)
     except UsageError as exc:
         print(f"lambda-console invoke: {exc}", file=sys.stderr)
         return 2
-    from console.engine import Engine
+    from console.service.invoker import Invoker
 
-    with Engine() as engine:
-        if args.invocation_type != "RequestResponse":
-            return _run_typed(args, engine, config, event)
-        result = engine.invoke(config, event)
-    _record_metrics(config, result)
-    return _print(args, result)
-
-
-def _record_metrics(config, result) -> None:
-    """Every invocation counts in the function's metrics, whichever front ran it (as in Lambda)."""
-    from console.service.metrics import MetricsRegistry, metrics_path
-
-    registry = MetricsRegistry()
-    registry.record_invocation(config.function_name, result)
+    # The one invocation path: payload rules, metrics (saved for `lambda-console metrics`) and
+    # the Event queue's retries are the Invoker's, as for every other front.
+    invoker = Invoker(time_scale=args.time_scale)
     try:
-        registry.save_file(config.function_name, metrics_path(config.code_dir, config.function_name))
-    except OSError as exc:  # a read-only folder must not fail the run
-        print(f"lambda-console: metrics not saved ({exc.strerror or exc})", file=sys.stderr)
+        if args.invocation_type != "RequestResponse":
+            return _run_typed(args, invoker, config, event)
+        try:
+            outcome = invoker.invoke(config, event)
+        except _refusals() as exc:
+            print(f"lambda-console invoke: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
+    finally:
+        remaining = invoker.close()
+        if remaining:
+            print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} remain queued; they run on "
+                  "the next start (serve, invoke or the console).", file=sys.stderr)
+    assert outcome.result is not None
+    return _print(args, outcome.result)
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    from console.engine import ConfigError
+    from console.service.errors import InvokeError
+
+    return (ConfigError, InvokeError)
 
 
 def _print(args: argparse.Namespace, result) -> int:
@@ -265,40 +254,46 @@ def _print(args: argparse.Namespace, result) -> int:
     return 0 if result.succeeded else 1
 
 
-def _run_typed(args: argparse.Namespace, engine, config, event: bytes) -> int:
+def _run_typed(args: argparse.Namespace, invoker, config, event: bytes) -> int:
     """Event and DryRun: what the caller gets back at once, then (Event) every attempt as it runs."""
-    from console.engine import ConfigError
-    from console.service import invocation_types
-    from console.service.async_queue import AsyncQueue
-    from console.service.errors import InvokeError
-
     attempts: list = []
-    with AsyncQueue(engine, time_scale=args.time_scale) as queue:
+    mine: set[str] = set()  # not the events resumed from an earlier run
 
-        def follow(update) -> None:
-            # The caller's answer comes first, as it does for Lambda: the queue reports it queued
-            # before any attempt can run.
-            if update.kind == "queued" and not args.json:
+    def follow(update) -> None:
+        # The caller's answer comes first, as it does for Lambda: the queue reports it queued
+        # before any attempt can run.
+        if update.kind == "queued" and update.text == "Event queued":
+            mine.add(update.request_id)
+            if not args.json:
                 print("202 Accepted — the function runs asynchronously; see Log output", flush=True)
-            elif update.kind == "attempt" and update.result is not None:
-                attempts.append(update.result)
-                if not args.json:
-                    print(f"\n--- attempt {update.attempt} ---")
-                    _print(args, update.result)
-            elif update.kind in ("retry", "destination", "dropped") and update.text and not args.json:
-                print(update.text)
+        elif update.request_id not in mine:
+            return
+        elif update.kind == "attempt" and update.result is not None:
+            attempts.append(update.result)
+            if not args.json:
+                print(f"\n--- attempt {update.attempt} ---")
+                _print(args, update.result)
+        elif update.kind in ("retry", "destination", "delivery_failed", "dropped") and update.text and not args.json:
+            print(update.text)
 
-        queue.add_listener(follow)
+    try:
+        if args.invocation_type == "Event":
+            invoker.async_queue.add_listener(follow)
         try:
-            outcome = invocation_types.invoke(engine, config, event, args.invocation_type, async_queue=queue)
-        except (ConfigError, InvokeError) as exc:
+            outcome = invoker.invoke(config, event, args.invocation_type)
+        except _refusals() as exc:
             # The request was refused (invalid function, payload too large...): nothing ran.
             print(f"lambda-console invoke: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2
         if not args.json and args.invocation_type != "Event":
             print(outcome.caller_summary())
         if args.invocation_type == "Event":
-            queue.drain(timeout=None)
+            # Only this event is awaited; whatever is left when this command ends stays queued
+            # (journalled) for the next start.
+            invoker.async_queue.drain(timeout=None, request_ids=[outcome.request_id])
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps({
             "statusCode": outcome.status_code,
@@ -316,7 +311,7 @@ def _run_remote(args: argparse.Namespace) -> int:
     from console.service.remote import RemoteInvokeError, remote_invoke
 
     try:
-        event = _read_event(args.event, None)
+        event = _read_event(args.event, None, None, args.invocation_type)
         status_code, result = remote_invoke(
             args.remote,
             event,

@@ -105,6 +105,8 @@ def run_serve(args: argparse.Namespace) -> int:
     names = [c.function_name for c in server.registry.all()]
     print(f"Lambda Invoke API on {server.url}  (functions: {', '.join(names) or 'none yet'})")
     print(f"  aws lambda invoke --endpoint-url {server.url} --function-name {names[0] if names else 'NAME'} out.json")
+    if server.resumed_events:
+        print(f"Resumed {_events(server.resumed_events)} queued before the last stop.")
     print("Press Ctrl+C to stop.", flush=True)
     _stop_on_sigterm()
     try:
@@ -113,7 +115,14 @@ def run_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.close()  # saves the metrics and stops the execution environments
+    if server.remaining_events:
+        print(f"{_events(server.remaining_events)} remain queued; they run on the next start "
+              "(serve, invoke or the console).", flush=True)
     return 0
+
+
+def _events(n: int) -> str:
+    return f"{n} Event invocation{'s' if n != 1 else ''}"
 
 
 def _stop_on_sigterm() -> None:
@@ -138,7 +147,10 @@ def run_metrics(args: argparse.Namespace) -> int:
 
     registry = FunctionRegistry(args.dirs or None)
     files = {c.function_name: metrics_path(c.code_dir) for c in registry.all()}
-    export = load_exports(files)
+    problems: list[str] = []
+    export = load_exports(files, problems)
+    for problem in problems:
+        print(f"lambda-console metrics: {problem}", file=sys.stderr)
     if args.json:
         print(json.dumps(export, indent=2))
     else:

@@ -106,19 +106,14 @@ def read_input(value: str | None) -> Any:
 
 
 def function_dirs(dirs: list[str], definition: str | None = None) -> dict[str, Path]:
-    """Workspace functions, then a functions/ folder beside the definition, then --functions directories."""
-    from console.stepfunctions import workspace_function_dirs
+    """The functions the state machine calls (workspace.state_machine_functions, as the console's
+    Step Functions view resolves them); ValueError for a --functions entry that is no folder."""
+    from console import workspace
 
-    found = dict(workspace_function_dirs())
-    beside = Path(definition).resolve().parent / "functions" if definition else None
-    if beside is not None and beside.is_dir():
-        found.update({p.name: p for p in sorted(beside.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))})
     for entry in dirs:
-        path = Path(entry)
-        if not path.is_dir():
+        if not Path(entry).is_dir():
             raise ValueError(f"--functions {entry}: not a directory")
-        found[path.resolve().name] = path.resolve()
-    return found
+    return workspace.state_machine_functions(definition, [Path(d) for d in dirs])
 
 
 def resolve_blueprint(args: argparse.Namespace) -> None:
@@ -134,7 +129,7 @@ def resolve_blueprint(args: argparse.Namespace) -> None:
         return
     if blueprint.kind != "state-machine":
         return
-    args.definition = str(blueprint.path / "statemachine.json")
+    args.definition = str(blueprint.definition_path)
     if args.input and not Path(args.input).exists():
         for candidate in (blueprint.path / "inputs" / args.input, blueprint.path / "inputs" / f"{args.input}.json"):
             if candidate.is_file():
@@ -143,7 +138,7 @@ def resolve_blueprint(args: argparse.Namespace) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from console.stepfunctions import DefinitionError, EngineInvoker, Execution, load
+    from console.stepfunctions import DefinitionError, Execution, LambdaClient, load
 
     if args.time_scale <= 0:
         return _fail_usage("--time-scale must be a positive number")
@@ -160,7 +155,8 @@ def run_command(args: argparse.Namespace) -> int:
         dirs = function_dirs(args.functions, args.definition)
     except ValueError as exc:
         return _fail_usage(str(exc))
-    invoker = EngineInvoker(dirs)
+    # Tasks invoke through an Invoker of this run (metrics saved for `lambda-console metrics`).
+    invoker = LambdaClient(dirs)
     live = not args.json
     if live:
         # Events print as they happen, so waits and slow functions show progress.

@@ -13,7 +13,7 @@ import weakref
 from typing import Any, Callable
 
 from . import logs
-from .codehash import code_sha256, fingerprint
+from .codehash import CodeIndex
 from .config import FunctionConfig, check
 from .environment import MAX_RESPONSE_BYTES, Environment, Reply
 from .freezer import Freezer
@@ -32,10 +32,6 @@ ZYGOTE_RESTART_S = 1.0
 MAX_IDLE_PER_CONFIG = 16
 MAX_IDLE_TOTAL = 64
 IDLE_TTL_S = 15 * 60
-# A folder that takes longer than this to scan is re-scanned at most once per RESCAN_INTERVAL_S,
-# so a large vendored folder does not cost every warm invocation a walk of its files.
-SLOW_SCAN_S = 0.002
-RESCAN_INTERVAL_S = 1.0
 HOST_PYTHON = platform.python_version()
 
 
@@ -90,10 +86,10 @@ class Engine:
         self._lock = threading.Lock()
         self._idle: dict[tuple, list[Environment]] = {}
         self._all: set[Environment] = set()
-        self._sha: dict[str, tuple[tuple, str]] = {}
         self._current: dict[tuple, tuple] = {}
         self._valid: set[tuple] = set()  # configurations already checked (they are immutable)
-        self._scans: dict[str, tuple[tuple, float, float]] = {}  # folder -> (state, when, cost)
+        # Each function folder's code, kept exact and cheap to re-check (see codehash.CodeFolder).
+        self._code = CodeIndex()
         # Environments are forked from a pre-started runtime (the zygote) to make cold starts cheap.
         # Every zygote started stays listed until close(): one that was replaced still reports how
         # the environments it forked exit.
@@ -234,6 +230,7 @@ class Engine:
             self._use_zygote = False
         for zygote in zygotes:
             zygote.close()
+        self._code.close()
 
     def __enter__(self) -> "Engine":
         return self
@@ -242,28 +239,30 @@ class Engine:
         self.close()
 
     def _code_state(self, code_dir: Path) -> tuple:
-        key = str(code_dir)
-        cached = self._scans.get(key)
-        now = time.monotonic()
-        if cached is not None and cached[2] > SLOW_SCAN_S and now - cached[1] < RESCAN_INTERVAL_S:
-            return cached[0]
-        started = time.perf_counter()
-        state = fingerprint(code_dir)
-        self._scans[key] = (state, now, time.perf_counter() - started)
-        return state
+        """The code as it is on disk now: its Code SHA-256 (one tuple, the pool's key)."""
+        return (self._code.snapshot(code_dir).sha256,)
 
-    def code_changed(self, code_dir: Path) -> None:
-        """Say the code changed (e.g. an editor saved it): the next invocation looks at once."""
-        self._scans.pop(str(Path(code_dir).resolve()), None)
+    def code_changed(self, code_dir: Path, path: Path | str | None = None) -> None:
+        """Say the code changed (e.g. an editor saved `path`): no stored stat of it is trusted, so
+        the next invocation runs what is on disk even if the write kept the file's size and time."""
+        code_dir = Path(code_dir)
+        rel = None
+        if path is not None:
+            try:
+                rel = Path(path).resolve().relative_to(code_dir.resolve()).as_posix()
+            except ValueError:
+                rel = None
+        for folder in {str(code_dir), str(code_dir.resolve())}:
+            self._code.changed(folder, rel)
+
+    def code_snapshot(self, code_dir: Path):
+        """Every code file's hash, count and size (codehash.CodeSnapshot), current."""
+        return self._code.snapshot(code_dir)
 
     def code_sha256(self, config: FunctionConfig, code_state: tuple | None = None) -> str:
-        code_state = fingerprint(config.code_dir) if code_state is None else code_state
-        key = str(config.code_dir)
-        cached = self._sha.get(key)
-        if cached is None or cached[0] != code_state:
-            cached = (code_state, code_sha256(config.code_dir))
-            self._sha[key] = cached
-        return cached[1]
+        if code_state is not None:
+            return code_state[0]
+        return self._code.snapshot(config.code_dir).sha256
 
     # ------------------------------------------------------------ invocation
 
@@ -315,8 +314,9 @@ class Engine:
             check(config)
             self._valid.add(key)
         body = event.encode() if isinstance(event, str) else bytes(event)
-        code_state = self._code_state(config.code_dir)
-        if not code_state and not config.code_dir.is_dir():
+        snapshot = self._code.snapshot(config.code_dir)
+        code_state = (snapshot.sha256,)
+        if not snapshot.files and not config.code_dir.is_dir():
             check(config)  # the folder went away since it was checked: say so
         sha = self.code_sha256(config, code_state)
         request_id = request_id or str(uuid.uuid4())

@@ -16,14 +16,12 @@ from console.engine import ConfigError
 from console.engine.config import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 from .errors import InvalidParameterValue, InvalidRequestContent, InvokeError, ResourceNotFound, ServiceError, TooManyRequests, UnknownOperation
-from .invocation_types import EXECUTED_VERSION, invoke, normalise_invocation_type
+from .invocation_types import EXECUTED_VERSION, normalise_invocation_type
 
 if TYPE_CHECKING:
-    from console.engine import Engine, FunctionConfig
+    from console.engine import FunctionConfig
 
-    from .async_queue import AsyncQueue
-    from .concurrency import ConcurrencyLimiter
-    from .metrics import MetricsRegistry
+    from .invoker import Invoker
     from .registry import FunctionRegistry
 
 PREFIX = "/2015-03-31/functions"
@@ -64,22 +62,12 @@ def log_tail(log: str, limit: int = LOG_TAIL_BYTES) -> str:
 
 
 class InvokeApi:
-    """Routes requests to Invoke / ListFunctions / GetFunction over a registry of functions."""
+    """Routes requests to Invoke / ListFunctions / GetFunction over a registry of functions; every
+    invocation goes through the Invoker (payload rules, concurrency, metrics)."""
 
-    def __init__(
-        self,
-        registry: FunctionRegistry,
-        engine: Engine,
-        *,
-        async_queue: AsyncQueue,
-        limiter: ConcurrencyLimiter,
-        metrics: MetricsRegistry | None = None,
-    ) -> None:
+    def __init__(self, registry: FunctionRegistry, invoker: Invoker) -> None:
         self.registry = registry
-        self.engine = engine
-        self.async_queue = async_queue
-        self.limiter = limiter
-        self.metrics = metrics
+        self.invoker = invoker
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
         """Never raises: every failure becomes one of Lambda's error responses."""
@@ -136,24 +124,9 @@ class InvokeApi:
         config, qualifier = self._resolve(raw_name, qualifier)
         invocation_type = normalise_invocation_type(headers.get("x-amz-invocation-type"))
         client_context = _client_context(headers.get("x-amz-client-context"))
+        outcome = self.invoker.invoke(config, body, invocation_type, client_context=client_context, qualifier=qualifier)
         if invocation_type != "RequestResponse":
-            outcome = invoke(self.engine, config, body, invocation_type, async_queue=self.async_queue)
             return Response(outcome.status_code, request_id=outcome.request_id, content_type="")
-        name = config.function_name
-        running = self.limiter.try_acquire(name)
-        if not running:
-            if self.metrics is not None:
-                self.metrics.record_throttle(name)
-            raise TooManyRequests(
-                "Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded"
-            )
-        try:
-            if self.metrics is not None:
-                self.metrics.record_concurrency(name, running)
-            outcome = invoke(self.engine, config, body, "RequestResponse",
-                             client_context=client_context, qualifier=qualifier, metrics=self.metrics)
-        finally:
-            self.limiter.release(name)
         result = outcome.result
         assert result is not None
         out_headers = [("X-Amz-Executed-Version", EXECUTED_VERSION)]
@@ -179,10 +152,8 @@ class InvokeApi:
 
     def function_configuration(self, config: FunctionConfig) -> dict[str, Any]:
         """FunctionConfiguration as GetFunction/ListFunctions return it (the fields that exist locally)."""
-        from console.engine.codehash import fingerprint
-
-        files = fingerprint(config.code_dir)
-        modified = max((f[2] for f in files), default=0) / 1e9
+        code = self.invoker.code_snapshot(config)  # every file of the folder, current
+        modified = code.last_modified_ns / 1e9
         stamp = datetime.fromtimestamp(modified, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
         return {
             "FunctionName": config.function_name,
@@ -190,12 +161,12 @@ class InvokeApi:
             "Runtime": config.runtime,
             "Role": f"arn:aws:iam::{config.account}:role/lambda-console",
             "Handler": config.handler,
-            "CodeSize": sum(f[1] for f in files),
+            "CodeSize": code.size,
             "Description": "",
             "Timeout": config.timeout_s,
             "MemorySize": config.memory_mb,
             "LastModified": stamp,
-            "CodeSha256": self.engine.code_sha256(config),
+            "CodeSha256": code.sha256,
             "Version": EXECUTED_VERSION,
             "Environment": {"Variables": dict(config.environment)},
             "TracingConfig": {"Mode": "PassThrough"},

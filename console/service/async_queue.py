@@ -5,15 +5,21 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import sqlite3
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
-from .errors import InvalidParameterValue
+from console import jsonfile
+from console.jsonfile import JsonError, finite_int
+
+from .appends import append_all_or_nothing, file_contains
+from .errors import InvalidParameterValue, ServiceError
+from .journal import JOURNAL_FILE, Journal
 
 if TYPE_CHECKING:
     from console.engine import Engine, FunctionConfig, InvocationResult
@@ -28,8 +34,10 @@ ON_FAILURE_FILE = Path("destinations") / "on-failure.jsonl"
 ON_SUCCESS_FILE = Path("destinations") / "on-success.jsonl"
 # Lambda waits about one minute before the first retry and two before the second.
 RETRY_DELAYS_S: tuple[float, ...] = (60.0, 120.0)
+# A destination record that could not be appended (a full disk) is tried again this much later.
+DELIVERY_RETRY_S = 30.0
 
-UpdateKind = Literal["queued", "start", "log", "attempt", "retry", "destination", "dropped"]
+UpdateKind = Literal["queued", "start", "log", "attempt", "retry", "destination", "delivery_failed", "warning", "dropped"]
 
 
 def function_state_dir(config: FunctionConfig) -> Path:
@@ -60,31 +68,48 @@ class EventInvokeConfig:
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> EventInvokeConfig:
         """From the API's shape: MaximumRetryAttempts, MaximumEventAgeInSeconds, DestinationConfig."""
+        if not isinstance(data, dict):
+            raise InvalidParameterValue("the event invoke config must be a JSON object")
         destinations = data.get("DestinationConfig") or {}
+        if not isinstance(destinations, dict):
+            raise InvalidParameterValue("DestinationConfig must be an object with OnSuccess and/or OnFailure")
+        try:
+            retries = finite_int(data.get("MaximumRetryAttempts"), "MaximumRetryAttempts", default=2)
+            age = finite_int(data.get("MaximumEventAgeInSeconds"), "MaximumEventAgeInSeconds", default=21600)
+        except JsonError as exc:
+            raise InvalidParameterValue(str(exc)) from None
         return cls(
-            maximum_retry_attempts=int(data.get("MaximumRetryAttempts", 2)),
-            maximum_event_age_s=int(data.get("MaximumEventAgeInSeconds", 21600)),
+            maximum_retry_attempts=retries,
+            maximum_event_age_s=age,
             on_success=bool(destinations.get("OnSuccess")),
             on_failure=bool(destinations.get("OnFailure", True)),
         )
 
     @classmethod
     def load(cls, code_dir: Path) -> EventInvokeConfig:
-        """The function's `.lambda-console/event-invoke-config.json`, defaults when absent."""
+        """The function's `.lambda-console/event-invoke-config.json`, defaults when absent;
+        InvalidParameterValue (one line naming the file) for anything unusable."""
         path = Path(code_dir) / STATE_DIR / EVENT_INVOKE_CONFIG_FILE
         try:
-            text = path.read_text()
+            data = jsonfile.read(path)
         except FileNotFoundError:
             return cls()
+        except JsonError as exc:
+            raise InvalidParameterValue(str(exc)) from None
         try:
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
             return cls.from_api(data)
-        except (ValueError, TypeError) as exc:
-            if isinstance(exc, InvalidParameterValue):
-                raise
-            raise InvalidParameterValue(f"{path}: {exc}") from None
+        except InvalidParameterValue as exc:
+            raise InvalidParameterValue(f"{path}: {exc.message}") from None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> EventInvokeConfig:
+        try:
+            return cls(**json.loads(text))
+        except (ValueError, TypeError):
+            return cls()  # a journal row from another version: Lambda's defaults
 
 
 @dataclass(frozen=True)
@@ -102,13 +127,17 @@ class AsyncUpdate:
 
 @dataclass
 class _Job:
+    """A queued event as the queue keeps it in memory: its event and results stay in the journal."""
+
     config: FunctionConfig
-    event: bytes
+    journal: Journal
+    seq: int
     request_id: str
     settings: EventInvokeConfig
-    enqueued_mono: float
+    received_at: float  # wall clock, so the event's age holds across restarts
     attempts: int = 0
-    last_result: InvocationResult | None = field(default=None, repr=False)
+    delivery: str | None = None  # set once the outcome is decided and only its record is owed
+    recheck_delivery: bool = False  # resumed: the record may already be in the file
 
 
 Listener = Callable[[AsyncUpdate], None]
@@ -116,6 +145,11 @@ Listener = Callable[[AsyncUpdate], None]
 
 class AsyncQueue:
     """Runs Event invocations in worker threads through the engine, retrying like Lambda.
+
+    Every accepted event is journalled (SQLite, in the function's `.lambda-console/`) before
+    `submit` returns, and leaves the journal only once it succeeded or its destination record
+    is appended: closing the queue, a kill or a crash keeps it for the next queue that `resume`s
+    the function (any front, any process), with its original timestamps.
 
     `time_scale` divides the retry delays and multiplies the event's age (60 = a minute passes
     in a second). Every attempt is a separate invocation with its own START/END/REPORT; they share
@@ -145,11 +179,14 @@ class AsyncQueue:
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, _Job]] = []
         self._seq = itertools.count()
-        self._inflight = 0
+        self._inflight: set[str] = set()
         self._closed = False
         self._cancel = threading.Event()
         self._listeners: list[Listener] = []
-        self._file_lock = threading.Lock()
+        self._owner = Journal.new_owner()
+        self._journals: dict[str, Journal] = {}
+        self._journals_lock = threading.Lock()
+        self.remaining = 0  # events left in the journals by close(), for the front's goodbye line
         self._workers = [
             threading.Thread(target=self._work, name=f"lambda-async-{i}", daemon=True)
             for i in range(max(1, workers))
@@ -160,17 +197,42 @@ class AsyncQueue:
     # Public API
 
     def submit(self, config: FunctionConfig, event_bytes: bytes, *, request_id: str | None = None) -> str:
-        """Queue an event; returns its request id at once (what the 202 response carries)."""
+        """Journal an event and queue it; returns its request id (what the 202 response carries).
+
+        Raises InvalidParameterValue for an unusable event-invoke-config.json and ServiceError
+        when the journal cannot be written (the event is then not accepted)."""
         settings = self._settings or EventInvokeConfig.load(config.code_dir)
-        job = _Job(config, bytes(event_bytes), request_id or str(uuid.uuid4()), settings, time.monotonic())
+        request_id = request_id or str(uuid.uuid4())
         with self._cond:
             if self._closed:
                 raise RuntimeError("the async queue is closed")
-            self._push(job, 0.0)
+        received = time.time()
+        try:
+            journal = self._journal(config)
+            seq = journal.add(request_id, config.function_name, bytes(event_bytes), received, settings.to_json())
+        except (sqlite3.Error, OSError) as exc:
+            raise ServiceError(f"The event could not be queued: {_journal_problem(exc)}") from None
+        job = _Job(config, journal, seq, request_id, settings, received)
+        with self._cond:
+            self._push(job, received)
         if self.metrics is not None:
             self.metrics.count(config.function_name, "AsyncEventsReceived")
         self._emit(AsyncUpdate("queued", config.function_name, job.request_id, 0, "Event queued"))
         return job.request_id
+
+    def resume(self, configs: Iterable[FunctionConfig]) -> int:
+        """Take over the events these functions' journals hold that no live queue runs (left by a
+        closed or killed front); returns how many. A function without a journal costs nothing."""
+        resumed = 0
+        for config in configs:
+            if not (function_state_dir(config) / JOURNAL_FILE).exists():
+                continue
+            try:
+                resumed += self._open_journal(config)[1]
+            except (sqlite3.Error, OSError) as exc:
+                self._emit(AsyncUpdate("dropped", config.function_name, "", 0,
+                                       f"Queued events cannot be resumed yet: {_journal_problem(exc)}"))
+        return resumed
 
     def add_listener(self, listener: Listener) -> None:
         with self._cond:
@@ -182,27 +244,32 @@ class AsyncQueue:
                 self._listeners.remove(listener)
 
     def pending(self) -> int:
-        """Events waiting or running."""
+        """Events waiting or running in this queue."""
         with self._cond:
-            return len(self._heap) + self._inflight
+            return len(self._heap) + len(self._inflight)
 
-    def drain(self, timeout: float | None = None) -> bool:
-        """Wait until every queued event has finished (retries included); False on timeout."""
+    def drain(self, timeout: float | None = None, *, request_ids: Iterable[str] | None = None) -> bool:
+        """Wait until every queued event (or only those named) has finished, retries and record
+        included; False on timeout."""
+        wanted = set(request_ids) if request_ids is not None else None
+
+        def done() -> bool:
+            if wanted is None:
+                return not self._heap and not self._inflight
+            return not (wanted & self._inflight) and not any(j.request_id in wanted for _, _, j in self._heap)
+
         with self._cond:
-            return self._cond.wait_for(lambda: not self._heap and not self._inflight, timeout)
+            return self._cond.wait_for(done, timeout)
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop: drop events not started, let running attempts finish for `timeout`, then cancel them."""
+    def close(self, timeout: float = 10.0) -> int:
+        """Stop: events not started stay in their journals; running attempts get `timeout` to
+        finish, then are cancelled (and stay queued too). Returns how many events remain queued."""
         with self._cond:
             if self._closed:
-                return
+                return self.remaining
             self._closed = True
-            dropped = [job for _, _, job in self._heap]
             self._heap.clear()
             self._cond.notify_all()
-        for job in dropped:
-            self._emit(AsyncUpdate("dropped", job.config.function_name, job.request_id, job.attempts,
-                                   "Queue closed before the event ran"))
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
@@ -210,6 +277,18 @@ class AsyncQueue:
             self._cancel.set()
             for worker in self._workers:
                 worker.join(2.0)
+        remaining = 0
+        with self._journals_lock:
+            journals = list(self._journals.values())
+            self._journals.clear()
+        for journal in journals:
+            try:
+                remaining += journal.release()
+            except sqlite3.Error:
+                remaining += 1  # unknown, but not nothing: the owner's death frees them anyway
+            journal.close()
+        self.remaining = remaining
+        return remaining
 
     def __enter__(self) -> AsyncQueue:
         return self
@@ -219,8 +298,38 @@ class AsyncQueue:
 
     # Internals
 
-    def _push(self, job: _Job, delay_s: float) -> None:
-        heapq.heappush(self._heap, (time.monotonic() + delay_s, next(self._seq), job))
+    def _journal(self, config: FunctionConfig) -> Journal:
+        return self._open_journal(config)[0]
+
+    def _open_journal(self, config: FunctionConfig) -> tuple[Journal, int]:
+        """The function's journal, opened once per queue; opening it takes over its orphans."""
+        path = function_state_dir(config) / JOURNAL_FILE
+        key = str(path.resolve())
+        with self._journals_lock:
+            journal = self._journals.get(key)
+            if journal is not None:
+                return journal, 0
+            journal = Journal(path, self._owner)
+            self._journals[key] = journal
+            try:
+                orphans = journal.claim_orphans()
+            except sqlite3.Error:
+                orphans = []  # another process holds the file; the next open tries again
+        now_wall = time.time()
+        with self._cond:
+            for entry in orphans:
+                job = _Job(config, journal, entry.seq, entry.request_id,
+                           self._settings or EventInvokeConfig.from_json(entry.settings),
+                           entry.received_at, entry.attempts, entry.delivery, recheck_delivery=True)
+                self._push(job, max(entry.next_at, now_wall) if entry.delivery is None else now_wall)
+        for entry in orphans:
+            self._emit(AsyncUpdate("queued", config.function_name, entry.request_id, entry.attempts,
+                                   "Event resumed from the queue journal"))
+        return journal, len(orphans)
+
+    def _push(self, job: _Job, due_wall: float) -> None:
+        due = time.monotonic() + max(0.0, due_wall - time.time())
+        heapq.heappush(self._heap, (due, next(self._seq), job))
         self._cond.notify_all()
 
     def _next_job(self) -> _Job | None:
@@ -232,7 +341,7 @@ class AsyncQueue:
                     wait = self._heap[0][0] - time.monotonic()
                     if wait <= 0:
                         _, _, job = heapq.heappop(self._heap)
-                        self._inflight += 1
+                        self._inflight.add(job.request_id)
                         return job
                     self._cond.wait(wait)
                 else:
@@ -244,22 +353,26 @@ class AsyncQueue:
             if job is None:
                 return
             try:
-                self._run(job)
-            except Exception as exc:  # a broken listener or disk must not kill the worker
-                self._emit(AsyncUpdate("dropped", job.config.function_name, job.request_id,
-                                       job.attempts, f"Internal error: {exc!r}"))
+                if job.delivery is not None:
+                    self._deliver(job)
+                else:
+                    self._run(job)
+            except Exception as exc:  # a broken listener or journal must not kill the worker
+                # The event is still in the journal: the next start runs it again.
+                self._emit(AsyncUpdate("dropped", job.config.function_name, job.request_id, job.attempts,
+                                       f"Internal error (the event stays in the journal): {exc!r}"))
             finally:
                 with self._cond:
-                    self._inflight -= 1
+                    self._inflight.discard(job.request_id)
                     self._cond.notify_all()
 
     def _age_s(self, job: _Job) -> float:
-        return (time.monotonic() - job.enqueued_mono) * self.time_scale
+        return max(0.0, time.time() - job.received_at) * self.time_scale
 
     def _run(self, job: _Job) -> None:
         name = job.config.function_name
         if self._age_s(job) > job.settings.maximum_event_age_s:
-            self._fail(job, "EventAgeExceeded")
+            self._decide(job, "EventAgeExceeded", None)
             return
         running = self._acquire(name)
         if not running:
@@ -268,6 +381,8 @@ class AsyncQueue:
             if self.metrics is not None and self.limiter is not None:
                 self.metrics.record_concurrency(name, running)
             job.attempts += 1
+            # Counted before it runs: an event that kills its host still runs out of attempts.
+            job.journal.set_attempts(job.seq, job.attempts)
             if job.attempts > 1 and self.metrics is not None:
                 self.metrics.count(name, "AsyncRetries")
             self._emit(AsyncUpdate("start", name, job.request_id, job.attempts,
@@ -276,26 +391,37 @@ class AsyncQueue:
         finally:
             if self.limiter is not None:
                 self.limiter.release(name)
-        job.last_result = result
-        self._append(function_state_dir(job.config) / ASYNC_LOG, _with_newline(result.log))
+        if result.cancelled and self._closed:
+            # Cut short by shutdown, not the function's failure: it runs again after the restart.
+            job.attempts -= 1
+            job.journal.set_attempts(job.seq, job.attempts)
+            return
+        try:
+            append_all_or_nothing(function_state_dir(job.config) / ASYNC_LOG,
+                                  _with_newline(result.log).encode("utf-8", "replace"))
+        except OSError as exc:
+            self._emit(AsyncUpdate("warning", name, job.request_id, job.attempts,
+                                   f"Could not append to {ASYNC_LOG}: {exc.strerror or exc}"))
         if self.metrics is not None:
             self.metrics.record_invocation(name, result)
         self._emit(AsyncUpdate("attempt", name, job.request_id, job.attempts, result=result))
-        if result.cancelled and self._closed:
-            return
         if result.succeeded:
             if job.settings.on_success:
-                self._deliver(job, "Success", ON_SUCCESS_FILE)
+                self._decide(job, "Success", result)
+            else:
+                job.journal.remove(job.seq)
             return
         if job.attempts > job.settings.maximum_retry_attempts:
-            self._fail(job, "RetriesExhausted")
+            self._decide(job, "RetriesExhausted", result)
             return
         delay = RETRY_DELAYS_S[min(job.attempts - 1, len(RETRY_DELAYS_S) - 1)] / self.time_scale
+        due = time.time() + delay
+        job.journal.reschedule(job.seq, due, result.function_error, result.payload)
         self._emit(AsyncUpdate("retry", name, job.request_id, job.attempts,
                                f"Function error; retrying in {delay:.1f} s (attempt {job.attempts + 1})"))
         with self._cond:
             if not self._closed:
-                self._push(job, delay)
+                self._push(job, due)
 
     def _acquire(self, name: str) -> int:
         """How many run now including this attempt (1 without a limiter); 0 once the queue closes."""
@@ -314,32 +440,68 @@ class AsyncQueue:
         def on_log(text: str) -> None:
             self._emit(AsyncUpdate("log", name, request_id, job.attempts, text))
 
+        event = job.journal.event(job.seq)
         # Lambda keeps the event's request id across the retries of an async event.
         run = self._run_attempt or self.engine.invoke
-        return run(job.config, job.event, cancel=self._cancel, on_log=on_log, request_id=request_id)
+        return run(job.config, event, cancel=self._cancel, on_log=on_log, request_id=request_id)
 
-    def _fail(self, job: _Job, condition: str) -> None:
-        if self.metrics is not None:
-            self.metrics.count(job.config.function_name, "AsyncEventsDropped")
-        if job.settings.on_failure:
-            self._deliver(job, condition, ON_FAILURE_FILE)
-        else:
-            self._emit(AsyncUpdate("dropped", job.config.function_name, job.request_id, job.attempts,
+    def _decide(self, job: _Job, condition: str, result: InvocationResult | None) -> None:
+        """The event's outcome is known: journal the record it owes, then deliver it."""
+        name = job.config.function_name
+        if condition != "Success" and self.metrics is not None:
+            self.metrics.count(name, "AsyncEventsDropped")
+        if condition != "Success" and not job.settings.on_failure:
+            job.journal.remove(job.seq)
+            self._emit(AsyncUpdate("dropped", name, job.request_id, job.attempts,
                                    f"Event discarded ({condition})"))
+            return
+        if result is not None:
+            last: tuple[str | None, bytes] | None = (result.function_error, result.payload)
+        else:
+            has_result, error, payload = job.journal.last_result(job.seq)
+            last = (error, payload) if has_result else None
+        record = destination_record(job.config, job.request_id, job.journal.event(job.seq), condition,
+                                    job.attempts, last)
+        relative = ON_SUCCESS_FILE if condition == "Success" else ON_FAILURE_FILE
+        job.journal.decide(job.seq, str(relative), _dump_record(record))
+        job.delivery = str(relative)
+        self._deliver(job, record)
 
-    def _deliver(self, job: _Job, condition: str, relative: Path) -> None:
-        record = destination_record(job.config, job.request_id, job.event, condition, job.attempts,
-                                    job.last_result)
-        self._append(function_state_dir(job.config) / relative, json.dumps(record) + "\n")
-        self._emit(AsyncUpdate("destination", job.config.function_name, job.request_id, job.attempts,
-                               f"{condition}: record appended to {function_state_dir(job.config) / relative}",
-                               record=record))
-
-    def _append(self, path: Path, text: str) -> None:
-        with self._file_lock:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as f:
-                f.write(text)
+    def _deliver(self, job: _Job, record: dict[str, Any] | None = None) -> None:
+        """Append the event's record to its destination file, all or nothing; a failed append
+        (a full disk) is counted, reported, and tried again later: the event stays queued."""
+        name = job.config.function_name
+        path = function_state_dir(job.config) / (job.delivery or str(ON_FAILURE_FILE))
+        line = _dump_record(record) if record is not None else job.journal.record(job.seq)
+        if line is None:
+            job.journal.remove(job.seq)
+            return
+        if record is None:
+            record = _json_or_text(line)
+        condition = (record.get("requestContext") or {}).get("condition", "") if isinstance(record, dict) else ""
+        if job.recheck_delivery and file_contains(path, f'"requestId": "{job.request_id}"'.encode()):
+            job.journal.remove(job.seq)  # delivered before the restart; the journal had not caught up
+            return
+        try:
+            append_all_or_nothing(path, line)
+        except OSError as exc:
+            if self.metrics is not None:
+                self.metrics.count(name, "DestinationDeliveryFailures")
+            delay = max(0.05, DELIVERY_RETRY_S / self.time_scale)
+            due = time.time() + delay
+            job.journal.reschedule(job.seq, due)
+            self._emit(AsyncUpdate("delivery_failed", name, job.request_id, job.attempts,
+                                   f"{condition}: could not append the record to {path} "
+                                   f"({exc.strerror or exc}); the event stays queued, next try in {delay:.1f} s"))
+            with self._cond:
+                if not self._closed:
+                    self._push(job, due)
+            return
+        job.recheck_delivery = True  # if removing it from the journal fails, never append it twice
+        job.journal.remove(job.seq)
+        self._emit(AsyncUpdate("destination", name, job.request_id, job.attempts,
+                               f"{condition}: record appended to {path}",
+                               record=record if isinstance(record, dict) else None))
 
     def _emit(self, update: AsyncUpdate) -> None:
         with self._cond:
@@ -351,15 +513,32 @@ class AsyncQueue:
                 pass  # a follower's bug must not stop the queue
 
 
+def _journal_problem(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc) or type(exc).__name__
+
+
+def _dump_record(record: dict[str, Any]) -> bytes:
+    try:
+        return (json.dumps(record) + "\n").encode("utf-8")
+    except (RecursionError, ValueError):
+        # A payload too deep to write back: keep the record, with the payloads as text.
+        flat = dict(record, requestPayload=str(record.get("requestPayload")),
+                    responsePayload=str(record.get("responsePayload")))
+        return (json.dumps(flat) + "\n").encode("utf-8")
+
+
 def destination_record(
     config: FunctionConfig,
     request_id: str,
     event: bytes,
     condition: str,
     invoke_count: int,
-    result: InvocationResult | None,
+    result: InvocationResult | tuple[str | None, bytes] | None,
 ) -> dict[str, Any]:
-    """An invocation record in the shape Lambda sends to destinations."""
+    """An invocation record in the shape Lambda sends to destinations; `result` is the last
+    attempt's (or its function error and payload, as the journal keeps them)."""
     record: dict[str, Any] = {
         "version": "1.0",
         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
@@ -372,11 +551,12 @@ def destination_record(
         "requestPayload": _json_or_text(event),
     }
     if result is not None:
+        function_error, payload = result if isinstance(result, tuple) else (result.function_error, result.payload)
         response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
-        if result.function_error:
-            response_context["functionError"] = result.function_error
+        if function_error:
+            response_context["functionError"] = function_error
         record["responseContext"] = response_context
-        record["responsePayload"] = _json_or_text(result.payload)
+        record["responsePayload"] = _json_or_text(payload)
     return record
 
 
@@ -390,8 +570,8 @@ def read_records(config: FunctionConfig, which: str = "on-failure") -> list[dict
     records = []
     for line in lines:
         try:
-            records.append(json.loads(line))
-        except ValueError:
+            records.append(jsonfile.loads(line))
+        except JsonError:
             continue
     return records
 
@@ -399,8 +579,8 @@ def read_records(config: FunctionConfig, which: str = "on-failure") -> list[dict
 def _json_or_text(data: bytes) -> Any:
     text = data.decode("utf-8", errors="replace")
     try:
-        return json.loads(text)
-    except ValueError:
+        return jsonfile.loads(text)
+    except JsonError:
         return text
 
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-# Lambda's own limits (API_Invoke): the sync request limit and the async one (1 MB since Oct 2025).
-SYNC_PAYLOAD_LIMIT = 6_291_456
-ASYNC_PAYLOAD_LIMIT = 1_048_576
-
 
 class InvokeError(Exception):
     """An error the Invoke API answers with an HTTP status, an error type and a message.
@@ -78,3 +74,12 @@ class ServiceError(InvokeError):
         body = super().body()
         body["Type"] = "Service"
         return body
+
+
+def __getattr__(name: str) -> Any:
+    # Lambda's payload limits are defined once, in events.py; older imports from here still work.
+    if name in ("SYNC_PAYLOAD_LIMIT", "ASYNC_PAYLOAD_LIMIT"):
+        from . import events
+
+        return getattr(events, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

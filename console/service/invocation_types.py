@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import threading
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 
-from .errors import (
-    ASYNC_PAYLOAD_LIMIT,
-    SYNC_PAYLOAD_LIMIT,
-    InvalidParameterValue,
-    InvalidRequestContent,
-    RequestTooLarge,
-)
+from .errors import InvalidParameterValue
+from .events import check_event
 from console.engine.handler_check import check_handler
 
 if TYPE_CHECKING:
@@ -75,36 +68,9 @@ def normalise_invocation_type(value: str | None) -> str:
 
 
 def check_payload(event_bytes: bytes, invocation_type: str = "RequestResponse") -> bytes:
-    """The event to hand the function (an empty body becomes `{}`), or the error Lambda answers.
-
-    Raises RequestTooLarge over the sync/async limit and InvalidRequestContent for invalid JSON.
-    """
-    size = len(event_bytes)
-    if invocation_type == "Event":
-        if size > ASYNC_PAYLOAD_LIMIT:
-            raise RequestTooLarge(
-                f"{size} byte payload is too large for the Event invocation type "
-                f"(limit {ASYNC_PAYLOAD_LIMIT} bytes)"
-            )
-    elif size > SYNC_PAYLOAD_LIMIT:
-        raise RequestTooLarge(
-            f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation"
-        )
-    if not event_bytes.strip():
-        return b"{}"
-    try:
-        # Numbers are only checked, not converted: a huge integer is valid JSON for Lambda.
-        json.loads(event_bytes.decode("utf-8"), parse_int=str, parse_float=str)
-    except UnicodeDecodeError as exc:
-        raise InvalidRequestContent(
-            "Could not parse request body into json: Could not parse payload into json: "
-            f"Invalid UTF-8 start byte 0x{event_bytes[exc.start]:02x}"
-        ) from None
-    except ValueError as exc:
-        raise InvalidRequestContent(
-            f"Could not parse request body into json: Could not parse payload into json: {exc}"
-        ) from None
-    return event_bytes
+    """The event to hand the function (an empty body becomes `{}`), or the error Lambda answers
+    (see events.check_event, where the rules live)."""
+    return check_event(event_bytes, invocation_type)
 
 
 def dry_run_problems(config: FunctionConfig) -> list[str]:
@@ -134,41 +100,21 @@ def invoke(
     qualifier: str | None = None,
     metrics: MetricsRegistry | None = None,
 ) -> InvokeOutcome:
-    """Invoke `config` the way the Invoke API does for `invocation_type`.
+    """Invoke through a one-off Invoker over `engine` (see Invoker.invoke); kept for callers that
+    hold an engine and a queue of their own. New code holds an Invoker instead."""
+    from .invoker import Invoker
 
-    RequestResponse runs the function now and returns 200 with the engine's result (function
-    errors are still 200, with `function_error` set). Event queues it on `async_queue` and returns
-    202 at once. DryRun validates the configuration and the handler statically and returns 204.
-    `qualifier` ("$LATEST" when the caller named it) ends the ARN the function sees in
-    context.invoked_function_arn; `metrics` records the invocation when given.
-    Raises an InvokeError (InvalidParameterValue, InvalidRequestContent, RequestTooLarge) for
-    requests Lambda refuses, and console.engine.ConfigError (one problem a line) when the
-    configuration is invalid or, for DryRun, when the handler does not resolve.
-    """
-    invocation_type = normalise_invocation_type(invocation_type)
-    event_bytes = check_payload(event_bytes, invocation_type)
-    if invocation_type == "DryRun":
-        problems = dry_run_problems(config)
-        if problems:
-            from console.engine import ConfigError
-
-            raise ConfigError("\n".join(problems))
-        return InvokeOutcome(204, "DryRun", str(uuid.uuid4()))
-    if invocation_type == "Event":
-        if async_queue is None:
-            raise ValueError("an Event invocation needs an async_queue")
-        request_id = async_queue.submit(config, event_bytes)
-        return InvokeOutcome(202, "Event", request_id)
-    result = engine.invoke(
+    if invocation_type == "Event" and async_queue is None:
+        raise ValueError("an Event invocation needs an async_queue")
+    invoker = Invoker(engine, metrics=metrics, async_queue=async_queue, persist_metrics=False)
+    return invoker.invoke(
         config,
         event_bytes,
-        client_context=dict(client_context) if client_context is not None else None,
-        identity=dict(identity) if identity is not None else None,
+        invocation_type,
+        client_context=client_context,
+        identity=identity,
         cancel=cancel,
         on_log=on_log,
         force_cold=force_cold,
         qualifier=qualifier,
     )
-    if metrics is not None:
-        metrics.record_invocation(config.function_name, result)
-    return InvokeOutcome(200, "RequestResponse", result.request_id, result)

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import atexit
+import sys
 import threading
+import uuid
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .invocation_types import InvokeOutcome, check_payload, invoke as _invoke_typed, normalise_invocation_type
+from .events import check_event as _check_event
+from .invocation_types import InvokeOutcome, dry_run_problems, normalise_invocation_type
 
 if TYPE_CHECKING:
     from console.engine import Engine, FunctionConfig, InvocationResult
 
-    from .async_queue import AsyncQueue, EventInvokeConfig
+    from .async_queue import AsyncQueue, AsyncUpdate, EventInvokeConfig
     from .concurrency import ConcurrencyLimiter
     from .metrics import MetricsRegistry
+
+# Metrics are saved this long after the last invocation that changed them (a burst is one write).
+FLUSH_DELAY_S = 0.2
 
 
 class Invoker:
     """Owns the engine, the metrics and the Event queue of one process, and is the only caller of
-    `Engine.invoke`. Rules about events (validity, Lambda's size limits), invocation types and
-    metrics are applied here once, whichever front asked.
+    `Engine.invoke`. Rules about events (validity, Lambda's size limits), invocation types,
+    concurrency and metrics are applied here once, whichever front asked.
+
+    Metrics are saved to each function's `.lambda-console/metrics.json` shortly after invocations
+    (on a background thread, off the caller's path) and on close or at interpreter exit, so
+    `lambda-console metrics` shows what every front ran, even while that front is still open.
 
     Thread-safe. The engine and the async queue start on first use, so a front that never runs an
     Event invocation never starts queue workers.
@@ -34,6 +46,8 @@ class Invoker:
         async_workers: int = 4,
         limiter: ConcurrencyLimiter | None = None,
         event_settings: EventInvokeConfig | None = None,
+        persist_metrics: bool = True,
+        async_queue: AsyncQueue | None = None,
     ) -> None:
         from .metrics import MetricsRegistry
 
@@ -42,11 +56,24 @@ class Invoker:
         self.metrics = metrics if metrics is not None else MetricsRegistry()
         self.time_scale = time_scale
         self.limiter = limiter
+        self.persist_metrics = persist_metrics
         self._async_workers = async_workers
         self._event_settings = event_settings
         self._async_queue: AsyncQueue | None = None
+        self._owns_queue = async_queue is None
         self._lock = threading.Lock()
+        self._closing = False
         self._closed = False
+        self.remaining_events = 0
+        # Where each function's metrics are saved, learnt from the configurations invoked.
+        self._metric_files: dict[str, Path] = {}
+        self._flush_wanted = threading.Condition()
+        self._flush_pending = False
+        self._flusher: threading.Thread | None = None
+        if async_queue is not None:
+            self._adopt_queue(async_queue)
+        if persist_metrics:
+            _LIVE.add(self)
 
     # ------------------------------------------------------------ what it owns
 
@@ -67,16 +94,25 @@ class Invoker:
             if self._async_queue is None:
                 from .async_queue import AsyncQueue
 
-                self._async_queue = AsyncQueue(
-                    engine,
-                    time_scale=self.time_scale,
-                    workers=self._async_workers,
-                    limiter=self.limiter,
-                    metrics=self.metrics,
-                    settings=self._event_settings,
-                    run=self.run_attempt,
+                self._adopt_queue(
+                    AsyncQueue(
+                        engine,
+                        time_scale=self.time_scale,
+                        workers=self._async_workers,
+                        limiter=self.limiter,
+                        metrics=self.metrics,
+                        settings=self._event_settings,
+                        run=self.run_attempt,
+                    )
                 )
+            assert self._async_queue is not None
             return self._async_queue
+
+    def _adopt_queue(self, queue: AsyncQueue) -> None:
+        self._async_queue = queue
+        if self.persist_metrics:
+            # The queue records its own metrics (retries, drops); saving them is this invoker's job.
+            queue.add_listener(self._on_async_update)
 
     @property
     def started_async_queue(self) -> AsyncQueue | None:
@@ -86,9 +122,9 @@ class Invoker:
     # ------------------------------------------------------------ invoking
 
     @staticmethod
-    def check_event(event: bytes, invocation_type: str = "RequestResponse") -> bytes:
+    def check_event(event: bytes | str, invocation_type: str = "RequestResponse") -> bytes:
         """The event the function gets (an empty body becomes `{}`), or the InvokeError Lambda gives."""
-        return check_payload(event, normalise_invocation_type(invocation_type))
+        return _check_event(event, normalise_invocation_type(invocation_type))
 
     def invoke(
         self,
@@ -103,26 +139,66 @@ class Invoker:
         force_cold: bool = False,
         qualifier: str | None = None,
     ) -> InvokeOutcome:
-        """Invoke `config` as the Invoke API does for `invocation_type` (see invocation_types.invoke).
+        """Invoke `config` the way Lambda's Invoke API does for `invocation_type`.
 
-        Raises an InvokeError for a request Lambda refuses and ConfigError for an invalid function.
+        RequestResponse runs the function now and returns 200 with the engine's result (function
+        errors are still 200, with `function_error` set). Event queues it and returns 202 at once;
+        the queue runs it through `run_attempt` with Lambda's retries. DryRun validates the
+        configuration and the handler statically and returns 204. `qualifier` ("$LATEST" when the
+        caller named it) ends the ARN the function sees in context.invoked_function_arn.
+
+        Raises an InvokeError (InvalidParameterValue, InvalidRequestContent, RequestTooLarge,
+        TooManyRequests past the limiter's concurrency) for a request Lambda refuses, and
+        console.engine.ConfigError (one problem a line) for an invalid function or, for DryRun,
+        a handler that does not resolve.
         """
-        body = event.encode("utf-8") if isinstance(event, str) else bytes(event)
-        queue = self.async_queue if normalise_invocation_type(invocation_type) == "Event" else None
-        return _invoke_typed(
-            self.engine,
-            config,
-            body,
-            invocation_type,
-            async_queue=queue,
-            client_context=client_context,
-            identity=identity,
-            cancel=cancel,
-            on_log=on_log,
-            force_cold=force_cold,
-            qualifier=qualifier,
-            metrics=self.metrics,
-        )
+        invocation_type = normalise_invocation_type(invocation_type)
+        body = _check_event(event, invocation_type)
+        if invocation_type == "DryRun":
+            problems = dry_run_problems(config)
+            if problems:
+                from console.engine import ConfigError
+
+                raise ConfigError("\n".join(problems))
+            return InvokeOutcome(204, "DryRun", str(uuid.uuid4()))
+        if invocation_type == "Event":
+            from console.engine import check
+
+            check(config)  # refused now, as Lambda refuses it, rather than failing in the queue
+            self._learn(config)
+            request_id = self.async_queue.submit(config, body)
+            return InvokeOutcome(202, "Event", request_id)
+        name = config.function_name
+        running = 1
+        if self.limiter is not None:
+            running = self.limiter.try_acquire(name)
+            if not running:
+                from .errors import TooManyRequests
+
+                self._learn(config)
+                self.metrics.record_throttle(name)
+                self._flush_soon()
+                raise TooManyRequests("Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
+        try:
+            if self.limiter is not None:
+                self.metrics.record_concurrency(name, running)
+            result = self.engine.invoke(
+                config,
+                body,
+                client_context=dict(client_context) if client_context is not None else None,
+                identity=dict(identity) if identity is not None else None,
+                cancel=cancel,
+                on_log=on_log,
+                force_cold=force_cold,
+                qualifier=qualifier,
+            )
+        finally:
+            if self.limiter is not None:
+                self.limiter.release(name)
+        self._learn(config)
+        self.metrics.record_invocation(name, result)
+        self._flush_soon()
+        return InvokeOutcome(200, "RequestResponse", result.request_id, result)
 
     def run_attempt(
         self,
@@ -135,14 +211,15 @@ class Invoker:
     ) -> InvocationResult:
         """One attempt of a queued Event invocation (the request id is kept across retries); the
         queue records its metrics, with the retry counts only it knows."""
+        self._learn(config)
         return self.engine.invoke(config, event, cancel=cancel, on_log=on_log, request_id=request_id)
 
     # ------------------------------------------------------------ code and environments
 
-    def code_changed(self, code_dir: Path) -> None:
-        """A writer of the function's files (an editor's save, a new file) says so: the next
-        invocation runs what is on disk."""
-        self.engine.code_changed(Path(code_dir))
+    def code_changed(self, code_dir: Path, path: Path | str | None = None) -> None:
+        """A writer of the function's files (an editor's save, a new file, a rename) says so: the
+        next invocation runs what is on disk, even if the write kept the file's size and time."""
+        self.engine.code_changed(Path(code_dir), path)
 
     def new_environment(self, config: FunctionConfig) -> None:
         """Retire the function's warm environments: the next invocation is a cold start."""
@@ -151,22 +228,105 @@ class Invoker:
     def code_sha256(self, config: FunctionConfig) -> str:
         return self.engine.code_sha256(config)
 
-    # ------------------------------------------------------------ lifetime
+    def code_snapshot(self, config: FunctionConfig):
+        """The code's hash, file count, total size and newest modification (codehash.CodeSnapshot)."""
+        return self.engine.code_snapshot(config.code_dir)
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop the Event queue (see AsyncQueue.close) and the engine this invoker started."""
-        with self._lock:
+    # ------------------------------------------------------------ metrics persistence
+
+    def _learn(self, config: FunctionConfig) -> None:
+        if not self.persist_metrics:
+            return
+        name = config.function_name
+        if name not in self._metric_files:
+            from .metrics import metrics_path
+
+            self._metric_files[name] = metrics_path(config.code_dir, name)
+
+    def metrics_file(self, function_name: str) -> Path | None:
+        """Where this invoker saves a function's metrics (None before it ran that function)."""
+        return self._metric_files.get(function_name)
+
+    def _on_async_update(self, update: AsyncUpdate) -> None:
+        if update.kind in ("queued", "attempt", "destination", "delivery_failed", "dropped"):
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        """Save the metrics shortly, on the flusher thread (started on first use)."""
+        if not self.persist_metrics:
+            return
+        with self._flush_wanted:
             if self._closed:
                 return
-            self._closed = True
+            self._flush_pending = True
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush_loop, name="lambda-metrics-flush", daemon=True)
+                self._flusher.start()
+            self._flush_wanted.notify_all()
+
+    def _flush_loop(self) -> None:
+        while True:
+            with self._flush_wanted:
+                self._flush_wanted.wait_for(lambda: self._flush_pending or self._closed)
+                if self._closed:
+                    return
+                # Let a burst of invocations settle into one write.
+                self._flush_wanted.wait(FLUSH_DELAY_S)
+                self._flush_pending = False
+            self.flush_metrics()
+
+    def flush_metrics(self) -> None:
+        """Save what was recorded since the last save, now (merged into the files as they are)."""
+        if not self.persist_metrics:
+            return
+        for name in self.metrics.dirty():
+            path = self._metric_files.get(name)
+            if path is None:
+                continue
+            try:
+                self.metrics.save_file(name, path)
+            except OSError as exc:  # a read-only folder must not fail an invocation
+                print(f"lambda-console: metrics of {name} not saved ({exc.strerror or exc})", file=sys.stderr)
+
+    # ------------------------------------------------------------ lifetime
+
+    def close(self, timeout: float = 10.0) -> int:
+        """Stop the Event queue (see AsyncQueue.close), save the metrics, stop the engine it started.
+        Returns how many Event invocations stay queued (journalled) for the next start."""
+        with self._lock:
+            if self._closing:
+                return self.remaining_events
+            self._closing = True
             queue, engine = self._async_queue, self._engine
-        if queue is not None:
-            queue.close(timeout=timeout)
+        if queue is not None and self._owns_queue:
+            self.remaining_events = queue.close(timeout=timeout) or 0
+        with self._flush_wanted:
+            self._closed = True
+            self._flush_wanted.notify_all()
+        flusher = self._flusher
+        if flusher is not None and flusher is not threading.current_thread():
+            flusher.join(timeout)
+        self.flush_metrics()
+        _LIVE.discard(self)
         if engine is not None and self._owns_engine:
             engine.close()
+        return self.remaining_events
 
     def __enter__(self) -> Invoker:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# Invokers not closed when the interpreter exits still save their metrics (never lost at exit).
+_LIVE: weakref.WeakSet[Invoker] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for invoker in list(_LIVE):
+        try:
+            invoker.flush_metrics()
+        except Exception:
+            pass

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
+
+from console import jsonfile
+from console.jsonfile import JsonError
 
 # Lambda's metric names where Lambda has one; AsyncRetries has no CloudWatch counterpart.
 COUNTERS: tuple[str, ...] = (
@@ -20,7 +25,14 @@ COUNTERS: tuple[str, ...] = (
     "AsyncEventsReceived",
     "AsyncRetries",
     "AsyncEventsDropped",
+    "DestinationDeliveryFailures",  # Lambda's name for a destination it could not deliver to
+    # Event source mappings: Lambda's opt-in mapping metrics, and SQS redrive moves (no CloudWatch twin).
+    "DeadLetteredMessages",
+    "OnFailureDestinationDeliveredEventCount",
+    "DroppedEventCount",
 )
+# Gauges kept as their largest value per minute (CloudWatch's Maximum statistic).
+MAXIMA: tuple[str, ...] = ("IteratorAge",)
 BUCKET_S = 60
 KEEP_BUCKETS = 1440  # one day of minutes
 SAMPLES_PER_BUCKET = 1024  # reservoir for the duration percentiles
@@ -43,6 +55,7 @@ class _Bucket:
     duration_count: int = 0
     duration_max: float = 0.0
     concurrency_max: int = 0
+    maxima: dict[str, float] = field(default_factory=dict)
 
     def add_duration(self, ms: float, rng: random.Random) -> None:
         self.duration_count += 1
@@ -60,6 +73,8 @@ class _Bucket:
         for name in COUNTERS:
             out[name] = self.counts.get(name, 0)
         out["ConcurrentExecutions"] = self.concurrency_max
+        for name in MAXIMA:
+            out[name] = self.maxima.get(name)
         out["Duration"] = {
             "count": self.duration_count,
             "p50": percentile(self.durations, 50),
@@ -75,17 +90,75 @@ class _Bucket:
             "durationCount": self.duration_count,
             "durationMax": self.duration_max,
             "concurrencyMax": self.concurrency_max,
+            "maxima": self.maxima,
         }
 
     @classmethod
-    def from_file(cls, data: dict[str, Any]) -> _Bucket:
+    def from_file(cls, data: Any, problems: list[str], where: str) -> _Bucket:
+        """What of a saved bucket can be read; each field that cannot is named in `problems`."""
+        if not isinstance(data, dict):
+            raise ValueError(f"{where} is not an object")
+        counts: dict[str, int] = {}
+        raw_counts = data.get("counts", {})
+        if isinstance(raw_counts, dict):
+            for k, v in raw_counts.items():
+                n = _count(v)
+                if n is None:
+                    problems.append(f"{where}.counts.{k}")
+                else:
+                    counts[str(k)] = n
+        else:
+            problems.append(f"{where}.counts")
+        durations: list[float] = []
+        raw_durations = data.get("durations", [])
+        if isinstance(raw_durations, list):
+            for d in raw_durations[:SAMPLES_PER_BUCKET]:
+                if isinstance(d, (int, float)) and not isinstance(d, bool) and math.isfinite(d):
+                    durations.append(float(d))
+                else:
+                    problems.append(f"{where}.durations")
+                    break
+        else:
+            problems.append(f"{where}.durations")
+
+        def number(key: str, default: float) -> float:
+            value = data.get(key, default)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                return value
+            problems.append(f"{where}.{key}")
+            return default
+
         return cls(
-            counts={k: int(v) for k, v in dict(data.get("counts", {})).items()},
-            durations=[float(d) for d in data.get("durations", [])][:SAMPLES_PER_BUCKET],
-            duration_count=int(data.get("durationCount", 0)),
-            duration_max=float(data.get("durationMax", 0.0)),
-            concurrency_max=int(data.get("concurrencyMax", 0)),
+            counts=counts,
+            durations=durations,
+            duration_count=max(int(number("durationCount", len(durations))), len(durations)),
+            duration_max=float(number("durationMax", max(durations, default=0.0))),
+            concurrency_max=int(number("concurrencyMax", 0)),
+            maxima=_maxima(data.get("maxima", {}), problems, where),
         )
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
+        return int(value)
+    return None
+
+
+def _maxima(raw: Any, problems: list[str], where: str) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}.maxima")
+        return {}
+    out = {}
+    for k, v in raw.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            out[str(k)] = float(v)
+        else:
+            problems.append(f"{where}.maxima.{k}")
+    return out
 
 
 def percentile(values: list[float], pct: float) -> float | None:
@@ -130,6 +203,12 @@ class MetricsRegistry:
         self._functions: dict[str, dict[int, _Bucket]] = {}  # everything known: what export shows
         self._pending: dict[str, dict[int, _Bucket]] = {}  # recorded since the last save
         self._rng = random.Random()
+        self.problems: list[str] = []  # one line per unreadable file or field met, for the fronts
+
+    def _problem(self, text: str) -> None:
+        with self._lock:
+            if text not in self.problems:
+                self.problems.append(text)
 
     def _buckets(self, function_name: str) -> tuple[_Bucket, _Bucket]:
         minute = int(self._clock() // BUCKET_S)
@@ -154,6 +233,12 @@ class MetricsRegistry:
                     bucket.counts["Errors"] = bucket.counts.get("Errors", 0) + 1
                 if duration is not None:
                     bucket.add_duration(float(duration), self._rng)
+
+    def record_max(self, function_name: str, metric: str, value: float) -> None:
+        """A gauge such as IteratorAge (ms): each minute keeps its largest value."""
+        with self._lock:
+            for bucket in self._buckets(function_name):
+                bucket.maxima[metric] = max(bucket.maxima.get(metric, value), value)
 
     def record_throttle(self, function_name: str) -> None:
         self.count(function_name, "Throttles")
@@ -185,8 +270,11 @@ class MetricsRegistry:
     # Persistence: one file per function (`<function>/.lambda-console/metrics.json`).
 
     def load_file(self, function_name: str, path: Path) -> None:
-        """Show what the file holds (e.g. earlier runs) besides what this registry recorded."""
-        on_disk = _read_buckets(Path(path))
+        """Show what the file holds (e.g. earlier runs) besides what this registry recorded;
+        what cannot be read is said in `problems` (and kept aside by the next save)."""
+        on_disk, problem = _read_buckets(Path(path))
+        if problem:
+            self._problem(problem)
         with self._lock:
             self._functions[function_name] = _combined(on_disk, self._pending.get(function_name, {}), self._rng)
 
@@ -198,7 +286,14 @@ class MetricsRegistry:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with _file_lock(path):
-                merged = _combined(_read_buckets(path), pending, self._rng)
+                on_disk, problem = _read_buckets(path)
+                if problem:
+                    # Never drop counts silently: what could not be read is kept beside the new file.
+                    backup = _move_aside(path)
+                    if backup is None:
+                        raise OSError(f"{problem}; it could not be moved aside, so it is left as it is")
+                    self._problem(f"{problem}; kept what could be read and moved the file to {backup.name}")
+                merged = _combined(on_disk, pending, self._rng)
                 _write_buckets(path, function_name, merged)
         except BaseException:
             with self._lock:  # keep the counts for the next save
@@ -220,7 +315,7 @@ def _bucket_in(buckets: dict[int, _Bucket], minute: int) -> _Bucket:
 
 def _copy(bucket: _Bucket) -> _Bucket:
     return _Bucket(dict(bucket.counts), list(bucket.durations), bucket.duration_count,
-                   bucket.duration_max, bucket.concurrency_max)
+                   bucket.duration_max, bucket.concurrency_max, dict(bucket.maxima))
 
 
 def _combined(base: dict[int, _Bucket], extra: dict[int, _Bucket], rng: random.Random) -> dict[int, _Bucket]:
@@ -235,12 +330,47 @@ def _combined(base: dict[int, _Bucket], extra: dict[int, _Bucket], rng: random.R
     return out
 
 
-def _read_buckets(path: Path) -> dict[int, _Bucket]:
+def _read_buckets(path: Path) -> tuple[dict[int, _Bucket], str | None]:
+    """The buckets that can be read, and what could not (None when the file is whole)."""
     try:
-        data = json.loads(path.read_text())
-        return {int(k): _Bucket.from_file(v) for k, v in dict(data.get("buckets", {})).items()}
-    except (OSError, ValueError, TypeError, AttributeError):
-        return {}  # no file yet, or one we cannot read: start afresh rather than fail the server
+        data = jsonfile.read(path)
+    except FileNotFoundError:
+        return {}, None
+    except JsonError as exc:
+        return {}, str(exc)
+    raw = data.get("buckets") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        return {}, f"{path} holds no 'buckets' object"
+    buckets: dict[int, _Bucket] = {}
+    problems: list[str] = []
+    for key, value in raw.items():
+        try:
+            minute = int(key)
+            buckets[minute] = _Bucket.from_file(value, problems, f"buckets.{key}")
+        except (ValueError, TypeError, OverflowError):
+            problems.append(f"buckets.{key}")
+    if problems:
+        shown = ", ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
+        return buckets, f"{path}: unreadable field(s) {shown}"
+    return buckets, None
+
+
+def _move_aside(path: Path) -> Path | None:
+    """Keep an unreadable metrics file next to the new one (metrics.json.corrupt-<time>)."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        if path.is_dir():
+            os.replace(path, backup)
+        else:
+            shutil.copy2(path, backup)  # the original is replaced atomically by the save
+    except OSError:
+        return None
+    return backup
 
 
 def _write_buckets(path: Path, function_name: str, buckets: dict[int, _Bucket]) -> None:
@@ -283,10 +413,14 @@ def _merge(into: _Bucket, other: _Bucket, rng: random.Random) -> None:
     into.duration_count += other.duration_count - len(other.durations)
     into.duration_max = max(into.duration_max, other.duration_max)
     into.concurrency_max = max(into.concurrency_max, other.concurrency_max)
+    for k, v in other.maxima.items():
+        into.maxima[k] = max(into.maxima.get(k, v), v)
 
 
 def _export_function(buckets: dict[int, _Bucket]) -> dict[str, Any]:
-    totals = {name: sum(b.counts.get(name, 0) for b in buckets.values()) for name in COUNTERS}
+    totals: dict[str, Any] = {name: sum(b.counts.get(name, 0) for b in buckets.values()) for name in COUNTERS}
+    for name in MAXIMA:
+        totals[name] = max((b.maxima[name] for b in buckets.values() if name in b.maxima), default=None)
     samples = [d for b in buckets.values() for d in b.durations]
     totals["Duration"] = {
         "count": sum(b.duration_count for b in buckets.values()),
@@ -296,11 +430,14 @@ def _export_function(buckets: dict[int, _Bucket]) -> dict[str, Any]:
     return {"totals": totals, "buckets": [b.to_json(m) for m, b in sorted(buckets.items())]}
 
 
-def load_exports(files: dict[str, Path]) -> dict[str, Any]:
-    """Export the metrics saved in {function name: metrics.json path} (for `lambda-console metrics`)."""
+def load_exports(files: dict[str, Path], problems: list[str] | None = None) -> dict[str, Any]:
+    """Export the metrics saved in {function name: metrics.json path} (for `lambda-console metrics`);
+    what could not be read is appended to `problems`."""
     registry = MetricsRegistry()
     for name, path in files.items():
         registry.load_file(name, path)
+    if problems is not None:
+        problems.extend(registry.problems)
     return registry.export()
 
 
@@ -310,7 +447,7 @@ def render_table(export: dict[str, Any], *, minutes: int = 30, now: float | None
     last = int(now // BUCKET_S)
     first = last - minutes + 1
     header = (
-        f"{'Function':<24} {'Invocations':>11} {'Errors':>6} {'Throttles':>9} {'AsyncRetries':>12} "
+        f"{'Function':<24} {'Invocations':>11} {'Errors':>6} {'Throttles':>9} {'AsyncRetries':>12} {'DestFail':>8} "
         f"{'p50 ms':>8} {'p99 ms':>8}  Invocations / Duration p99 (last {minutes} min)"
     )
     lines = [header, "-" * len(header)]
@@ -329,9 +466,29 @@ def render_table(export: dict[str, Any], *, minutes: int = 30, now: float | None
         dur = totals["Duration"]
         lines.append(
             f"{name[:24]:<24} {totals['Invocations']:>11} {totals['Errors']:>6} {totals['Throttles']:>9} "
-            f"{totals['AsyncRetries']:>12} {_ms(dur['p50']):>8} {_ms(dur['p99']):>8}  {invocations} {p99s}".rstrip()
+            f"{totals['AsyncRetries']:>12} {totals.get('DestinationDeliveryFailures', 0):>8} {_ms(dur['p50']):>8} {_ms(dur['p99']):>8}  {invocations} {p99s}".rstrip()
         )
+    lines.extend(_event_source_rows(functions))
     return "\n".join(lines)
+
+
+def _event_source_rows(functions: dict[str, Any]) -> list[str]:
+    """A second table for functions behind event source mappings (only when there are any)."""
+    rows = []
+    for name, data in functions.items():
+        totals = data["totals"]
+        if totals.get("IteratorAge") is None and not any(
+            totals.get(k) for k in ("DeadLetteredMessages", "OnFailureDestinationDeliveredEventCount", "DroppedEventCount")
+        ):
+            continue
+        rows.append(
+            f"{name[:24]:<24} {_ms(totals.get('IteratorAge')):>15} {totals.get('DeadLetteredMessages', 0):>12} "
+            f"{totals.get('OnFailureDestinationDeliveredEventCount', 0):>9} {totals.get('DroppedEventCount', 0):>7}"
+        )
+    if not rows:
+        return []
+    header = f"{'Event sources':<24} {'IteratorAge max':>15} {'DeadLettered':>12} {'OnFailure':>9} {'Dropped':>7}"
+    return ["", header, "-" * len(header), *rows]
 
 
 def _ms(value: float | None) -> str:

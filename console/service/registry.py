@@ -17,7 +17,7 @@ RESCAN_INTERVAL_S = 1.0
 
 def load_function_dir(path: Path, name: str | None = None) -> FunctionConfig:
     """A function folder's configuration, read-only (ValueError says what is wrong)."""
-    return workspace.read_function_config(path, name)
+    return workspace.function_config(path, name)
 
 
 class FunctionRegistry:
@@ -44,10 +44,7 @@ class FunctionRegistry:
         if self._dirs is not None:
             folders = [(d, None) for d in self._dirs]
         else:
-            # The folders workspace.list_functions() lists, without its loading (see load_function_dir).
-            root = workspace.functions_dir()
-            subs = sorted(root.iterdir()) if root.is_dir() else []
-            folders = [(sub, None) for sub in subs if sub.is_dir() and not sub.name.startswith(".")]
+            folders = [(sub, None) for sub in workspace.function_dirs()]
         previous = {str(c.code_dir): c for c in self._functions.values()}
         for folder, name in folders:
             try:

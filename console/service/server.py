@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .api import InvokeApi, Response
-from .async_queue import AsyncQueue
 from .concurrency import DEFAULT_CONCURRENCY, ConcurrencyLimiter
-from .errors import SYNC_PAYLOAD_LIMIT, RequestTooLarge
+from .events import too_large
+from .invoker import Invoker
 from .metrics import MetricsRegistry, metrics_path
 from .registry import FunctionRegistry
 
@@ -186,9 +186,7 @@ class _Connection(socketserver.BaseRequestHandler):
 def _too_large() -> Response:
     from .api import error_response
 
-    return error_response(RequestTooLarge(
-        f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation"
-    ))
+    return error_response(too_large(MAX_DRAIN + 1))
 
 
 def _encode(response: Response, keep_alive: bool) -> bytes:
@@ -246,8 +244,9 @@ class LambdaServer:
     `access_log`, when given, receives one line per request (method, path, invocation type,
     status, error type, milliseconds).
 
-    Owns an Engine (unless given one), the async queue, the concurrency limiter and the metrics,
-    which it saves to each function's `.lambda-console/metrics.json` every few seconds and on close.
+    Owns an Invoker (over the engine given, else its own), with the concurrency limiter; the
+    invoker runs the async queue and saves the metrics to each function's
+    `.lambda-console/metrics.json` after invocations and on close.
     """
 
     def __init__(
@@ -266,22 +265,30 @@ class LambdaServer:
     ) -> None:
         if not allow_remote and host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"refusing to listen on {host}: pass allow_remote=True (--allow-remote) to expose it")
-        from console.engine import Engine
-
         self.registry = registry
-        self._owns_engine = engine is None
-        self.engine = engine if engine is not None else Engine()
         self.metrics = MetricsRegistry()
         self.limiter = ConcurrencyLimiter(concurrency)
-        self.async_queue = AsyncQueue(
-            self.engine, time_scale=time_scale, workers=async_workers, limiter=self.limiter, metrics=self.metrics
+        self.invoker = Invoker(
+            engine,  # type: ignore[arg-type]
+            metrics=self.metrics,
+            time_scale=time_scale,
+            async_workers=async_workers,
+            limiter=self.limiter,
+            persist_metrics=persist_metrics,
         )
-        self.api = InvokeApi(registry, self.engine, async_queue=self.async_queue, limiter=self.limiter,
-                             metrics=self.metrics)
+        self.engine = self.invoker.engine
+        self.async_queue = self.invoker.async_queue
+        self.api = InvokeApi(registry, self.invoker)
         self.persist_metrics = persist_metrics
+        configs = registry.all()
         if persist_metrics:
-            for config in registry.all():
+            for config in configs:
                 self.metrics.load_file(config.function_name, metrics_path(config.code_dir))
+        self._reported_problems = 0
+        self._report_problems()
+        # Event invocations accepted before a restart (or by another front that quit) run now.
+        self.resumed_events = self.async_queue.resume(configs)
+        self.remaining_events = 0  # what close() leaves queued, for the goodbye line
         server_cls = _TCPServer
         if ":" in host:
             server_cls = type("_TCPServer6", (_TCPServer,), {"address_family": socket.AF_INET6})
@@ -323,10 +330,9 @@ class LambdaServer:
         self._server.server_close()
         self._server.close_connections()
         self._stop.set()
-        self.async_queue.close(timeout=5.0)
-        self.flush_metrics()
-        if self._owns_engine:
-            self.engine.close()  # type: ignore[attr-defined]
+        # Stops the queue (what stays queued is counted), saves the metrics, stops its own engine.
+        self.remaining_events = self.invoker.close(timeout=5.0)
+        self._report_problems()
 
     def __enter__(self) -> LambdaServer:
         return self
@@ -335,16 +341,14 @@ class LambdaServer:
         self.close()
 
     def flush_metrics(self) -> None:
-        if not self.persist_metrics:
-            return
-        for name in self.metrics.dirty():
-            config = self.registry.get(name)
-            if config is None:
-                continue
-            try:
-                self.metrics.save_file(name, metrics_path(config.code_dir))
-            except OSError as exc:
-                print(f"lambda-console serve: cannot save metrics of {name}: {exc}", file=sys.stderr)
+        self.invoker.flush_metrics()
+        self._report_problems()
+
+    def _report_problems(self) -> None:
+        problems = self.metrics.problems
+        for problem in problems[self._reported_problems:]:
+            print(f"lambda-console serve: metrics: {problem}", file=sys.stderr)
+        self._reported_problems = len(problems)
 
     def _maintain(self) -> None:
         while not self._stop.wait(FLUSH_INTERVAL_S):

@@ -8,7 +8,7 @@ from .definition import DefinitionError, load, parse_text, validate
 from .errors import StatesError, matches
 from .history import Event
 from .interpreter import ABORTED, FAILED, SUCCEEDED, TIMED_OUT, Execution, ExecutionResult, StateRecord, run
-from .lambda_tasks import EngineInvoker, FunctionNotFound, Invoker, workspace_function_dirs
+from .lambda_tasks import EngineInvoker, FunctionNotFound, Invoker, LambdaClient, workspace_function_dirs
 
 __all__ = [
     "ABORTED",
@@ -22,6 +22,7 @@ __all__ = [
     "ExecutionResult",
     "FunctionNotFound",
     "Invoker",
+    "LambdaClient",
     "StateRecord",
     "StatesError",
     "load",

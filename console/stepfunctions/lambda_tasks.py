@@ -348,55 +348,71 @@ def _call(ctx: TaskContext, name: str, payload: bytes, timeout_s: Optional[float
     return box["result"]
 
 
-# --- resolving names to local functions -------------------------------------------------------
-
-
-def load_function_config(code_dir: Path, name: Optional[str] = None):
-    """A FunctionConfig for a function folder: defaults, overridden by .lambda-console/config.json.
-    A corrupt settings file is reported (ValueError), never renamed or silently replaced."""
-    from console import workspace
-
-    return workspace.read_function_config(code_dir, name or Path(code_dir).resolve().name)
+# --- the Lambda client: Step Functions is just another caller of the Invoker --------------------
 
 
 def workspace_function_dirs() -> dict[str, Path]:
-    """Functions of the workspace, by folder name."""
+    """Functions of the workspace, by folder name (see workspace.state_machine_functions for the
+    whole resolution a state machine uses)."""
     from console import workspace
 
-    root = workspace.functions_dir()
-    if not root.is_dir():
-        return {}
-    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")}
+    return {p.name: p for p in workspace.function_dirs()}
 
 
-class EngineInvoker:
-    """Invokes local functions through console.engine; one Engine for the whole execution."""
+class LambdaClient:
+    """Invokes local functions by name through the process's Invoker (the one invocation path:
+    payload rules, metrics and fresh code apply to Step Functions' tasks as to any other caller).
 
-    def __init__(self, functions: Mapping[str, Path], engine: Any = None) -> None:
+    `functions` maps names to folders (see workspace.state_machine_functions); each call reads the
+    folder's current settings. Without an `invoker` the client makes one of its own, which close()
+    stops; a borrowed one (the console's) is left running.
+    """
+
+    def __init__(self, functions: Mapping[str, Path], invoker: Any = None, *, engine: Any = None) -> None:
         self.dirs = dict(functions)
-        self._configs: dict[str, Any] = {}
+        self._invoker = invoker
         self._engine = engine
-        self._own_engine = engine is None
+        self._owns_invoker = invoker is None
         self._lock = threading.Lock()
 
-    def config(self, name: str):
+    @property
+    def invoker(self) -> Any:
         with self._lock:
-            if name not in self._configs:
-                if name not in self.dirs:
-                    raise FunctionNotFound(name)
-                self._configs[name] = load_function_config(self.dirs[name], name)
-            return self._configs[name]
+            if self._invoker is None:
+                from console.service.invoker import Invoker
+
+                self._invoker = Invoker(self._engine)
+            return self._invoker
+
+    def config(self, name: str) -> Any:
+        """The function's configuration as its folder says now; FunctionNotFound for an unknown name.
+        A corrupt settings file is an InvokeFailure (the task fails, the user's file is left alone)."""
+        if name not in self.dirs:
+            raise FunctionNotFound(name)
+        from console import workspace
+
+        try:
+            return workspace.function_config(self.dirs[name], name)
+        except (workspace.WorkspaceError, OSError, ValueError) as exc:
+            raise InvokeFailure(str(exc)) from None
 
     def __call__(self, name: str, payload: bytes, cancel: Optional[threading.Event] = None) -> InvocationLike:
-        cfg = self.config(name)
-        with self._lock:
-            if self._engine is None:
-                from console.engine import Engine
+        from console.engine import ConfigError
+        from console.service.errors import InvokeError
 
-                self._engine = Engine()
-        return self._engine.invoke(cfg, payload, cancel=cancel)
+        config = self.config(name)
+        try:
+            outcome = self.invoker.invoke(config, payload, cancel=cancel)
+        except (InvokeError, ConfigError) as exc:
+            raise InvokeFailure(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        assert outcome.result is not None
+        return outcome.result
 
     def close(self) -> None:
-        if self._engine is not None and self._own_engine:
-            self._engine.close()
-            self._engine = None
+        if self._invoker is not None and self._owns_invoker:
+            self._invoker.close()
+            self._invoker = None
+
+
+# The name this client had when it called the engine itself; kept for callers of that name.
+EngineInvoker = LambdaClient

@@ -186,15 +186,13 @@ def event_error_position(text: str) -> tuple[int, int] | None:
     return None
 
 
-def event_problem(text: str) -> str | None:
-    """Why this event text cannot be sent (with line and column), or None when it is valid JSON."""
-    if not text.strip():
-        return "The event is empty: enter a JSON value, for example {}"
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-    return None
+def event_problem(text: str, invocation_type: str = "RequestResponse") -> str | None:
+    """Why Lambda would refuse this event (its words, with line and column, or the size limit of
+    the invocation type), or None when it is accepted. The rules are console.service.events', the
+    same for every front; an empty event is sent as `{}`, as the Invoke API does."""
+    from console.service.events import event_problem as lambda_event_problem
+
+    return lambda_event_problem(text, invocation_type)
 
 
 HANG_INDENT = 2  # continuation lines of a wrapped log line start this far in, so they don't read as new lines

@@ -19,16 +19,17 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from textual.message import Message
+
 from console.stepfunctions import (
     DefinitionError,
-    EngineInvoker,
     Event,
     Execution,
     ExecutionResult,
+    LambdaClient,
     StateRecord,
     parse_text,
     validate,
-    workspace_function_dirs,
 )
 
 BLUEPRINT = "sfn-create-account"
@@ -50,6 +51,30 @@ EXECUTION_STYLE = {"SUCCEEDED": "green", "FAILED": "red", "TIMED_OUT": "red", "A
 InvokerFactory = Callable[[Mapping[str, Path]], Any]
 
 
+# The execution runs in a worker thread; it reaches the screen only by posting these messages.
+
+
+@dataclass
+class ExecutionEvent(Message):
+    """A history event was recorded (posted from the execution's worker thread)."""
+
+    event: Event
+
+
+@dataclass
+class StateChanged(Message):
+    """A state was entered, retried, caught or finished (posted from the worker thread)."""
+
+    record: StateRecord
+
+
+@dataclass
+class ExecutionFinished(Message):
+    """The execution ended: succeeded, failed, timed out or aborted (posted from the worker thread)."""
+
+    result: ExecutionResult
+
+
 def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
@@ -58,10 +83,10 @@ def _blueprint_definition() -> Path | None:
     try:
         from console import catalog
 
-        path = catalog.get_blueprint(BLUEPRINT).path / "statemachine.json"
+        path = catalog.get_blueprint(BLUEPRINT).definition_path
     except Exception:  # the catalog is optional here: fall back to a one-state example
         return None
-    return path if path.is_file() else None
+    return path if path is not None and path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -81,8 +106,8 @@ def known_definitions() -> list[KnownDefinition]:
         for blueprint in catalog.blueprints():
             if blueprint.kind != "state-machine":
                 continue
-            path = blueprint.path / _definition_name(blueprint.path)
-            if path.is_file():
+            path = blueprint.definition_path
+            if path is not None and path.is_file():
                 found.append(KnownDefinition(f"{blueprint.title}  (blueprint {blueprint.name})", path, True))
     except Exception:  # the catalog is optional here
         pass
@@ -96,14 +121,6 @@ def known_definitions() -> list[KnownDefinition]:
     except Exception:
         pass
     return found
-
-
-def _definition_name(folder: Path) -> str:
-    try:
-        name = json.loads((folder / "blueprint.json").read_text(encoding="utf-8")).get("definition")
-    except (OSError, ValueError, AttributeError):
-        name = None
-    return name if isinstance(name, str) and name else "statemachine.json"
 
 
 class OpenDefinition(ModalScreen["KnownDefinition | None"]):
@@ -190,6 +207,7 @@ class StepFunctionsScreen(Screen[None]):
         self.result: ExecutionResult | None = None
         self.records: list[StateRecord] = []
         self.events: list[Event] = []
+        self._own_invoker: Any = None  # when the app has no Invoker to lend
 
     # --- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -265,16 +283,23 @@ class StepFunctionsScreen(Screen[None]):
         return "{}\n"
 
     def function_dirs(self) -> dict[str, Path]:
-        """Workspace functions, then a `functions/` folder beside the definition, then explicit directories."""
-        found = dict(workspace_function_dirs())
-        dirs = self.explicit_dirs
-        if dirs is None and self.definition_path is not None:
-            beside = self.definition_path.parent / "functions"
-            dirs = sorted(p for p in beside.iterdir() if p.is_dir()) if beside.is_dir() else []
-        for path in dirs or []:
-            if path.is_dir():
-                found[path.resolve().name] = path.resolve()
-        return found
+        """The functions the state machine calls, resolved as `sfn run` resolves them
+        (workspace.state_machine_functions)."""
+        from console import workspace
+
+        return workspace.state_machine_functions(self.definition_path, self.explicit_dirs or ())
+
+    def _invoker(self) -> Any:
+        """The app's Invoker (its warm environments and metrics serve the tasks too), else one of
+        this screen's own, over the app's engine when it has one."""
+        shared = getattr(self.app, "invoker", None)
+        if shared is not None:
+            return shared
+        if self._own_invoker is None:
+            from console.service.invoker import Invoker
+
+            self._own_invoker = Invoker(getattr(self.app, "engine", None))
+        return self._own_invoker
 
     # --- actions ----------------------------------------------------------------------------
     def action_run(self) -> None:
@@ -299,15 +324,14 @@ class StepFunctionsScreen(Screen[None]):
         if self.invoker_factory is not None:
             invoker = self.invoker_factory(self.function_dirs())
         else:
-            # The console's own engine: its warm environments serve the state machine's tasks too.
-            invoker = EngineInvoker(self.function_dirs(), engine=getattr(self.app, "engine", None))
+            invoker = LambdaClient(self.function_dirs(), self._invoker())
         self.execution = Execution(
             definition,
             invoker,
             time_scale=self.time_scale,
             strict_ids=True,
-            on_event=lambda event: self._from_worker(self._add_event, event),
-            on_state=lambda record: self._from_worker(self._state_changed, record),
+            on_event=lambda event: self._post(ExecutionEvent(event)),
+            on_state=lambda record: self._post(StateChanged(record)),
             state_machine_name=self.definition_path.stem if self.definition_path else "LocalStateMachine",
         )
         self._set_status(Text("Running… (Esc stops the execution)", style="bold cyan"))
@@ -320,21 +344,32 @@ class StepFunctionsScreen(Screen[None]):
         finally:
             close = getattr(invoker, "close", None)
             if close is not None:
-                close()
-        self._from_worker(self._finished, result)
+                close()  # a LambdaClient leaves a borrowed Invoker running
+        self._post(ExecutionFinished(result))
 
-    def _from_worker(self, callback: Callable[[Any], None], value: Any) -> None:
-        """Hand an update to the UI thread; dropped once the screen or the app is gone."""
-        if not self.is_attached:
-            return
-        try:
-            self.app.call_from_thread(callback, value)
-        except Exception:  # the app shut down mid-run: nothing left to update
-            pass
+    def _post(self, message: Message) -> None:
+        """Queue an update for the UI thread without waiting for it (post_message is thread-safe;
+        once the screen is gone it is dropped)."""
+        self.post_message(message)
+
+    @on(ExecutionEvent)
+    def _on_execution_event(self, message: ExecutionEvent) -> None:
+        self._add_event(message.event)
+
+    @on(StateChanged)
+    def _on_state_changed(self, message: StateChanged) -> None:
+        self._state_changed(message.record)
+
+    @on(ExecutionFinished)
+    def _on_execution_finished(self, message: ExecutionFinished) -> None:
+        self._finished(message.result)
 
     def on_unmount(self) -> None:
         if self.execution is not None:
             self.execution.abort()
+        if self._own_invoker is not None:
+            invoker, self._own_invoker = self._own_invoker, None
+            invoker.close(timeout=2.0)
 
     def action_toggle_detail(self) -> None:
         """On narrow terminals, swap the event history and the state pane."""
@@ -368,8 +403,9 @@ class StepFunctionsScreen(Screen[None]):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             if source is not None:
-                # The copy brings the example's functions and inputs along, so it runs as it is.
-                for name in ("functions", "inputs", "blueprint.json"):
+                # The copy brings the example's inputs along; its functions stay the workspace's
+                # (blueprint.json names the blueprint, see workspace.state_machine_functions).
+                for name in ("inputs", "blueprint.json"):
                     item = source.parent / name
                     if item.is_dir():
                         shutil.copytree(item, target.parent / name, ignore=shutil.ignore_patterns("__pycache__"))

@@ -35,14 +35,3 @@ def test_the_number_of_idle_environments_is_capped(engine, make_function, monkey
     idle = sum(len(pool) for pool in engine._idle.values())
     assert idle <= 2
     assert not engine.invoke(configs[-1], b"{}").cold_start  # the newest stays warm
-
-
-def test_a_slow_folder_is_rescanned_on_a_schedule_or_when_told(engine, make_function, monkeypatch):
-    monkeypatch.setattr(engine_module, "SLOW_SCAN_S", -1.0)  # treat every folder as slow to scan
-    config = make_function("def lambda_handler(e, c):\n    return 'old'\n")
-    assert engine.invoke(config, b"{}").payload == b'"old"'
-    (config.code_dir / "lambda_function.py").write_text("def lambda_handler(e, c):\n    return 'new'\n")
-    assert engine.invoke(config, b"{}").payload == b'"old"'  # within the rescan interval
-    engine.code_changed(config.code_dir)
-    r = engine.invoke(config, b"{}")
-    assert r.payload == b'"new"' and r.cold_start

@@ -136,21 +136,34 @@ def test_the_delays_follow_the_time_scale(shared_engine, function_dirs):
     assert retries == ["Function error; retrying in 0.1 s (attempt 2)", "Function error; retrying in 0.2 s (attempt 3)"]
 
 
-def test_closing_the_queue_drops_events_not_yet_run(shared_engine, function_dirs):
+def test_closing_the_queue_keeps_its_events_for_the_next_queue_that_resumes_the_function(shared_engine, function_dirs):
     config = load_function_dir(function_dirs["failer"])
-    queue = AsyncQueue(shared_engine, time_scale=1.0)  # real minutes between retries
+    queue = AsyncQueue(shared_engine, time_scale=60.0)  # the first retry is due a second later
     updates = []
     queue.add_listener(updates.append)
-    queue.submit(config, b"{}")
-    for _ in range(1000):
+    request_id = queue.submit(config, b'{"kept": true}')
+    for _ in range(3000):
         if any(u.kind == "retry" for u in updates):
             break
         threading_wait(0.01)
-    queue.close()
+    assert queue.close() == 1  # one event remains queued, in the journal
     assert queue.pending() == 0
-    assert any(u.kind == "dropped" for u in updates)
+    assert not any(u.kind == "dropped" for u in updates)
+    assert read_records(config, "on-failure") == []
     with pytest.raises(RuntimeError):
         queue.submit(config, b"{}")
+
+    later = []
+    with _queue(shared_engine, time_scale=60.0) as resumed:
+        resumed.add_listener(later.append)
+        assert resumed.resume([config]) == 1
+        assert resumed.drain(60)
+    # The attempt made before the close counts: two more, then the record, as without the close.
+    assert [u.attempt for u in later if u.kind == "attempt"] == [2, 3]
+    [record] = read_records(config, "on-failure")
+    assert record["requestContext"]["requestId"] == request_id
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestPayload"] == {"kept": True}
 
 
 def test_the_server_runs_event_invocations_through_the_queue(client, server, function_dirs):

@@ -104,8 +104,8 @@ def test_failed_result_shows_the_error_object():
 def test_event_problem_names_line_and_column():
     assert event_problem('{"a": 1}') is None
     assert event_problem("{}") is None
-    assert event_problem('{\n  "a": \n}') == "Invalid JSON at line 3, column 1: Expecting value"
-    assert "empty" in event_problem("  ")
+    assert event_problem('{\n  "a": \n}').endswith("Expecting value at line 3, column 1")
+    assert event_problem("  ") is None  # sent as {}, as the Invoke API does
 
 
 def test_wrapped_log_lines_indent_their_continuations():

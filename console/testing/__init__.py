@@ -1,0 +1,1 @@
+"""Saved test events as a regression suite: expectations, comparison, the runner, JUnit, the pytest plugin."""
