@@ -44,7 +44,6 @@ __all__ = [
     "function_config",
     "function_dir",
     "function_dirs",
-    "function_name_for",
     "functions_dir",
     "list_functions",
     "list_saved_events",
@@ -422,11 +421,6 @@ def read_function_config(function_dir: Path | str, name: str | None = None) -> F
     return function_config(function_dir, name)
 
 
-def function_name_for(folder: Path | str) -> str:
-    """The name a function folder gets when none is given (what its code sees as its name)."""
-    return name_for_folder(Path(folder).expanduser().resolve())
-
-
 def name_for_folder(folder: Path | str) -> str:
     """The function name a folder gets when none is given: its name, with anything Lambda refuses
     in a function name replaced by '-' (the same rule as the engine's default)."""
@@ -703,7 +697,6 @@ def delete_event(function_dir: Path | str, name: str) -> None:
     except FileNotFoundError:
         raise SavedEventNotFoundError(f"No saved event named '{name}'") from None
     delete_expectation(function_dir, name)
-
 
 
 # ---------------------------------------------------------------- expectations

@@ -11,8 +11,10 @@ watches) every look walks the folder with one stat per file.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import os
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -26,8 +28,8 @@ CHUNK_BYTES = 1 << 20
 # timestamp tick (1-2 s on some filesystems): its hash is not trusted on the stat alone (as git's
 # "racily clean" entries).
 RACY_NS = 2_000_000_000
-# Folders whose state is kept at once (each holds one inotify descriptor on Linux).
-MAX_FOLDERS = 64
+# Folders one engine keeps the state of at once (each watches its sub-folders on Linux).
+MAX_FOLDERS = 256
 
 try:  # inotify_simple is a dependency on Linux only
     from inotify_simple import INotify, flags as _flags
@@ -97,11 +99,13 @@ def hash_file(path: Path | str) -> bytes | None:
     return digest.digest()
 
 
-def _combine(entries: list[tuple[str, int, bytes]]) -> str:
-    digest = hashlib.sha256()
-    for rel, size, file_hash in entries:
-        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + size.to_bytes(8, "big") + file_hash)
-    return base64.b64encode(digest.digest()).decode()
+def _record(rel: str, size: int, file_hash: bytes) -> bytes:
+    """One file's part of the Code SHA-256: its path, size and content hash."""
+    return rel.encode("utf-8", "surrogateescape") + b"\0" + size.to_bytes(8, "big") + file_hash
+
+
+def _combine(records: list[bytes]) -> str:
+    return base64.b64encode(hashlib.sha256(b"".join(records)).digest()).decode()
 
 
 def code_sha256(code_dir: Path) -> str:
@@ -126,6 +130,90 @@ class _File:
     ino: int
     digest: bytes
     seen_ns: int  # when it was stat'ed, for the racy check
+    record: bytes  # its part of the folder's hash (see _record)
+
+
+_OVERFLOW = -1  # a pending "event" meaning: events were lost, trust nothing
+MAX_PENDING = 4096  # events kept for one folder between two looks; past that, look at everything
+
+
+class _Watcher:
+    """The process's one inotify instance (the kernel allows a user few), shared by every
+    CodeFolder: each look reads what the kernel queued and hands each folder its own events."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inotify = INotify(nonblocking=True)
+        self._subs: dict[int, list[tuple[CodeFolder, str]]] = {}  # watch descriptor -> (folder, sub-folder)
+        self._pending: dict[CodeFolder, list[tuple[int, str, str]]] = {}
+
+    def add(self, folder: CodeFolder, rel: str) -> int | None:
+        path = os.path.join(folder.code_dir, rel) if rel else os.fspath(folder.code_dir)
+        with self._lock:
+            try:
+                wd = self._inotify.add_watch(path, _WATCH_MASK)
+            except OSError:
+                return None
+            subs = self._subs.setdefault(wd, [])
+            if (folder, rel) not in subs:
+                subs.append((folder, rel))
+        return wd
+
+    def remove(self, folder: CodeFolder, wds: list[int]) -> None:
+        with self._lock:
+            self._pending.pop(folder, None)
+            for wd in wds:
+                subs = [s for s in self._subs.get(wd, []) if s[0] is not folder]
+                if subs:
+                    self._subs[wd] = subs
+                    continue
+                if self._subs.pop(wd, None) is not None:
+                    try:
+                        self._inotify.rm_watch(wd)
+                    except OSError:
+                        pass  # the folder is already gone
+
+    def take(self, folder: CodeFolder) -> list[tuple[int, str, str]]:
+        """This folder's events since its last look: (mask, sub-folder, name)."""
+        with self._lock:
+            try:
+                events = self._inotify.read(timeout=0)
+            except BlockingIOError:
+                events = []
+            except OSError:
+                events = [None]
+            for event in events:
+                if event is None or event.mask & _flags.Q_OVERFLOW:
+                    for subs in self._subs.values():
+                        for sub, _ in subs:
+                            self._pending[sub] = [(_OVERFLOW, "", "")]
+                    continue
+                subs = self._subs.get(event.wd, [])
+                if event.mask & _flags.IGNORED:
+                    self._subs.pop(event.wd, None)  # the kernel dropped this watch
+                for sub, rel in subs:
+                    queue = self._pending.setdefault(sub, [])
+                    if len(queue) < MAX_PENDING:
+                        queue.append((event.mask, rel, event.name))
+                    else:
+                        queue[:] = [(_OVERFLOW, "", "")]
+            return self._pending.pop(folder, [])
+
+
+_WATCHER: _Watcher | None = None
+_WATCHER_LOCK = threading.Lock()
+_WATCHER_FAILED = False
+
+
+def _watcher() -> _Watcher | None:
+    global _WATCHER, _WATCHER_FAILED
+    with _WATCHER_LOCK:
+        if _WATCHER is None and not _WATCHER_FAILED and INotify is not None:
+            try:
+                _WATCHER = _Watcher()
+            except OSError:
+                _WATCHER_FAILED = True  # out of inotify instances: folders are walked on every look
+        return _WATCHER
 
 
 class CodeFolder:
@@ -139,8 +227,10 @@ class CodeFolder:
         self._dirty = True  # look at the disk on the next snapshot()
         self._suspect: set[str] = set()  # files named by events: re-hash even if the stat matches
         self._racy = False
-        self._inotify: Any = None
-        self._watched: dict[int, str] = {}  # inotify watch descriptor -> folder
+        self._watched: dict[int, str] = {}  # inotify watch descriptor -> sub-folder ('' the top)
+        self._order: list[str] = []  # the files' paths, sorted (the hash's order)
+        self._size = 0
+        self._newest = 0
         self._watch = watch and INotify is not None
 
     # ------------------------------------------------------------ public
@@ -148,19 +238,21 @@ class CodeFolder:
     def snapshot(self) -> CodeSnapshot:
         """What is on disk now (exact: a write that finished before this call is seen)."""
         with self._lock:
-            if self._inotify is not None:
-                self._drain()
-            if self._dirty or self._racy or self._inotify is None or self._snapshot is None:
+            if self._watched:
+                self._apply(_WATCHER.take(self) if _WATCHER is not None else [(_OVERFLOW, "", "")])
+            if self._dirty or self._racy or not self._watched or self._snapshot is None:
                 self._rescan()
+            elif self._suspect:
+                self._update()  # only files were written: look at those, not the whole folder
             assert self._snapshot is not None
             return self._snapshot
 
     def changed(self, rel: str | None = None) -> None:
-        """A writer says the code changed (`rel` the file, if known): trust no stat until re-read."""
+        """A writer says the code changed: `rel` (the file, if known) is re-read even if its stat
+        did not move; without it the whole folder is looked at again."""
         with self._lock:
-            self._dirty = True
             if rel is None:
-                self._suspect.update(self._files)
+                self._dirty = True
             else:
                 self._suspect.add(rel)
 
@@ -177,72 +269,67 @@ class CodeFolder:
     # ------------------------------------------------------------ internals (lock held)
 
     def _drop_watch(self, *, for_good: bool = False) -> None:
-        if self._inotify is not None:
-            try:
-                self._inotify.close()
-            except OSError:
-                pass
-        self._inotify = None
+        if self._watched and _WATCHER is not None:
+            _WATCHER.remove(self, list(self._watched))
         self._watched.clear()
         if for_good:
             self._watch = False
 
-    def _add_watches(self, folders: list[str]) -> None:
-        if self._inotify is None:
-            try:
-                self._inotify = INotify(nonblocking=True)
-            except OSError:
-                self._watch = False  # out of inotify instances: walk the folder on every look
-                return
+    def _add_watches(self, folders: list[str]) -> bool:
+        """Watch these sub-folders too; True when any was not watched yet."""
+        watcher = _watcher()
+        if watcher is None:
+            self._watch = False
+            return False
         known = set(self._watched.values())
+        added = False
         for rel in folders:
             if rel in known:
                 continue
-            try:
-                wd = self._inotify.add_watch(os.path.join(self.code_dir, rel) if rel else self.code_dir, _WATCH_MASK)
-            except OSError:
+            wd = watcher.add(self, rel)
+            if wd is None:
                 # Past the kernel's watch limit (or the folder vanished): walk the whole folder on
                 # every look instead, which is exact too.
                 self._drop_watch(for_good=True)
-                return
+                return False
             self._watched[wd] = rel
+            added = True
+        return added
 
-    def _drain(self) -> None:
-        try:
-            events = list(self._inotify.read(timeout=0))
-        except BlockingIOError:
-            return
-        except OSError:
-            self._drop_watch(for_good=True)
-            self._dirty = True
-            return
-        for event in events:
-            if event.mask & (_flags.Q_OVERFLOW | _flags.IGNORED) or (
-                event.mask & _flags.ISDIR and event.mask & (_flags.MOVED_FROM | _flags.MOVED_TO | _flags.DELETE)
+    def _apply(self, events: list[tuple[int, str, str]]) -> None:
+        for mask, folder, name in events:
+            if mask == _OVERFLOW or mask & _flags.IGNORED or (
+                mask & _flags.ISDIR and mask & (_flags.MOVED_FROM | _flags.MOVED_TO | _flags.DELETE)
             ):
-                # Lost events, or folders moved or removed under the watches: start the watch
-                # again and trust no stored stat.
+                # Lost events, or folders moved or removed under the watches: watch again from
+                # scratch and trust no stored stat.
                 self._drop_watch()
                 self._dirty = True
                 self._suspect.update(self._files)
                 return
-            if event.name and _skipped(event.name):
+            if name and _skipped(name):
                 continue
-            self._dirty = True
-            folder = self._watched.get(event.wd, "")
-            if event.name:
-                self._suspect.add(f"{folder}/{event.name}" if folder else event.name)
+            if mask & _flags.ISDIR or not name:
+                self._dirty = True  # a new folder (or the folder itself): walk and watch it
+            else:
+                self._suspect.add(f"{folder}/{name}" if folder else name)
 
     def _rescan(self) -> None:
-        watching = self._watch
-        if watching and not self._watched:
+        self._dirty = False  # writes from now on are events (or the next walk) for the next look
+        if self._watch and not self._watched:
             self._add_watches([""])  # the top folder first, so no write during the walk is missed
         found, folders = _walk(self.code_dir)
-        if self._watch:
-            self._add_watches(folders)
+        for _ in range(3):
+            # A file in a sub-folder first seen by this walk could be written before its watch
+            # exists: walk again once every folder is watched (only when new folders appeared).
+            if not (self._watch and self._add_watches(folders)):
+                break
+            found, folders = _walk(self.code_dir)
+        else:
+            self._dirty = True
         # Without a watch, a file written within the same timestamp tick as our look could keep
         # its stat: such files are re-hashed until they are older than RACY_NS.
-        check_racy = not self._watch
+        check_racy = not self._watched
         suspects = self._suspect
         now = time.time_ns()
         files: dict[str, _File] = {}
@@ -260,19 +347,62 @@ class CodeFolder:
             digest = hash_file(self.code_dir / rel)
             if digest is None:
                 continue  # vanished or unreadable between the walk and the read
-            files[rel] = _File(st.st_size, st.st_mtime_ns, st.st_ino, digest, now)
+            files[rel] = _File(st.st_size, st.st_mtime_ns, st.st_ino, digest, now, _record(rel, st.st_size, digest))
             if check_racy and now - st.st_mtime_ns <= RACY_NS:
                 racy = True
         self._files = files
         self._suspect = set()
-        self._dirty = False
         self._racy = racy
-        ordered = sorted(files.items())
+        self._summarise()
+
+    def _update(self) -> None:
+        """Re-read just the files events or writers named (added, rewritten or removed); the
+        totals and the path order are kept up to date rather than recomputed over every file."""
+        now = time.time_ns()
+        files = self._files
+        for rel in sorted(self._suspect):
+            if any(_skipped(part) for part in rel.split("/")):
+                continue
+            try:
+                st = os.stat(self.code_dir / rel)
+            except OSError:
+                st = None  # removed or renamed away
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                self._dirty = True
+                continue
+            digest = hash_file(self.code_dir / rel) if st is not None and stat.S_ISREG(st.st_mode) else None
+            old = files.pop(rel, None)
+            if old is not None:
+                self._size -= old.size
+                if digest is None:
+                    del self._order[bisect.bisect_left(self._order, rel)]
+            if digest is not None and st is not None:
+                files[rel] = _File(st.st_size, st.st_mtime_ns, st.st_ino, digest, now, _record(rel, st.st_size, digest))
+                self._size += st.st_size
+                self._newest = max(self._newest, st.st_mtime_ns)
+                if old is None:
+                    bisect.insort(self._order, rel)
+        self._suspect = set()
+        if self._dirty:
+            self._rescan()
+            return
         self._snapshot = CodeSnapshot(
-            sha256=_combine([(rel, f.size, f.digest) for rel, f in ordered]),
+            sha256=_combine([files[rel].record for rel in self._order]),
             files=len(files),
-            size=sum(f.size for f in files.values()),
-            last_modified_ns=max((f.mtime_ns for f in files.values()), default=0),
+            size=self._size,
+            last_modified_ns=self._newest,  # a removed file's time may linger: it only ever grows
+        )
+
+    def _summarise(self) -> None:
+        files = self._files
+        self._order = sorted(files)
+        self._size = sum(f.size for f in files.values())
+        self._newest = max((f.mtime_ns for f in files.values()), default=0)
+        self._snapshot = CodeSnapshot(
+            sha256=_combine([files[rel].record for rel in self._order]),
+            files=len(files),
+            size=self._size,
+            last_modified_ns=self._newest,
         )
 
 

@@ -135,7 +135,7 @@ def event_bytes(event: Any, function_dir: Path) -> bytes:
 def function_config(function_dir: Path, **overrides: Any) -> FunctionConfig:
     """The folder's saved configuration with `overrides` (FunctionConfig fields, or timeout, memory,
     env); an `environment` override adds to the saved variables."""
-    config = workspace.read_function_config(function_dir)
+    config = workspace.function_config(function_dir)
     changes = {_ALIASES.get(key, key): value for key, value in overrides.items()}
     if "environment" in changes:
         changes["environment"] = {**config.environment, **dict(changes["environment"])}

@@ -21,7 +21,8 @@ def lambda_invoker() -> Iterator[Any]:
     """The session's Invoker: warm execution environments are shared by every test, stopped at the end."""
     from console.service.invoker import Invoker
 
-    invoker = Invoker()
+    # A test run must not leave metrics files in the project's function folders.
+    invoker = Invoker(persist_metrics=False)
     try:
         yield invoker
     finally:

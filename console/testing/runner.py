@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from console.service.invoker import Invoker
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
+UNCHECKED = "unchecked"  # it ran but has no expectation to compare with (the console's Tests view)
 
 
 class SelectionError(Exception):
@@ -27,6 +28,8 @@ class SelectionError(Exception):
 @dataclass(frozen=True)
 class TestFunction:
     """A function folder whose saved events are run: its name and folder."""
+
+    __test__ = False  # not a pytest test class, whatever its name
 
     name: str
     dir: Path
@@ -155,10 +158,7 @@ def find_functions(paths: Iterable[str], root: Path | None = None) -> list[TestF
 
 
 def _workspace_folders(root: Path | None) -> list[Path]:
-    folder = workspace.functions_dir(root)
-    if not folder.is_dir():
-        return []
-    return [sub.resolve() for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.name.startswith(".")]
+    return [sub.resolve() for sub in workspace.function_dirs(root)]
 
 
 def _function_children(folder: Path) -> list[Path]:
@@ -170,7 +170,7 @@ def _function_children(folder: Path) -> list[Path]:
 
 
 def _function_name(folder: Path) -> str:
-    return workspace.function_name_for(folder)
+    return workspace.name_for_folder(folder)
 
 
 def matches(pattern: str | None, function: str, event: str) -> bool:
@@ -208,19 +208,26 @@ class Runner:
 
     def config_for(self, function: TestFunction) -> FunctionConfig:
         """The function's engine configuration (read-only: a corrupt settings file is an error)."""
-        return workspace.read_function_config(function.dir, function.name)
+        return workspace.function_config(function.dir, function.name)
 
     def run_case(
-        self, function: TestFunction, event: str, *, update: bool = False, config: FunctionConfig | None = None
+        self,
+        function: TestFunction,
+        event: str,
+        *,
+        update: bool = False,
+        config: FunctionConfig | None = None,
+        unchecked_ok: bool = False,
     ) -> CaseResult:
-        """Invoke one saved event and compare (with `update`, first record the answer as expected)."""
+        """Invoke one saved event and compare (with `update`, first record the answer as expected;
+        with `unchecked_ok`, an event without expectation runs and ends UNCHECKED)."""
         from console.engine import ConfigError
         from console.service.errors import InvokeError
 
         started = time.perf_counter()
         case = CaseResult(function.name, function.dir, event, ERROR)
         try:
-            expectation = self._expectation(function, event, required=not update)
+            expectation = self._expectation(function, event, required=not (update or unchecked_ok))
             try:
                 text = workspace.load_saved_event(function.dir, event)
             except workspace.SavedEventNotFoundError:
@@ -250,7 +257,9 @@ class Runner:
                     case.message = f"could not write {case.expectation_path}: {exc.strerror or exc}"
                     return case
             expectation = new
-        assert expectation is not None
+        if expectation is None:
+            case.outcome, case.message = UNCHECKED, "no expected answer saved yet"
+            return case
         case.comparison = compare(expectation, result)
         case.outcome = PASS if case.comparison.passed else FAIL
         case.message = case.comparison.headline()
@@ -305,3 +314,14 @@ class Runner:
             report.suites.append(suite)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def save_as_expected(function_dir: Path, event: str, result: InvocationResult) -> tuple[Path, Expectation]:
+    """Record `result` as the expected answer of saved event `event` (keeping the chosen payload
+    keys, log lines and budget of the current file); ExpectationError when that file is malformed,
+    so nothing the user wrote by hand is overwritten."""
+    text = workspace.read_expectation(function_dir, event)
+    path = workspace.expectation_path(function_dir, event)
+    previous = parse(text, path) if text is not None else None
+    new = recorded(result, previous)
+    return workspace.write_expectation(function_dir, event, new.to_text()), new

@@ -32,7 +32,11 @@ class LambdaConsoleApp(App[int]):
     TITLE = "lambda-console"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {LambdaCommands}
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("alt+t", "tests", "Tests", show=False, priority=True),
+        Binding("alt+s", "save_expected", "Save as expected", show=False, priority=True),
+    ]
 
     def __init__(self, code_dir: Path, theme: str | None = None, engine: Any = None) -> None:
         super().__init__()
@@ -227,6 +231,21 @@ class LambdaConsoleApp(App[int]):
             return None
         self.notify(f"Saved screenshot to {saved}", title="Screenshot", timeout=15)
         return str(saved)
+
+    def action_tests(self) -> None:
+        """The Tests view of the open function: saved events against their expected answers."""
+        from .screens.tests_view import open_tests_view
+
+        open_tests_view(self)
+
+    def action_save_expected(self) -> None:
+        """Save as expected: the result shown (in the panes, or the Tests view's) for its saved event."""
+        from .screens.tests_view import SavedTestsScreen, save_shown_result
+
+        if isinstance(self.screen, SavedTestsScreen):
+            self.screen.action_save_expected()
+        elif self.screen is self.main_screen():
+            save_shown_result(self)
 
     def main_screen(self) -> Any:
         from .screens.main import MainScreen

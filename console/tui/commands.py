@@ -31,6 +31,8 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Switch Code / Test event", "Which pane shows on a narrow terminal (F6)", "switch_top"),
     ("Switch Result / Log output", "Which pane shows on a narrow terminal (F7)", "switch_bottom"),
     ("Cycle invocation type", "RequestResponse → Event → DryRun for the Test key (F10)", "cycle_invocation_type"),
+    ("Tests", "Saved events against their expected answers: run one or all (Alt+T)", "app.tests"),
+    ("Save as expected", "Keep the result shown as its saved event's expected answer (Alt+S)", "app.save_expected"),
     ("Monitor", "Metrics and the async event queue (F12)", "monitor"),
     ("Step Functions", "Run a state machine over local functions (F9)", "step_functions"),
     ("Key bindings", "Show every key (F1)", "help"),

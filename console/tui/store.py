@@ -174,6 +174,14 @@ def saved_events(code_dir: Path) -> list[str]:
         return []
 
 
+def expected_events(code_dir: Path) -> set[str]:
+    """Saved events that have an expected answer (the Tests view runs them)."""
+    try:
+        return set(workspace.list_expectations(code_dir))
+    except OSError:
+        return set()
+
+
 def load_event(code_dir: Path, name: str) -> str:
     return workspace.load_saved_event(code_dir, name)
 

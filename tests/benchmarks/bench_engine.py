@@ -5,6 +5,13 @@ Baselines measured in the same run: a raw pipe round trip between two Python pro
 for any out-of-process runtime), a fresh `python -c` process per invoke (the naive design), and
 the same warm invokes on an engine that does not freeze idle environments (what SIGSTOP/SIGCONT of
 the environment's process tree costs), timed in alternating rounds so both see the same load.
+
+Code freshness (every invocation runs what is on disk): a function folder of 12,000 files in 20
+sub-folders, its warm invoke beside the one-file folder's, and the engine's look at the code beside
+the baseline of walking the folder with one stat per file (what an exact stat-only check costs).
+Measured on the shared 2-core machine under load (load average ~7.5), --n 2000: warm invoke p50
+0.099 ms on 12,000 files vs 0.086 ms on one file; a look with nothing changed 0.0018 ms; a look
+after an edit 3.4 ms; the stat-walk baseline 184 ms (35 ms on an idle machine).
 """
 
 from __future__ import annotations
@@ -105,6 +112,65 @@ def warm_rounds(folder: Path, n: int, gap_s: float = 0.0, rounds: int = 6) -> tu
     return frozen, unfrozen
 
 
+FRESH_FILES = 12_000
+FRESH_FOLDERS = 20
+
+
+def code_freshness(engine: Engine, tmp: Path, n: int) -> dict[str, float]:
+    """Warm invokes and code looks on a folder of FRESH_FILES files, with same-run baselines."""
+    from console.engine import codehash
+
+    folder = tmp / "big"
+    for d in range(FRESH_FOLDERS):
+        sub = folder / "vendor" / f"pkg{d:02d}"
+        sub.mkdir(parents=True)
+        for i in range(FRESH_FILES // FRESH_FOLDERS):
+            (sub / f"m{i}.py").write_text(f"X = {i}\n")
+    (folder / "lambda_function.py").write_text(HELLO)
+    config = FunctionConfig(code_dir=folder)
+
+    t = time.perf_counter()
+    engine.invoke(config, EVENT)  # the first look hashes every file
+    first_ms = (time.perf_counter() - t) * 1000
+    for _ in range(50):
+        engine.invoke(config, EVENT)
+    warm = []
+    for _ in range(n):
+        t = time.perf_counter()
+        engine.invoke(config, EVENT)
+        warm.append((time.perf_counter() - t) * 1000)
+
+    look = []
+    for _ in range(200):
+        t = time.perf_counter()
+        engine.code_snapshot(folder)
+        look.append((time.perf_counter() - t) * 1000)
+    walk = []
+    for _ in range(20):
+        t = time.perf_counter()
+        codehash.fingerprint(folder)  # baseline: one stat per file, every time
+        walk.append((time.perf_counter() - t) * 1000)
+
+    helper = folder / "vendor" / "pkg07" / "m3.py"
+    edited = []
+    for i in range(20):
+        helper.write_text(f"X = 'edit {i}'\n")
+        t = time.perf_counter()
+        sha = engine.code_snapshot(folder).sha256
+        edited.append((time.perf_counter() - t) * 1000)
+        assert sha == codehash.code_sha256(folder)
+    watched = codehash._WATCHER is not None and not codehash._WATCHER_FAILED
+    return {
+        "fresh_files": FRESH_FILES,
+        "fresh_watched": watched,
+        "fresh_first_look_ms": round(first_ms, 1),
+        "fresh_warm_p50_ms": round(statistics.median(warm), 3),
+        "fresh_look_unchanged_ms": round(statistics.median(look), 4),
+        "fresh_look_after_edit_ms": round(statistics.median(edited), 2),
+        "baseline_stat_walk_ms": round(statistics.median(walk), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true")
@@ -161,6 +227,7 @@ def main() -> None:
             "baseline_pipe_rtt_ms": round(baseline_pipe_rtt_ms(2000), 3),
             "baseline_process_per_invoke_ms": round(baseline_process_per_invoke_ms(folder, 15), 2),
         }
+        figures.update(code_freshness(engine, Path(tmp), min(args.n, 1000)))
 
     if args.json:
         print(json.dumps(figures))
@@ -178,6 +245,14 @@ def main() -> None:
     print(f"  warm p50 after idle, never frozen {figures['warm_after_idle_unfrozen_p50_ms']:.3f} ms")
     print(f"  pipe round trip           {figures['baseline_pipe_rtt_ms']:8.3f} ms")
     print(f"  python -c per invoke      {figures['baseline_process_per_invoke_ms']:8.2f} ms")
+    watched = "inotify watch" if figures["fresh_watched"] else "no watch: walked on every look"
+    print(f"code freshness, {figures['fresh_files']:,} files in {FRESH_FOLDERS} sub-folders ({watched})")
+    print(f"  warm invoke p50           {figures['fresh_warm_p50_ms']:8.3f} ms   (one-file folder: {figures['warm_p50_ms']:.3f} ms)")
+    print(f"  look, nothing changed     {figures['fresh_look_unchanged_ms']:8.4f} ms")
+    print(f"  look after an edit        {figures['fresh_look_after_edit_ms']:8.2f} ms   (re-hashes the edited file only)")
+    print(f"  first look (hash all)     {figures['fresh_first_look_ms']:8.1f} ms   (includes the cold start)")
+    print("baseline, same run")
+    print(f"  stat walk of the folder   {figures['baseline_stat_walk_ms']:8.2f} ms   (an exact stat-only check, per invoke)")
 
 
 if __name__ == "__main__":

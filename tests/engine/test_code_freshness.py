@@ -104,8 +104,17 @@ def test_the_console_state_folder_and_caches_are_not_code(tmp_path):
     assert code_sha256(tmp_path) == before
 
 
-@pytest.mark.skipif(codehash.INotify is None, reason="inotify is Linux-only")
+def _need_a_watch() -> None:
+    if codehash.INotify is None:
+        pytest.skip("inotify is Linux-only")
+    if codehash._watcher() is None:
+        # The kernel's per-user inotify instances are all taken (other programs): the engine then
+        # walks folders on every look, which the tests without a watch cover.
+        pytest.skip("no inotify instance available to this user")
+
+
 def test_with_a_watch_an_unchanged_folder_is_not_walked_again(tmp_path, monkeypatch):
+    _need_a_watch()
     (tmp_path / "a.py").write_text("A = 1\n")
     folder = CodeFolder(tmp_path)
     first = folder.snapshot()
@@ -119,4 +128,49 @@ def test_with_a_watch_an_unchanged_folder_is_not_walked_again(tmp_path, monkeypa
     (tmp_path / "sub" / "b.py").write_text("B = 2\n")  # a watch on the new folder sees this
     third = folder.snapshot()
     assert third.files == 2 and third != first
+    folder.close()
+
+
+def _inotify_fds() -> int:
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if "inotify" in os.path.realpath(fd)) if fds.is_dir() else 0
+
+
+def test_folders_share_one_inotify_instance_and_nested_folders_both_see_edits(tmp_path):
+    _need_a_watch()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.py").write_text("A = 1\n")
+    outer, inner = CodeFolder(tmp_path), CodeFolder(tmp_path / "sub")
+    others = [CodeFolder(tmp_path / "sub") for _ in range(10)]
+    before = (outer.snapshot(), inner.snapshot(), [o.snapshot() for o in others])
+    assert _inotify_fds() <= 1
+    (tmp_path / "sub" / "a.py").write_text("A = 2\n")
+    assert outer.snapshot() != before[0] and inner.snapshot() != before[1]
+    inner.close()  # the shared watch stays for the others
+    (tmp_path / "sub" / "a.py").write_text("A = 3\n")
+    assert others[0].snapshot().sha256 == code_sha256(tmp_path / "sub")
+    for folder in (outer, *others):
+        folder.close()
+
+
+@pytest.mark.parametrize("watch", [True, False], ids=["watched", "walked"])
+def test_added_removed_and_renamed_files_keep_the_hash_equal_to_a_fresh_one(tmp_path, watch):
+    _many_files(tmp_path, 200, subfolders=4)
+    folder = CodeFolder(tmp_path, watch=watch)
+    folder.snapshot()
+    pkg = tmp_path / "vendor" / "pkg02"
+    steps = [
+        lambda: (pkg / "new.py").write_text("Y = 1\n"),
+        lambda: (pkg / "new.py").unlink(),
+        lambda: (pkg / "m5.py").rename(pkg / "m5b.py"),
+        lambda: (pkg / "deeper").mkdir(),
+        lambda: (pkg / "deeper" / "z.py").write_text("Z = 1\n"),
+        lambda: (pkg / "deeper").rename(pkg / "moved"),
+        lambda: (pkg / "moved" / "z.py").write_text("Z = 22\n"),
+    ]
+    for step in steps:
+        step()
+        snap = folder.snapshot()
+        assert snap.sha256 == code_sha256(tmp_path)
+        assert snap.size == sum(size for _, size, _, _ in fingerprint(tmp_path))
     folder.close()

@@ -103,6 +103,7 @@ def test_a_user_project_tests_its_handler_through_the_faithful_runtime(pytester,
     pytester.makepyfile(test_handler=textwrap.dedent(USER_TESTS))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", timeout=120)
     result.assert_outcomes(passed=7)
+    assert sorted(p.name for p in (hello / ".lambda-console").iterdir()) == ["config.json", "events"]  # no metrics left
     # the session's warm environments were stopped before the session ended (USER_CONFTEST checked)
     assert (tmp_path / "pids").read_text().strip()
     assert (tmp_path / "alive-at-session-end").read_text() == "[]"

@@ -23,6 +23,8 @@ KEYS: list[tuple[str, str]] = [
     ("F9", "Step Functions view (Esc returns)"),
     ("F10", "Invoke as: RequestResponse → Event → DryRun"),
     ("F12", "Monitor: metrics and the async event queue"),
+    ("Alt+T", "Tests: saved events against their expected answers (run one or all, see a diff)"),
+    ("Alt+S", "Save as expected: the result shown becomes its saved event's expected answer"),
     ("Ctrl+T", "Event templates (searchable)"),
     ("Ctrl+S", "Save the test event (asks for a name when unsaved)"),
     ("Ctrl+B", "New function from a blueprint"),

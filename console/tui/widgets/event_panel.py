@@ -62,7 +62,8 @@ class EventPanel(Vertical):
         names = store.saved_events(self.code_dir)
         widget = self.query_one("#saved-events", Select)
         self._loading = True
-        widget.set_options([(n, n) for n in names])
+        expected = store.expected_events(self.code_dir)  # marked: they have an expected answer
+        widget.set_options([(f"{n} ✓" if n in expected else n, n) for n in names])
         if select is not None and select in names:
             widget.value = select
         elif self.saved_name in names:
