@@ -80,9 +80,10 @@ def pretty_payload(payload: bytes) -> tuple[str, bool]:
     text = payload.decode("utf-8", errors="replace")
     try:
         value: Any = json.loads(text)
-    except ValueError:
+        pretty = json.dumps(value, indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to indent: as it is
         return neutralise(text), False
-    return neutralise(json.dumps(value, indent=2, ensure_ascii=False)), True
+    return neutralise(pretty), True
 
 
 def _ms(value: float) -> str:

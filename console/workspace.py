@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import catalog
+from . import catalog, jsonfile
 
 if TYPE_CHECKING:  # the engine is only imported when a config is actually built
     from .engine import FunctionConfig
@@ -206,6 +206,11 @@ class FunctionSettings:
     environment: dict[str, str] = field(default_factory=dict)
     description: str = ""
     blueprint: str | None = None
+    # The execution environment (issue 9): layer folders or .zip files (relative to the function's
+    # folder or absolute), /tmp's size, and an explicit interpreter for the runtime.
+    layers: list[str] = field(default_factory=list)
+    ephemeral_storage_mb: int = 512
+    interpreter: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     # Names in the JSON file, chosen to read like the Lambda console's configuration page.
@@ -217,11 +222,20 @@ class FunctionSettings:
         "environment": "environment",
         "description": "description",
         "blueprint": "blueprint",
+        "layers": "layers",
+        "ephemeral_storage_mb": "ephemeralStorage",
+        "interpreter": "interpreter",
     }
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {key: getattr(self, attr) for attr, key in self._KEYS.items()}
         data["environment"] = dict(self.environment)
+        data["layers"] = list(self.layers)
+        # The execution environment's settings are written only when set, so a plain function's
+        # file stays as it was.
+        for key, default in (("layers", []), ("ephemeralStorage", 512), ("interpreter", "")):
+            if data[key] == default:
+                del data[key]
         for key, value in self.extra.items():
             data.setdefault(key, value)
         return data
@@ -236,7 +250,11 @@ class FunctionSettings:
             if key not in data:
                 continue
             value = data[key]
-            if attr in ("memory_mb", "timeout_s"):
+            if attr == "layers":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ValueError("'layers' must be a list of paths")
+                value = list(value)
+            elif attr in ("memory_mb", "timeout_s", "ephemeral_storage_mb"):
                 if isinstance(value, bool) or not isinstance(value, int):
                     raise ValueError(f"'{key}' must be a whole number")
             elif attr == "environment":
@@ -281,17 +299,13 @@ def load_function_config(
         raw = path.read_bytes()
     except FileNotFoundError:
         return FunctionSettings(), None
+    except IsADirectoryError:
+        return FunctionSettings(), f"The settings file {path} is a directory, not a file; using the default settings."
     except OSError as exc:
         return FunctionSettings(), f"Could not read {path} ({exc.strerror or exc}); using the default settings."
     try:
-        text = raw.decode("utf-8")
-        data = json.loads(text)
-        settings = FunctionSettings.from_json(data)
-    except UnicodeDecodeError as exc:
-        problem = f"it is not UTF-8 text ({exc.reason})"
-    except json.JSONDecodeError as exc:
-        problem = f"it is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-    except ValueError as exc:
+        settings = FunctionSettings.from_json(jsonfile.loads(raw, what="it"))
+    except ValueError as exc:  # JsonError included (binary, invalid, nested too deeply): one line
         problem = str(exc)
     else:
         return settings, None
@@ -612,6 +626,9 @@ def to_function_config(function: Function, **overrides: Any) -> FunctionConfig:
         "timeout_s": function.settings.timeout_s,
         "environment": dict(function.settings.environment),
         "function_name": function.name,
+        "layers": tuple(str(function.dir / Path(layer).expanduser()) for layer in function.settings.layers),
+        "ephemeral_storage_mb": function.settings.ephemeral_storage_mb,
+        "interpreter": function.settings.interpreter,
     }
     allowed = {f.name for f in fields(FunctionConfig)}
     unknown = set(overrides) - allowed

@@ -324,3 +324,17 @@ def test_suggested_names_avoid_existing_functions(root):
     workspace.create_function_from_blueprint("s3-put", "s3-put-2", root)
     assert workspace.suggest_function_name("s3-put", root) == "s3-put-3"
     assert workspace.suggest_function_name("my function!", root) == "my-function"
+
+
+def test_environment_settings_round_trip_and_reach_the_engine_config(fn_dir):
+    settings = FunctionSettings(layers=["../shared", "/abs/layer.zip"], ephemeral_storage_mb=2048, interpreter="python3.12")
+    path = workspace.save_function_config(fn_dir, settings)
+    data = json.loads(path.read_text())
+    assert (data["layers"], data["ephemeralStorage"], data["interpreter"]) == (
+        ["../shared", "/abs/layer.zip"], 2048, "python3.12"
+    )
+    loaded, warning = workspace.load_function_config(fn_dir)
+    assert warning is None and loaded == settings
+    config = workspace.to_function_config(workspace.load_function(fn_dir))
+    assert config.layers == (str((fn_dir / "../shared").resolve()), "/abs/layer.zip")
+    assert (config.ephemeral_storage_mb, config.interpreter) == (2048, "python3.12")

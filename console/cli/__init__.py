@@ -14,6 +14,8 @@ COMMAND_MODULES = (
     "console.cli.catalog_cmds",
     "console.cli.sfn",
     "console.cli.serve",
+    "console.cli.runtimes",
+    "console.cli.build",
     "console.cli.source",
     "console.cli.suite",
 )

@@ -38,14 +38,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--runtime",
         metavar="R",
-        help="python3.7 … python3.14 (default: the newest); the code runs on the host's Python, "
-        "the runtime choice sets the error format and environment Lambda would use",
+        help="python3.7 … python3.14 (default: the newest); the code runs on that Python when it is "
+        "installed, else on the nearest (see `lambda-console runtimes`)",
     )
     p.add_argument("--event", metavar="NAME|FILE|-", help="a sample event name, a JSON file, or - for stdin")
     p.add_argument("--timeout", type=int, metavar="S", help="timeout in seconds (1-900, default 3)")
     p.add_argument("--memory", type=int, metavar="MB", help="memory in MB (128-10240, default 128)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="an environment variable (repeatable)")
     p.add_argument("--function-name", metavar="NAME", help="function name (default: the directory's name)")
+    p.add_argument(
+        "--layer", action="append", default=[], metavar="PATH",
+        help="a layer folder or .zip in Lambda's layout (python/...); repeatable, in order, up to 5 "
+        "(replaces the function's saved layers)",
+    )
     p.add_argument(
         "--invocation-type",
         choices=("RequestResponse", "Event", "DryRun"),
@@ -183,6 +188,8 @@ def build_config(args: argparse.Namespace, target: Target):
         )
         if value is not None
     }
+    if args.layer:
+        overrides["layers"] = tuple(str(Path(layer).expanduser().resolve()) for layer in args.layer)
     try:
         saved = workspace.function_config(target.code_dir, target.name, settings=target.settings)  # type: ignore[arg-type]
     except workspace.WorkspaceError as exc:
@@ -219,6 +226,8 @@ def run(args: argparse.Namespace) -> int:
     # The one invocation path: payload rules, metrics (saved for `lambda-console metrics`) and
     # the Event queue's retries are the Invoker's, as for every other front.
     invoker = Invoker(time_scale=args.time_scale)
+    # A requirements.txt build (on demand) shows pip's progress on stderr.
+    invoker.engine.on_build = _to_stderr
     try:
         if args.invocation_type != "RequestResponse":
             return _run_typed(args, invoker, config, event)
@@ -236,6 +245,11 @@ def run(args: argparse.Namespace) -> int:
     return _print(args, outcome.result)
 
 
+def _to_stderr(line: str) -> None:
+    sys.stderr.write(line)
+    sys.stderr.flush()
+
+
 def _refusals() -> tuple[type[Exception], ...]:
     from console.engine import ConfigError
     from console.service.errors import InvokeError
@@ -243,10 +257,19 @@ def _refusals() -> tuple[type[Exception], ...]:
     return (ConfigError, InvokeError)
 
 
+def _shallow_json(result) -> dict:
+    return {"status": result.status, "functionError": result.function_error, "requestId": result.request_id,
+            "logs": result.log, "summary": result.summary.to_json()}
+
+
 def _print(args: argparse.Namespace, result) -> int:
     if args.json:
-        json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        try:
+            text = json.dumps(result.to_json(), ensure_ascii=False)
+        except RecursionError:  # a returned body nested too deeply to parse: given as text
+            data = {**_shallow_json(result), "payload": result.payload.decode("utf-8", "replace")}
+            text = json.dumps(data, ensure_ascii=False)
+        sys.stdout.write(text + "\n")
     else:
         from console.cli.render import render
 

@@ -102,6 +102,8 @@ def run_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"lambda-console: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    # A function's requirements.txt is built on its first invocation: pip's progress on stderr.
+    server.engine.on_build = lambda line: print(line, end="", file=sys.stderr, flush=True)
     names = [c.function_name for c in server.registry.all()]
     print(f"Lambda Invoke API on {server.url}  (functions: {', '.join(names) or 'none yet'})")
     print(f"  aws lambda invoke --endpoint-url {server.url} --function-name {names[0] if names else 'NAME'} out.json")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from console.cli.invoke import positive_float
+from console.eventsources.run import record_ranges as ranges
 
 KINDS = ("sqs", "kinesis", "dynamodb")
 # Files a function folder (or a blueprint made into one) may carry for its event source demo.
@@ -167,8 +168,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace, config, inputs, records_path: Path) -> int:
+    from console.engine import ConfigError
     from console.eventsources.clock import VirtualClock
     from console.eventsources.run import Run, build, simulate
+    from console.service.errors import InvokeError
     from console.service.invoker import Invoker
     from console.service.metrics import MetricsRegistry
 
@@ -184,7 +187,10 @@ def _simulate(args: argparse.Namespace, config, inputs, records_path: Path) -> i
         if timeline is not None:
             timeline.header(args.kind, config, source, records_path)
         started = time.monotonic()
-        report = simulate(runner, source)
+        try:
+            report = simulate(runner, source)
+        except (ConfigError, InvokeError) as exc:  # the function itself cannot be invoked
+            raise UsageError(str(exc).splitlines()[0]) from None
         real_s = time.monotonic() - started
     finally:
         invoker.close()
@@ -210,22 +216,6 @@ def _save_metrics(registry, config) -> None:
 
 
 # ---------------------------------------------------------------- the timeline
-
-
-def ranges(numbers: list[int]) -> str:
-    """[1, 2, 3, 5] -> '#1-#3 #5' (records by their position in the input)."""
-    parts: list[str] = []
-    start = prev = None
-    for n in numbers:
-        if prev is not None and n == prev + 1:
-            prev = n
-            continue
-        if start is not None:
-            parts.append(f"#{start}" if start == prev else f"#{start}-#{prev}")
-        start = prev = n
-    if start is not None:
-        parts.append(f"#{start}" if start == prev else f"#{start}-#{prev}")
-    return " ".join(parts)
 
 
 class Timeline:

@@ -15,6 +15,7 @@ from .config import (
     check,
     validate,
 )
+from . import deps, interpreters
 from .engine import Engine
 from .records import InvocationResult, Summary
 
@@ -30,5 +31,7 @@ __all__ = [
     "InvocationResult",
     "Summary",
     "check",
+    "deps",
+    "interpreters",
     "validate",
 ]

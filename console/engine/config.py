@@ -23,6 +23,10 @@ DEFAULT_TIMEOUT_S = 3
 DEFAULT_MEMORY_MB = 128
 MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1, 900
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10240
+# Ephemeral storage (/tmp) and layers, as Lambda limits them.
+DEFAULT_EPHEMERAL_MB = 512
+MIN_EPHEMERAL_MB, MAX_EPHEMERAL_MB = 512, 10240
+MAX_LAYERS = 5
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
 
@@ -68,10 +72,18 @@ class FunctionConfig:
     function_name: str = ""
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
+    # Layer folders or .zip files in Lambda's layout (python/...), in the order Lambda adds them.
+    layers: tuple[str, ...] = ()
+    ephemeral_storage_mb: int = DEFAULT_EPHEMERAL_MB
+    # The Python to run on (a path or command); empty: found for the runtime (see interpreters.py).
+    interpreter: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code_dir", Path(self.code_dir).resolve())
         object.__setattr__(self, "environment", dict(self.environment))
+        object.__setattr__(
+            self, "layers", tuple(str(Path(layer).expanduser().resolve()) for layer in self.layers)
+        )
         if not self.function_name:
             object.__setattr__(self, "function_name", default_function_name(self.code_dir))
         object.__setattr__(
@@ -87,6 +99,9 @@ class FunctionConfig:
                 self.function_name,
                 self.region,
                 self.account,
+                self.layers,
+                self.ephemeral_storage_mb,
+                self.interpreter,
             ),
         )
 
@@ -135,6 +150,17 @@ def validate(config: FunctionConfig) -> list[str]:
         )
     if not config.code_dir.is_dir():
         problems.append(f"Code directory {config.code_dir} does not exist")
+    if not (MIN_EPHEMERAL_MB <= config.ephemeral_storage_mb <= MAX_EPHEMERAL_MB):
+        problems.append(
+            f"Ephemeral storage must be between {MIN_EPHEMERAL_MB} and {MAX_EPHEMERAL_MB} MB "
+            f"(got {config.ephemeral_storage_mb})"
+        )
+    if len(config.layers) > MAX_LAYERS:
+        problems.append(f"A function can have at most {MAX_LAYERS} layers (got {len(config.layers)})")
+    for layer in config.layers:
+        path = Path(layer)
+        if not (path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip")):
+            problems.append(f"Layer {layer} is not a folder or a .zip file")
     reserved = sorted(k for k in config.environment if k in RESERVED_ENV_KEYS)
     if reserved:
         problems.append(

@@ -13,15 +13,19 @@ import weakref
 from typing import Any, Callable
 
 from . import logs
+from . import deps as deps_build
+from . import interpreters
 from .codehash import CodeIndex
-from .config import FunctionConfig, check
+from .config import DEFAULT_RUNTIME, ConfigError, FunctionConfig, check
 from .environment import MAX_RESPONSE_BYTES, Environment, Reply
-from .freezer import Freezer
 from .envvars import trace_id
+from .freezer import Freezer
 from .isolation import harden_process
+from .launch import Launch, layer_root, size_warning
+from .runtime_dirs import private_lib, sdk_dir
 from .logs import LogBuffer
 from .records import InvocationResult, Summary
-from .zygote import ForkedProcess, Zygote
+from .zygote import ForkedProcess, Zygote, ZygoteUnavailable
 
 __all__ = ["Engine", "MAX_RESPONSE_BYTES", "platform_error"]
 
@@ -54,12 +58,14 @@ def _error_type_of(payload: bytes) -> str | None:
     return value.get("errorType") if isinstance(value, dict) else None
 
 
-def _shutdown(envs: set[Environment], zygotes: list[Zygote], freezer: Freezer | None) -> None:
+def _shutdown(
+    envs: set[Environment], zygotes: dict[str, Zygote], replaced: list[Zygote], freezer: Freezer | None
+) -> None:
     if freezer is not None:
         freezer.stop()
     for env in list(envs):
         env.kill()
-    for zygote in zygotes:
+    for zygote in [*zygotes.values(), *replaced]:
         zygote.close()
 
 
@@ -90,46 +96,27 @@ class Engine:
         self._valid: set[tuple] = set()  # configurations already checked (they are immutable)
         # Each function folder's code, kept exact and cheap to re-check (see codehash.CodeFolder).
         self._code = CodeIndex()
-        # Environments are forked from a pre-started runtime (the zygote) to make cold starts cheap.
-        # Every zygote started stays listed until close(): one that was replaced still reports how
-        # the environments it forked exit.
+        # Where a dependency build's progress goes when the invocation has no log listener.
+        self.on_build: Callable[[str], None] | None = None
+        # Environments are forked from a pre-started runtime (the zygote) to make cold starts
+        # cheap: one per interpreter, the default runtime's started now, the others on first use.
+        # A zygote that died or stopped answering (a function can signal it: it runs as the same
+        # user) is replaced; the replaced ones still report how the environments they forked exit.
         self._use_zygote = use_zygote
+        self._zygotes: dict[str, Zygote] = {}
+        self._replaced: list[Zygote] = []
+        self._zygote_started: dict[str, float] = {}
         # Idle environments are stopped (SIGSTOP) as Lambda freezes its sandboxes; off only to
         # measure what freezing costs (tests/benchmarks/bench_engine.py).
         self._freezer = Freezer(self._lock, self._idle) if freeze_idle else None
-        self._zygotes: list[Zygote] = []
         self._zygote: Zygote | None = None
-        self._zygote_started = 0.0
         if use_zygote:
-            self._start_zygote()
-        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygotes, self._freezer)
-
-    def _start_zygote(self) -> None:
-        self._zygote_started = time.monotonic()
-        try:
-            self._zygote = Zygote()
-        except OSError:
-            self._zygote = None
-            return
-        self._zygotes.append(self._zygote)
-
-    def _live_zygote(self) -> Zygote | None:
-        """The zygote to fork from: a dead one (a function can kill it: it runs as the same user)
-        is replaced, at most once per ZYGOTE_RESTART_S; meanwhile environments start directly."""
-        with self._lock:
-            zygote = self._zygote
-            if zygote is not None and zygote.alive:
-                return zygote
-            if not self._use_zygote or time.monotonic() - self._zygote_started < ZYGOTE_RESTART_S:
-                return None
-            self._start_zygote()
-            return self._zygote
-
-    def _retire_zygote(self, zygote: Zygote) -> None:
-        """A zygote that did not answer is not asked again; it still reports its environments' exits."""
-        with self._lock:
-            if self._zygote is zygote:
+            try:
+                python = interpreters.resolve(DEFAULT_RUNTIME).interpreter.path
+                self._zygote = self._zygote_for(python)
+            except (OSError, ConfigError):
                 self._zygote = None
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygotes, self._replaced, self._freezer)
 
     # ------------------------------------------------------------ pool
 
@@ -224,8 +211,9 @@ class Engine:
         for env in envs:
             self._discard(env)
         with self._lock:
-            zygotes = list(self._zygotes)
+            zygotes = [*self._zygotes.values(), *self._replaced]
             self._zygotes.clear()
+            self._replaced.clear()
             self._zygote = None
             self._use_zygote = False
         for zygote in zygotes:
@@ -266,11 +254,69 @@ class Engine:
 
     # ------------------------------------------------------------ invocation
 
-    def _spawn(self, config: FunctionConfig, code_state: tuple) -> Environment:
-        zygote = self._live_zygote()
-        env = Environment(config, code_state, zygote)
-        if zygote is not None and not isinstance(env.process, ForkedProcess):
-            self._retire_zygote(zygote)  # it is alive but did not answer: the next one will
+    def _zygote_for(self, python: str) -> Zygote | None:
+        """The zygote of this interpreter, started on first use; None when there is none (an
+        environment then starts a process of its own)."""
+        with self._lock:
+            if not self._use_zygote:
+                return None
+            zygote = self._zygotes.get(python)
+            if zygote is not None and zygote.alive:
+                return zygote
+            if zygote is not None:
+                # Dead: replaced, at most once per ZYGOTE_RESTART_S (meanwhile environments start
+                # processes of their own).
+                if time.monotonic() - self._zygote_started.get(python, 0.0) < ZYGOTE_RESTART_S:
+                    return None
+                self._replaced.append(self._zygotes.pop(python))
+            self._zygote_started[python] = time.monotonic()
+            try:
+                zygote = self._zygotes[python] = Zygote(python, private_lib())
+            except OSError:
+                return None
+        return zygote if zygote.alive else None
+
+    def _retire_zygote(self, zygote: Zygote) -> None:
+        """A zygote that did not answer is not asked again; it still reports its environments' exits."""
+        with self._lock:
+            for python, candidate in list(self._zygotes.items()):
+                if candidate is zygote:
+                    self._replaced.append(self._zygotes.pop(python))
+
+    def launch(
+        self, config: FunctionConfig, code_state: tuple = (), progress: Callable[[str], None] | None = None
+    ) -> Launch:
+        """What an environment of this function is started with (interpreter, built dependencies,
+        layers, runtime libraries); ConfigError (BuildError) when that cannot be assembled.
+        A requirements.txt that changed is built first, its output passed to `progress`, else
+        to `on_build`."""
+        try:
+            resolution = interpreters.resolve(config.runtime, config.interpreter)
+        except interpreters.InterpreterError as exc:
+            raise ConfigError(str(exc)) from exc
+        layers = tuple(layer_root(layer) for layer in config.layers)
+        build = deps_build.ensure(config, resolution, progress or self.on_build)
+        deps: tuple[str, ...] = (build.folder,) if build is not None else ()
+        warning = size_warning(self._code.snapshot(config.code_dir).size, deps, layers)
+        try:
+            lib, sdk = private_lib(), sdk_dir()
+        except OSError as exc:
+            raise ConfigError(str(exc)) from exc
+        return Launch(resolution, lib, sdk, deps, layers, (warning,) if warning else ())
+
+    def _spawn(self, config: FunctionConfig, code_state: tuple, launch: Launch) -> Environment:
+        zygote = self._zygote_for(launch.python)
+        try:
+            env = Environment(config, code_state, zygote, launch)
+        except ZygoteUnavailable:
+            # It took the request but did not answer: it is not asked again, and this environment
+            # starts on descriptors of its own.
+            if zygote is not None:
+                self._retire_zygote(zygote)
+            env = Environment(config, code_state, None, launch)
+        else:
+            if zygote is not None and not isinstance(env.process, ForkedProcess):
+                self._retire_zygote(zygote)  # it is alive but could not fork: the next one will
         with self._lock:
             self._all.add(env)
         return env
@@ -279,16 +325,18 @@ class Engine:
         self,
         config: FunctionConfig,
         code_state: tuple,
+        launch: Launch,
         log: LogBuffer,
         deadline: float,
         cancel: threading.Event | None,
     ) -> tuple[Environment, Reply]:
-        env = self._spawn(config, code_state)
+        env = self._spawn(config, code_state, launch)
         try:
             reply = env.wait(log, deadline, cancel)
         except BaseException:
             self._discard(env)
             raise
+        env.tmp_private = bool(reply.header.get("tmp"))
         # Init Duration counts from the process start, as Lambda's includes the runtime's own start.
         reply.elapsed_ms = (time.perf_counter() - env.started) * 1000
         if reply.outcome != "ready":
@@ -322,6 +370,7 @@ class Engine:
         request_id = request_id or str(uuid.uuid4())
         log = LogBuffer(on_log)
         run = _Run(self, config, code_state, sha, request_id, log, cancel)
+        run.build_progress = on_log
 
         if force_cold:
             self.new_environment(config)
@@ -375,6 +424,9 @@ class _Run:
         self.result: InvocationResult | None = None
         self.settled = False  # the environment was released or discarded
         self.platform = logs.platform_log(config.environment)
+        self.launch: Launch | None = None
+        # A dependency build's output goes live to the invocation's log listener (not its log).
+        self.build_progress: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------ cold start
 
@@ -383,9 +435,12 @@ class _Run:
         Returns None when the invocation already ended (self.result is then set)."""
         config, log = self.config, self.log
         self.cold = True
-        log.line(self.platform.init_start(config.runtime_version, HOST_PYTHON))
+        launch = self.launch = self.engine.launch(config, self.code_state, self.build_progress)
+        for warning in launch.warnings:
+            log.line(f"[lambda-console] {warning}\n")
+        log.line(self.platform.init_start(config.runtime_version, HOST_PYTHON, launch.resolution.version_label))
         env, reply = self.engine._init(
-            config, self.code_state, log, time.perf_counter() + INIT_TIMEOUT_S, self.cancel
+            config, self.code_state, launch, log, time.perf_counter() + INIT_TIMEOUT_S, self.cancel
         )
         if reply.outcome == "ready":
             self.init_ms = reply.elapsed_ms
@@ -400,7 +455,7 @@ class _Run:
         # The suppressed init is retried in the invoke phase, within the function's timeout.
         self.invoke_started = time.perf_counter()
         deadline = self.invoke_started + config.timeout_s
-        env, reply = self.engine._init(config, self.code_state, log, deadline, self.cancel)
+        env, reply = self.engine._init(config, self.code_state, launch, log, deadline, self.cancel)
         if reply.outcome == "ready":
             return env
         if reply.outcome == "cancelled":
@@ -440,6 +495,7 @@ class _Run:
 
     def invoke(self, env: Environment, header: dict, body: bytes) -> InvocationResult:
         config, log = self.config, self.log
+        self.launch = env.launch or self.launch
         log.line(self.platform.start(self.request_id))
         if self.invoke_started is None:
             self.invoke_started = time.perf_counter()
@@ -527,6 +583,17 @@ class _Run:
             report_error_type=False, cancelled=True,
         )
 
+    def _runtime_figures(self) -> dict[str, str]:
+        """What ran the code: the runtime version INIT_START names, and the interpreter."""
+        if self.launch is None:
+            return {}
+        resolution = self.launch.resolution
+        return {
+            "runtime_version": f"python:{self.config.runtime_version}.local",
+            "runtime_version_arn": f"local:{resolution.version_label}",
+            "interpreter": resolution.interpreter.path,
+        }
+
     def _finish(
         self,
         payload: bytes,
@@ -570,6 +637,7 @@ class _Run:
                 billed_duration_ms=billed,
                 memory_size_mb=config.memory_mb,
                 max_memory_used_mb=max_used_mb,
+                **self._runtime_figures(),
             ),
             function_name=config.function_name,
             platform_error=error_type if report_status else None,

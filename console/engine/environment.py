@@ -9,11 +9,13 @@ import os
 import re
 import secrets
 import selectors
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from typing import Literal
 from . import proctree
 from .config import FunctionConfig
 from .envvars import RUNTIME_DIR, build_environment
+from .launch import Launch
 from .logs import LogBuffer
 from .zygote import Zygote, ZygoteUnavailable
 
@@ -107,9 +110,15 @@ class Environment:
     `pid` is the keeper's: the process the engine started (or the zygote forked), which stays at
     the top of the environment's process tree. `runtime_pid` is the runtime process below it."""
 
-    def __init__(self, config: FunctionConfig, code_state: tuple, zygote: Zygote | None = None) -> None:
+    def __init__(
+        self, config: FunctionConfig, code_state: tuple, zygote: Zygote | None = None, launch: Launch | None = None
+    ) -> None:
         self.config = config
         self.code_state = code_state
+        self.launch = launch
+        # Its own /tmp, kept across warm invocations and removed when it retires.
+        self.tmp_dir = tempfile.mkdtemp(prefix="lambda-console-tmp-")
+        self.tmp_private = False  # the runtime says whether it could make it a size-limited tmpfs
         self.peak_kb = 0
         self.idle_since = 0.0
         self.runtime_pid: int | None = None
@@ -126,10 +135,11 @@ class Environment:
         try:
             # The key travels in the first frame, never in argv or the environment (readable in /proc).
             self._send_frame({"k": self.key}, b"", None)
-            self.process = self._start(config, zygote, theirs.fileno(), log_w)
+            self.process = self._start(config, zygote, theirs.fileno(), log_w, launch, self.tmp_dir)
         except BaseException:
             ours.close()
             os.close(self._log_r)
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
             raise
         finally:
             theirs.close()
@@ -154,20 +164,32 @@ class Environment:
     # ------------------------------------------------------------ life cycle
 
     @staticmethod
-    def _start(config: FunctionConfig, zygote: Zygote | None, chan: int, log_w: int):
-        env = build_environment(config)
+    def _start(
+        config: FunctionConfig,
+        zygote: Zygote | None,
+        chan: int,
+        log_w: int,
+        launch: Launch | None,
+        tmp_dir: str,
+    ):
+        python = launch.python if launch is not None else sys.executable
+        env = build_environment(config, python, launch.layers if launch else (), tmp_dir)
+        layout = launch.layout() if launch is not None else {}
+        layout["tmp"] = {"dir": tmp_dir, "mb": config.ephemeral_storage_mb}
         data_mb = config.memory_mb + DATA_LIMIT_HEADROOM_MB
         # Interpreter settings from the function's own PYTHON* variables (hash seed, warnings...)
         # only take effect in an interpreter started with them: no zygote, no isolated mode.
         interpreter_settings = any(key.startswith("PYTHON") for key in config.environment)
         if zygote is not None and not interpreter_settings:
             try:
-                return zygote.spawn(env, str(config.code_dir), data_mb, (chan, log_w))
+                return zygote.spawn(env, str(config.code_dir), data_mb, (chan, log_w), layout)
             except ZygoteUnavailable:
                 pass  # start a process of our own instead
-        flags = [] if interpreter_settings else ["-I"]
+        # -S: nothing of the interpreter's site-packages; the runtime builds Lambda's sys.path.
+        flags = ["-S"] if interpreter_settings else ["-I", "-S"]
+        lib = f"--lib={launch.lib}" if launch is not None else "--lib="
         return subprocess.Popen(
-            [sys.executable, *flags, BOOTSTRAP, str(chan), str(data_mb)],
+            [python, *flags, BOOTSTRAP, str(chan), str(data_mb), json.dumps(layout), lib],
             stdin=subprocess.DEVNULL,
             stdout=log_w,
             stderr=log_w,
@@ -227,6 +249,7 @@ class Environment:
         self._selector.close()
         self._resp_selector.close()
         self._chan.close()
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
         try:
             os.close(self._log_r)
         except OSError:

@@ -7,25 +7,39 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from typing import Sequence
 
 from .config import FunctionConfig
 
 RUNTIME_DIR = str(Path(__file__).parent / "runtime")
+# There is no HTTP Runtime API here (the runtime talks to the engine over pipes); the variable is
+# set as Lambda sets it, to the address the Runtime Interface Emulator uses.
+RUNTIME_API = "127.0.0.1:9001"
 
 
 def log_stream_name() -> str:
     return time.strftime("%Y/%m/%d", time.gmtime()) + "/[$LATEST]" + secrets.token_hex(16)
 
 
-def build_environment(config: FunctionConfig) -> dict[str, str]:
-    """A fresh environment: no host variable leaks in unless the function configures it."""
-    python_bin = str(Path(sys.executable).parent)
+def build_environment(
+    config: FunctionConfig,
+    python: str | None = None,
+    layer_roots: Sequence[str] = (),
+    tmp_dir: str | None = None,
+) -> dict[str, str]:
+    """A fresh environment: no host variable leaks in unless the function configures it.
+    `python` is the interpreter (its folder leads PATH as /var/lang/bin does), `layer_roots` the
+    folders standing for /opt (their bin/ and lib/), `tmp_dir` the environment's /tmp."""
+    python_bin = str(Path(python or sys.executable).parent)
+    opt_bin = ":".join(os.path.join(root, "bin") for root in reversed(layer_roots)) or "/opt/bin"
+    opt_lib = ":".join(os.path.join(root, "lib") for root in reversed(layer_roots)) or "/opt/lib"
+    task = str(config.code_dir)
     env = {
-        "PATH": f"{python_bin}:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "PATH": f"{python_bin}:/usr/local/bin:/usr/bin/:/bin:{opt_bin}",
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
         "LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH", "")
-        or "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+        or f"/lib64:/usr/lib64:{RUNTIME_DIR}:{RUNTIME_DIR}/lib:{task}:{task}/lib:{opt_lib}",
         "_HANDLER": config.handler,
         "AWS_REGION": config.region,
         "AWS_DEFAULT_REGION": config.region,
@@ -36,6 +50,7 @@ def build_environment(config: FunctionConfig) -> dict[str, str]:
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.function_name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name(),
+        "AWS_LAMBDA_RUNTIME_API": RUNTIME_API,
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
         # The real folder, not /var/task, so code that opens files beside itself still works;
@@ -43,6 +58,8 @@ def build_environment(config: FunctionConfig) -> dict[str, str]:
         "LAMBDA_TASK_ROOT": str(config.code_dir),
         "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
     }
+    if tmp_dir:
+        env["TMPDIR"] = tmp_dir
     env.update(config.environment)
     return env
 

@@ -21,11 +21,12 @@ def fmt_ms(ms: float) -> str:
 class TextPlatformLog:
     """The platform's log lines in Lambda's default text format."""
 
-    def init_start(self, runtime_version: str, host_python: str) -> str:
-        # Honest labels: the version is the runtime asked for, run on the host's interpreter.
+    def init_start(self, runtime_version: str, host_python: str, label: str | None = None) -> str:
+        # Honest labels: the version is the runtime asked for; the ARN names the interpreter that
+        # runs it (`python-3.12.1`, or `host-python-3.11.7` / `nearest-python-3.13.0` for a stand-in).
         return (
             f"INIT_START Runtime Version: python:{runtime_version}.local"
-            f"\tRuntime Version ARN: local:host-python-{host_python}\n"
+            f"\tRuntime Version ARN: local:{label or 'host-python-' + host_python}\n"
         )
 
     def start(self, request_id: str) -> str:
@@ -75,14 +76,14 @@ class JsonPlatformLog(TextPlatformLog):
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
         return json.dumps({"time": stamp, "type": kind, "record": record}) + "\n"
 
-    def init_start(self, runtime_version: str, host_python: str) -> str:
+    def init_start(self, runtime_version: str, host_python: str, label: str | None = None) -> str:
         return self._event(
             "platform.initStart",
             {
                 "initializationType": "on-demand",
                 "phase": "init",
                 "runtimeVersion": f"python:{runtime_version}.local",
-                "runtimeVersionArn": f"local:host-python-{host_python}",
+                "runtimeVersionArn": f"local:{label or 'host-python-' + host_python}",
             },
         )
 

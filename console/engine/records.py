@@ -23,6 +23,11 @@ class Summary:
     billed_duration_ms: int
     memory_size_mb: int
     max_memory_used_mb: int
+    # What ran the code: INIT_START's "python:3.12.local", the interpreter behind it
+    # ("local:python-3.12.1", "local:host-python-3.11.7" for a stand-in) and its path.
+    runtime_version: str = ""
+    runtime_version_arn: str = ""
+    interpreter: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +37,9 @@ class Summary:
             "billedDurationMs": self.billed_duration_ms,
             "memorySizeMb": self.memory_size_mb,
             "maxMemoryUsedMb": self.max_memory_used_mb,
+            "runtimeVersion": self.runtime_version,
+            "runtimeVersionArn": self.runtime_version_arn,
+            "interpreter": self.interpreter,
         }
 
 

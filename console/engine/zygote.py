@@ -50,14 +50,16 @@ class ForkedProcess:
 
 
 class Zygote:
-    """One pre-started runtime process per engine."""
+    """One pre-started runtime process per engine and interpreter."""
 
-    def __init__(self) -> None:
+    def __init__(self, python: str = sys.executable, lib: str = "") -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._sock = ours
+        self.python = python
         try:
+            # -S: nothing of the interpreter's site-packages; the runtime sets sys.path itself.
             self._process = subprocess.Popen(
-                [sys.executable, "-I", ZYGOTE, str(theirs.fileno())],
+                [python, "-I", "-S", ZYGOTE, str(theirs.fileno()), f"--lib={lib}"],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -125,7 +127,9 @@ class Zygote:
         self.stops_seen += 1
         return True
 
-    def spawn(self, env: dict[str, str], cwd: str, data_mb: int, fds: tuple[int, int]) -> ForkedProcess:
+    def spawn(
+        self, env: dict[str, str], cwd: str, data_mb: int, fds: tuple[int, int], layout: dict | None = None
+    ) -> ForkedProcess:
         """Fork an environment with this channel and log pipe as its descriptors."""
         deadline = time.monotonic() + READY_TIMEOUT_S
         while not self._ready.wait(CHECK_S):
@@ -134,7 +138,7 @@ class Zygote:
                 break
         if not self._ready.is_set() or not self.alive:
             raise ZygoteUnavailable("the zygote did not start")
-        request = json.dumps({"env": env, "cwd": cwd, "data_mb": data_mb}).encode()
+        request = json.dumps({"env": env, "cwd": cwd, "data_mb": data_mb, "layout": layout or {}}).encode()
         with self._spawn_lock:
             self.revive()
             try:

@@ -273,3 +273,19 @@ def load_json_file(text: str, where: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise MappingError(f"{where} is not valid JSON ({exc})") from None
+
+
+def record_ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] -> '#1-#3 #5' (records by their position in the input)."""
+    parts: list[str] = []
+    start = prev = None
+    for n in numbers:
+        if prev is not None and n == prev + 1:
+            prev = n
+            continue
+        if start is not None:
+            parts.append(f"#{start}" if start == prev else f"#{start}-#{prev}")
+        start = prev = n
+    if start is not None:
+        parts.append(f"#{start}" if start == prev else f"#{start}-#{prev}")
+    return " ".join(parts)

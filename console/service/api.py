@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,8 +17,9 @@ from .api_names import parse_function_name
 from console.engine import ConfigError
 from console.engine.config import DEFAULT_ACCOUNT, DEFAULT_REGION
 
-from .errors import InvalidParameterValue, InvalidRequestContent, InvokeError, ResourceNotFound, ServiceError, TooManyRequests, UnknownOperation
+from .errors import AccessDenied, InvalidParameterValue, InvalidRequestContent, InvokeError, ResourceNotFound, ServiceError, TooManyRequests, UnknownOperation
 from .invocation_types import EXECUTED_VERSION, normalise_invocation_type
+from .masking import masked_environment
 
 if TYPE_CHECKING:
     from console.engine import FunctionConfig
@@ -28,6 +31,10 @@ PREFIX = "/2015-03-31/functions"
 _ARN_PREFIX = f"arn:aws:lambda:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:function:"
 LOG_TAIL_BYTES = 4096
 MAX_CLIENT_CONTEXT = 3583
+# A media type as RFC 9110 8.3.1 has it (type/subtype, token parameters); nothing else reaches a header.
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_MEDIA_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|"[^"\\\x00-\x1f\x7f]*"))*')
+MAX_CONTENT_TYPE = 256
 LIST_PAGE_MAX = 50
 
 
@@ -68,17 +75,37 @@ class InvokeApi:
     def __init__(self, registry: FunctionRegistry, invoker: Invoker) -> None:
         self.registry = registry
         self.invoker = invoker
+        # Host names a request may carry (lower case, without the port); None accepts any (a
+        # server bound with --allow-remote). The server sets it to the loopback names it answers on.
+        self.allowed_hosts: frozenset[str] | None = None
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
         """Never raises: every failure becomes one of Lambda's error responses."""
         try:
+            self._check_client(headers)
             return self._route(method, target, headers, body)
         except InvokeError as exc:
             return error_response(exc)
         except ConfigError as exc:
             return error_response(InvalidParameterValue(str(exc)))
         except Exception as exc:  # the server must survive anything a function or request does
-            return error_response(ServiceError(f"Internal error in lambda-console: {type(exc).__name__}: {exc}"))
+            # The caller gets Lambda's ServiceException without internals; the console's own
+            # terminal gets the details (one line).
+            print(f"lambda-console serve: internal error: {type(exc).__name__}: {exc}"[:2000], file=sys.stderr)
+            return error_response(ServiceError("An internal error occurred in lambda-console; see its output"))
+
+    def _check_client(self, headers: dict[str, str]) -> None:
+        """Refuse what a web page could send: another site's Host (DNS rebinding), any browser
+        request (Origin or Sec-Fetch-* headers), and Authorization that is not SigV4. SDKs and
+        the AWS CLI sign with SigV4 and send none of the browser headers; curl sends neither."""
+        if self.allowed_hosts is not None and "host" in headers:
+            if host_name(headers["host"]) not in self.allowed_hosts:
+                raise AccessDenied("Requests must be addressed to the local server (Host header refused)")
+        if "origin" in headers or any(k.startswith("sec-fetch-") for k in headers):
+            raise AccessDenied("Requests from web browsers are refused")
+        auth = headers.get("authorization")
+        if auth is not None and not auth.startswith("AWS4-HMAC-SHA256 "):
+            raise AccessDenied("Only AWS Signature Version 4 authorization is accepted")
 
     def _route(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
         path, _, query = target.partition("?")
@@ -134,7 +161,7 @@ class InvokeApi:
             out_headers.append(("X-Amz-Function-Error", result.function_error))
         if headers.get("x-amz-log-type") == "Tail":
             out_headers.append(("X-Amz-Log-Result", log_tail(result.log)))
-        return Response(200, result.payload, out_headers, result.content_type or "application/json",
+        return Response(200, result.payload, out_headers, safe_content_type(result.content_type),
                         request_id=result.request_id)
 
     def _list_functions(self, params: dict[str, str]) -> Response:
@@ -168,7 +195,8 @@ class InvokeApi:
             "LastModified": stamp,
             "CodeSha256": code.sha256,
             "Version": EXECUTED_VERSION,
-            "Environment": {"Variables": dict(config.environment)},
+            # Never hand credentials to whoever asks: values of secret-looking names are masked.
+            "Environment": {"Variables": masked_environment(config.environment)},
             "TracingConfig": {"Mode": "PassThrough"},
             "PackageType": "Zip",
             "Architectures": ["x86_64"],
@@ -176,6 +204,26 @@ class InvokeApi:
             "State": "Active",
             "LastUpdateStatus": "Successful",
         }
+
+
+def safe_content_type(value: str | None) -> str:
+    """The payload's content type if it is a plain media type, else application/unknown (what
+    Lambda calls a payload of unknown type): a forged one never reaches the response headers."""
+    if not value:
+        return "application/json"
+    if len(value) <= MAX_CONTENT_TYPE and _MEDIA_TYPE.fullmatch(value):
+        return value
+    return "application/unknown"
+
+
+def host_name(value: str) -> str:
+    """The host of a Host header, lower case, without the port ("[::1]:3001" → "::1")."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1:].split("]", 1)[0]
+    if value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    return value.rstrip(".")
 
 
 def _client_context(value: str | None) -> dict[str, Any] | None:

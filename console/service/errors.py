@@ -60,6 +60,12 @@ class TooManyRequests(InvokeError):
     error_type = "TooManyRequestsException"
 
 
+class AccessDenied(InvokeError):
+    status = 403
+    error_type = "AccessDeniedException"
+    message_key = "Message"
+
+
 class UnknownOperation(InvokeError):
     status = 404
     error_type = "UnknownOperationException"

@@ -49,7 +49,7 @@ class FunctionRegistry:
         for folder, name in folders:
             try:
                 config = load_function_dir(folder, name)
-            except (OSError, ValueError, TypeError) as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever one folder holds, the others are served
                 # One broken folder must not hide the others; it keeps its last good settings.
                 config = previous.get(str(Path(folder).resolve()))
                 if str(exc) not in self._warned:

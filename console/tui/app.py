@@ -34,6 +34,7 @@ class LambdaConsoleApp(App[int]):
     COMMANDS = App.COMMANDS | {LambdaCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f11", "event_sources", "Event sources", show=False, priority=True),
         Binding("alt+t", "tests", "Tests", show=False, priority=True),
         Binding("alt+s", "save_expected", "Save as expected", show=False, priority=True),
     ]
@@ -214,6 +215,12 @@ class LambdaConsoleApp(App[int]):
         self.engine
 
     # Textual saves screenshots to ~/Downloads and fails when that folder does not exist.
+
+    def action_event_sources(self) -> None:
+        """The Event source view (F11, palette): SQS, Kinesis or DynamoDB Streams batches and retries."""
+        from .screens.event_sources import open_event_sources
+
+        open_event_sources(self)
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         self.deliver_screenshot(filename, path)

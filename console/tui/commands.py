@@ -35,6 +35,7 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Save as expected", "Keep the result shown as its saved event's expected answer (Alt+S)", "app.save_expected"),
     ("Monitor", "Metrics and the async event queue (F12)", "monitor"),
     ("Step Functions", "Run a state machine over local functions (F9)", "step_functions"),
+    ("Event sources", "SQS, Kinesis or DynamoDB Streams: batches, retries, DLQ (F11)", "app.event_sources"),
     ("Key bindings", "Show every key (F1)", "help"),
 ]
 

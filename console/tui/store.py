@@ -46,8 +46,27 @@ def valid_function_name(name: str) -> bool:
 
 
 def runtime_label(runtime: str) -> str:
-    """'python3.14 (runs on host Python 3.11)': the engine always uses this machine's Python."""
-    return f"{runtime} (runs on host Python {HOST_PYTHON})"
+    """'python3.12 (Python 3.12.1)', or 'python3.14 (runs on Python 3.13.0)' when the runtime has no
+    interpreter of its own here and the nearest stands in."""
+    from console.engine import interpreters
+
+    try:
+        resolution = interpreters.resolve(runtime)
+    except (interpreters.InterpreterError, ValueError):
+        return runtime
+    version = resolution.interpreter.version
+    return f"{runtime} (Python {version})" if resolution.exact else f"{runtime} (runs on Python {version})"
+
+
+def stand_in_python(runtime: str, interpreter: str = "") -> str:
+    """'' when the runtime runs on its own Python, else the version that stands in ('3.13.0')."""
+    from console.engine import interpreters
+
+    try:
+        resolution = interpreters.resolve(runtime, interpreter)
+    except (interpreters.InterpreterError, ValueError):
+        return ""
+    return "" if resolution.exact else resolution.interpreter.version
 
 
 # -- functions ---------------------------------------------------------------------------------
@@ -111,6 +130,9 @@ def to_config(code_dir: Path, settings: Settings) -> FunctionConfig:
         memory_mb=settings.memory_mb,
         timeout_s=settings.timeout_s,
         environment=dict(settings.environment),
+        layers=tuple(str(Path(code_dir) / Path(layer).expanduser()) for layer in settings.layers),
+        ephemeral_storage_mb=settings.ephemeral_storage_mb,
+        interpreter=settings.interpreter,
     )
 
 

@@ -1,10 +1,13 @@
 """Engine figures: warm and cold invoke latency, throughput and environment memory, beside baselines.
 
-Run: python tests/benchmarks/bench_engine.py [--json] [--n 3000]
+Run: python tests/benchmarks/bench_engine.py [--json] [--n 3000] [--no-deps]
 Baselines measured in the same run: a raw pipe round trip between two Python processes (the floor
 for any out-of-process runtime), a fresh `python -c` process per invoke (the naive design), and
 the same warm invokes on an engine that does not freeze idle environments (what SIGSTOP/SIGCONT of
 the environment's process tree costs), timed in alternating rounds so both see the same load.
+Per interpreter: the cold start of each installed runtime's own Python and of a function importing
+20 installed dependencies (requirements.txt, built once into the cache), next to the same on the
+host's interpreter (target: a foreign interpreter within 1.5x of the host).
 
 Code freshness (every invocation runs what is on disk): a function folder of 12,000 files in 20
 sub-folders, its warm invoke beside the one-file folder's, and the engine's look at the code beside
@@ -26,9 +29,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from console.engine import Engine, FunctionConfig
+from console.engine import RUNTIMES, Engine, FunctionConfig, interpreters
 from console.engine.environment import _rss_kb
 from console.engine.freezer import FREEZE_AFTER_S
+
+# 20 distributions (pure Python and compiled ones), imported at init by the dependency benchmark.
+TWENTY_DEPS = {
+    "requests": "requests", "urllib3": "urllib3", "idna": "idna", "certifi": "certifi",
+    "charset-normalizer": "charset_normalizer", "six": "six", "python-dateutil": "dateutil",
+    "attrs": "attr", "pyyaml": "yaml", "jmespath": "jmespath", "markupsafe": "markupsafe",
+    "jinja2": "jinja2", "click": "click", "itsdangerous": "itsdangerous", "packaging": "packaging",
+    "typing-extensions": "typing_extensions", "wrapt": "wrapt", "pytz": "pytz",
+    "tomli": "tomli", "simplejson": "simplejson",
+}
 
 HELLO = """import json
 print('Loading function')
@@ -112,6 +125,47 @@ def warm_rounds(folder: Path, n: int, gap_s: float = 0.0, rounds: int = 6) -> tu
     return frozen, unfrozen
 
 
+def cold_starts_ms(engine: Engine, folder: Path, runtime: str, n: int, event: bytes = EVENT) -> float:
+    """Median cold start (new code each time, so a new environment) of the function in `folder`."""
+    config = FunctionConfig(code_dir=folder, runtime=runtime)
+    first = engine.invoke(config, event)  # starts this interpreter's zygote (and builds, if needed)
+    assert first.succeeded, first.payload
+    times = []
+    code = (folder / "lambda_function.py").read_text()
+    for i in range(n):
+        (folder / "lambda_function.py").write_text(code + f"\n# edit {i}\n")
+        t = time.perf_counter()
+        r = engine.invoke(config, event)
+        times.append((time.perf_counter() - t) * 1000)
+        assert r.cold_start and r.succeeded, r.payload
+    return statistics.median(times)
+
+
+def per_interpreter(n: int, with_deps: bool) -> dict:
+    """Cold start on each runtime's own interpreter, and with 20 dependencies, beside the host's."""
+    host_runtime = "python3.%d" % sys.version_info[1]
+    runtimes = [host_runtime] + [r for r in RUNTIMES if r != host_runtime and interpreters.resolve(r).exact]
+    out: dict = {"host_runtime": host_runtime, "cold_start_ms": {}, "cold_start_20_deps_ms": {}}
+    with tempfile.TemporaryDirectory() as tmp, Engine() as engine:
+        for runtime in runtimes:
+            folder = Path(tmp) / f"hello-{runtime}"
+            folder.mkdir()
+            (folder / "lambda_function.py").write_text(HELLO)
+            out["cold_start_ms"][runtime] = round(cold_starts_ms(engine, folder, runtime, n), 2)
+        if with_deps:
+            # A foreign interpreter without awslambdaric's minimum is fine here: these are pure deps.
+            for runtime in [host_runtime] + [r for r in runtimes[1:] if r in ("python3.12", "python3.13")]:
+                folder = Path(tmp) / f"deps-{runtime}"
+                folder.mkdir()
+                (folder / "requirements.txt").write_text("\n".join(TWENTY_DEPS) + "\n")
+                imports = ", ".join(TWENTY_DEPS.values())
+                (folder / "lambda_function.py").write_text(
+                    f"import {imports}\n\ndef lambda_handler(event, context):\n    return requests.__version__\n"
+                )
+                out["cold_start_20_deps_ms"][runtime] = round(cold_starts_ms(engine, folder, runtime, n), 2)
+    return out
+
+
 FRESH_FILES = 12_000
 FRESH_FOLDERS = 20
 
@@ -174,6 +228,7 @@ def code_freshness(engine: Engine, tmp: Path, n: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-deps", action="store_true", help="skip the 20-dependency cold start (needs the index once)")
     parser.add_argument("--n", type=int, default=3000, help="warm invocations to time")
     parser.add_argument("--cold", type=int, default=15, help="cold starts to time")
     args = parser.parse_args()
@@ -228,6 +283,7 @@ def main() -> None:
             "baseline_process_per_invoke_ms": round(baseline_process_per_invoke_ms(folder, 15), 2),
         }
         figures.update(code_freshness(engine, Path(tmp), min(args.n, 1000)))
+    figures["interpreters"] = per_interpreter(max(5, args.cold), not args.no_deps)
 
     if args.json:
         print(json.dumps(figures))
@@ -245,6 +301,15 @@ def main() -> None:
     print(f"  warm p50 after idle, never frozen {figures['warm_after_idle_unfrozen_p50_ms']:.3f} ms")
     print(f"  pipe round trip           {figures['baseline_pipe_rtt_ms']:8.3f} ms")
     print(f"  python -c per invoke      {figures['baseline_process_per_invoke_ms']:8.2f} ms")
+    per = figures["interpreters"]
+    host = per["host_runtime"]
+    print(f"cold start per interpreter (host: {host}, target: foreign <= 1.5x host)")
+    for key, title in (("cold_start_ms", "hello-world"), ("cold_start_20_deps_ms", "20 dependencies")):
+        base = per[key].get(host)
+        for runtime, ms in per[key].items():
+            version = interpreters.resolve(runtime).interpreter.version
+            ratio = f"{ms / base:4.2f}x host" if base else ""
+            print(f"  {title:<16} {runtime:<11} Python {version:<8} {ms:8.2f} ms   {ratio}")
     watched = "inotify watch" if figures["fresh_watched"] else "no watch: walked on every look"
     print(f"code freshness, {figures['fresh_files']:,} files in {FRESH_FOLDERS} sub-folders ({watched})")
     print(f"  warm invoke p50           {figures['fresh_warm_p50_ms']:8.3f} ms   (one-file folder: {figures['warm_p50_ms']:.3f} ms)")

@@ -42,8 +42,11 @@ def test_json_output_has_the_documented_shape_and_exit_0(function_dir):
     assert list(out) == ["status", "functionError", "payload", "requestId", "logs", "summary"]
     assert out["status"] == "Succeeded" and out["functionError"] is None and out["payload"] == "value1"
     assert list(out["summary"]) == [
-        "codeSha256", "initDurationMs", "durationMs", "billedDurationMs", "memorySizeMb", "maxMemoryUsedMb"
+        "codeSha256", "initDurationMs", "durationMs", "billedDurationMs", "memorySizeMb", "maxMemoryUsedMb",
+        "runtimeVersion", "runtimeVersionArn", "interpreter",
     ]
+    assert out["summary"]["runtimeVersion"] == "python:3.14.local"
+    assert out["summary"]["runtimeVersionArn"].startswith("local:") and out["summary"]["interpreter"]
     assert out["summary"]["initDurationMs"] is not None
     assert "value1 = value1" in out["logs"]
 

@@ -155,13 +155,16 @@ class RicRunner:
         environment: dict[str, str] | None = None,
         client_context: dict | None = None,
         identity: dict | None = None,
+        python: str = sys.executable,
+        extra_path: str = "",
     ) -> RicResult:
+        """`python` runs awslambdaric (found on `extra_path` when it is not its own install)."""
         server = self._servers.get()
         try:
             return self._run(
                 server, Path(code_dir), handler, event, runtime=runtime, function_name=function_name,
                 memory_mb=memory_mb, timeout_s=timeout_s, region=region, environment=environment,
-                client_context=client_context, identity=identity,
+                client_context=client_context, identity=identity, python=python, extra_path=extra_path,
             )
         finally:
             self._servers.put(server)
@@ -181,6 +184,8 @@ class RicRunner:
         environment: dict[str, str] | None,
         client_context: dict | None,
         identity: dict | None,
+        python: str = sys.executable,
+        extra_path: str = "",
     ) -> RicResult:
         events = [event] if isinstance(event, bytes) else list(event)
         with tempfile.TemporaryFile() as out:
@@ -209,9 +214,9 @@ class RicRunner:
                 region=region, environment=environment,
             )
             env["AWS_LAMBDA_RUNTIME_API"] = server.address
-            env["PYTHONPATH"] = str(code_dir)
+            env["PYTHONPATH"] = str(code_dir) + (os.pathsep + extra_path if extra_path else "")
             proc = subprocess.Popen(
-                [sys.executable, "-m", "awslambdaric", handler],
+                [python, "-m", "awslambdaric", handler],
                 cwd=code_dir,
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -26,13 +26,14 @@ import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .cases import CASES, Case
+from .ric_install import RicUnavailable, ric_for
 from .ric_runner import RicResult, RicRunner
 
 FUNCTION_NAME = "conformance"
@@ -225,6 +226,8 @@ def _write_case(root: Path, case: Case, side: str) -> Path:
 
 
 def _run_ric(runner: RicRunner, root: Path, case: Case) -> RicResult:
+    # Both sides run the interpreter the engine picks for the runtime.
+    python, extra_path = ric_for(case.runtime)
     return runner.run(
         _write_case(root, case, "ric"),
         case.handler,
@@ -235,6 +238,8 @@ def _run_ric(runner: RicRunner, root: Path, case: Case) -> RicResult:
         environment=case.environment,
         client_context=case.client_context,
         identity=case.identity,
+        python=python,
+        extra_path=extra_path,
     )
 
 
@@ -267,8 +272,14 @@ def _run_engine(engine: Any, root: Path, case: Case) -> EngineRun:
     return EngineRun(invocations, cfg.code_dir)
 
 
-@pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+# Every case runs as written (python3.14 on the newest interpreter found, the python3.11 cases on
+# 3.11), then again with the newest runtime's cases moved to other interpreters: the runtime must
+# behave like awslambdaric on each Python it runs on.
+INTERPRETER_RUNS = ("as-written", "python3.12", "python3.10")
+
+
+@pytest.fixture(scope="module", params=INTERPRETER_RUNS)
+def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     """Run every case on both sides once, in parallel, and keep the results for the tests."""
     try:
         from console.engine import Engine
@@ -277,7 +288,19 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     if importlib.util.find_spec("awslambdaric") is None:  # pragma: no cover
         pytest.fail("awslambdaric is not installed: install the test extras (pip install -e '.[test]')")
     root = tmp_path_factory.mktemp("conformance")
-    results = {c.id: Outcome(c, None, None) for c in CASES}
+    cases = list(CASES)
+    if request.param != "as-written":
+        from console.engine import interpreters
+
+        if not interpreters.resolve(request.param).exact:
+            pytest.skip(f"no Python {request.param.removeprefix('python')} on this machine")
+        cases = [replace(c, runtime=request.param) if c.runtime == "python3.14" else c for c in CASES]
+    try:
+        for runtime in {c.runtime for c in cases}:
+            ric_for(runtime)
+    except RicUnavailable as exc:
+        pytest.skip(str(exc))
+    results = {c.id: Outcome(c, None, None) for c in cases}
 
     def ric(case: Case) -> None:
         try:
@@ -296,7 +319,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     engine = Engine()
     try:
         with RicRunner(size=3) as runner, ThreadPoolExecutor(6) as pool:
-            futures = [pool.submit(ric, c) for c in CASES] + [pool.submit(eng, c) for c in CASES]
+            futures = [pool.submit(ric, c) for c in cases] + [pool.submit(eng, c) for c in cases]
             for f in futures:
                 f.result()
     finally:

@@ -46,6 +46,8 @@ def steady(home, monkeypatch):
 
     monkeypatch.setattr(store, "HOST_PYTHON", "3.11")
     monkeypatch.setattr(function_bar, "HOST_PYTHON", "3.11")
+    # Which interpreters are installed differs between machines too.
+    monkeypatch.setattr(store, "stand_in_python", lambda runtime, interpreter="": "")
     code_dir = store.default_function_dir()
     (code_dir / "lambda_function.py").write_text(HELLO_CODE)
     return code_dir

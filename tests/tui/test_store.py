@@ -16,8 +16,17 @@ def test_editor_opens_text_files_only_handler_first(tmp_path):
     assert store.code_files(tmp_path) == ["lambda_function.py", "utils.py", "data.json"]
 
 
-def test_runtime_label_names_the_host_python():
-    assert store.runtime_label("python3.14") == f"python3.14 (runs on host Python {store.HOST_PYTHON})"
+def test_runtime_label_names_the_python_that_runs_it(monkeypatch):
+    from console.engine import interpreters
+
+    host = interpreters.host_interpreter()
+    own = "python%d.%d" % host.minor
+    assert store.runtime_label(own) == f"{own} (Python {host.version})"
+    assert store.stand_in_python(own) == ""
+    # A runtime whose interpreter is set to another version runs on that one, and says so.
+    monkeypatch.setenv(interpreters.env_var("python3.14"), host.path)
+    assert store.runtime_label("python3.14") == f"python3.14 (runs on Python {host.version})"
+    assert store.stand_in_python("python3.14") == host.version
 
 
 def test_settings_round_trip_through_the_workspace(tmp_path):

@@ -1,7 +1,8 @@
 """The Python runtime inside an execution environment: imports the handler, then serves invocations.
 
-This file runs as a script in a separate process (`python -I bootstrap.py CHANNEL_FD DATA_MB`) and
-must stay self-contained and quick to start: it imports nothing from the `console` package.
+This file runs as a script in a separate process (`python -I -S bootstrap.py CHANNEL_FD DATA_MB
+LAYOUT`) and must stay self-contained and quick to start: it imports nothing from the `console`
+package.
 It follows awslambdaric's bootstrap.py (the reference implementation of Lambda's Python runtime,
 Apache-2.0): the same error objects, messages, log formats and context object. Instead of the
 Runtime API over HTTP it talks to the engine over a Unix socket with length-prefixed frames (a
@@ -28,7 +29,26 @@ import threading
 import time
 import traceback
 
-import simplejson as json
+
+
+def _import_private(name):
+    """Import one of the runtime's own helpers from its private folder (named by `--lib=` on the
+    command line), then take the folder off sys.path and forget the module by name: the runtime
+    keeps its reference, and the function cannot import it, as on Lambda."""
+    lib = next((a[len("--lib="):] for a in sys.argv if a.startswith("--lib=")), "")
+    if lib:
+        sys.path.insert(0, lib)
+    try:
+        module = importlib.import_module(name)
+    finally:
+        if lib:
+            sys.path.remove(lib)
+            for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+                del sys.modules[key]
+    return module
+
+
+json = _import_private("simplejson")
 
 ERROR_LOG_LINE_TERMINATE = "\n"  # what the production (telemetry) log sink joins lines with
 ERROR_LOG_IDENT = "\u00a0"  # NO-BREAK SPACE U+00A0
@@ -57,6 +77,8 @@ LEGACY_ERRORS = False  # python3.7 keeps the shape of the seed document
 LOG_FORMAT_JSON = False  # AWS_LAMBDA_LOG_FORMAT=JSON (Lambda's advanced logging controls)
 TASK_ROOT = ""
 _SHOWN_STDLIB = "/var/lang/lib/python3.14"
+# Real folder prefix -> what Lambda shows for it, longest first (set by configure()).
+_SHOWN_PREFIXES = []
 
 
 class FaultException(Exception):
@@ -96,9 +118,11 @@ class Encoder(json.JSONEncoder):
 _ENCODER = None
 
 
-def configure():
-    """Read the function's runtime and task root from the environment Lambda would set."""
+def configure(layout=None):
+    """Read the function's runtime and task root from the environment Lambda would set, and where
+    its dependencies, layers and runtime libraries are (`layout`, from the engine)."""
     global _RUNTIME, _MINOR, LEGACY_ERRORS, TASK_ROOT, _SHOWN_STDLIB, _ENCODER, LOG_FORMAT_JSON
+    global _SHOWN_PREFIXES
     _RUNTIME = os.environ.get("AWS_EXECUTION_ENV", "AWS_Lambda_python3.14").rsplit("python", 1)[-1]
     try:
         _MINOR = int(_RUNTIME.split(".")[1])
@@ -109,6 +133,32 @@ def configure():
     _SHOWN_STDLIB = "/var/lang/lib/python" + _RUNTIME
     _ENCODER = Encoder()
     LOG_FORMAT_JSON = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    layout = layout or {}
+    shown = [(TASK_ROOT, _SHOWN_TASK_ROOT), (_RUNTIME_DIR, _SHOWN_RUNTIME_DIR), (_STDLIB, _SHOWN_STDLIB)]
+    # Built dependencies are part of the deployment package: Lambda has them in /var/task.
+    shown += [(d, _SHOWN_TASK_ROOT) for d in layout.get("deps", ())]
+    shown += [(root, "/opt") for root in layout.get("layers", ())]
+    if layout.get("sdk"):
+        shown.append((layout["sdk"], _SHOWN_STDLIB + "/site-packages"))
+    _SHOWN_PREFIXES = sorted(
+        ((os.path.abspath(real), lam) for real, lam in shown if real), key=lambda p: -len(p[0])
+    )
+
+
+def lambda_sys_path(layout, startup_path):
+    """sys.path in Lambda's order: the task root (with the built dependencies), the layers'
+    /opt/python/lib/python3.X/site-packages and /opt/python (a later layer first: extracted over
+    an earlier one, its files win), the runtime-included libraries, then the standard library."""
+    task = [TASK_ROOT] + list(layout.get("deps", ()))
+    layers = []
+    for root in reversed(layout.get("layers", ())):
+        python = os.path.join(root, "python")
+        layers += [os.path.join(python, "lib", "python" + _RUNTIME, "site-packages"), python]
+    sdk = [layout["sdk"]] if layout.get("sdk") else []
+    # 3.11 and later keep the SDK in /var/lang/lib/python3.X/site-packages ahead of /var/runtime.
+    included = sdk + [_RUNTIME_DIR] if _MINOR >= 11 else [_RUNTIME_DIR] + sdk
+    rest = [p for p in startup_path if p and os.path.abspath(p) != _RUNTIME_DIR]
+    return task + layers + included + rest
 
 
 def to_json(obj):
@@ -154,6 +204,19 @@ class TaskRootLoader(importlib.machinery.SourceFileLoader):
             lines[-1] += "\n"
         linecache.cache[shown] = (len(data), None, lines, shown)
         return compile(data, shown, "exec", dont_inherit=True)
+
+
+def _add_site_dirs(folders):
+    """Lambda calls site.addsitedir() on /var/task and the layers, so their .pth files count."""
+    for folder in folders:
+        try:
+            has_pth = any(name.endswith(".pth") for name in os.listdir(folder))
+        except OSError:
+            continue
+        if has_pth:
+            import site
+
+            site.addsitedir(folder)
 
 
 def _install_task_root_finder():
@@ -226,12 +289,9 @@ def _shown_path(path):
     """The path as Lambda would show it: the task root is /var/task, the stdlib /var/lang/lib/..."""
     if not path:
         return path
-    if path.startswith(TASK_ROOT + os.sep):
-        return _SHOWN_TASK_ROOT + path[len(TASK_ROOT) :]
-    if path.startswith(_RUNTIME_DIR + os.sep):
-        return _SHOWN_RUNTIME_DIR + path[len(_RUNTIME_DIR) :]
-    if path.startswith(_STDLIB + os.sep):
-        return _SHOWN_STDLIB + path[len(_STDLIB) :]
+    for real, shown in _SHOWN_PREFIXES:
+        if path.startswith(real + os.sep):
+            return shown + path[len(real) :]
     return path
 
 
@@ -850,8 +910,21 @@ def _die_of_memory(channel):
         os.kill(os.getpid(), 9)
 
 
+_HELD = []
+
+
+def _keep_until_next_event(fault):
+    """A marshalling fault keeps what could not be marshalled alive through a reference cycle
+    (the raising frame holds the exception), as in awslambdaric, where only a later garbage
+    collection frees it. Freeing it here instead (at any collection the error path triggers) would
+    print e.g. "coroutine ... was never awaited" inside this invocation's log: hold it until the
+    next event, whatever the interpreter's collection thresholds."""
+    _HELD.append(fault)
+
+
 def handle_event_request(channel, request_handler, header, body):
     global _GLOBAL_AWS_REQUEST_ID
+    del _HELD[:]
     invoke_id = header["id"]
     _GLOBAL_AWS_REQUEST_ID = invoke_id
     trace_id = header.get("trace")
@@ -878,6 +951,7 @@ def handle_event_request(channel, request_handler, header, body):
         result, content_type = marshal_response(response)
     except FaultException as e:
         error_result, log_view = fault_result(e, invoke_id)
+        _keep_until_next_event(e)
     except MemoryError:
         _die_of_memory(channel)
     except Exception:
@@ -899,8 +973,43 @@ def handle_event_request(channel, request_handler, header, body):
         )
 
 
+def _private_tmp(path, size_mb):
+    """Make `path` a tmpfs of `size_mb` seen by this process and its children only, so a full /tmp
+    fails writes with ENOSPC as Lambda's does. Needs a mount namespace of its own: as root one is
+    made directly, otherwise through a user namespace. False when the system allows neither (the
+    folder is then used as it is). Must run while the process has a single thread."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        clone_newns, clone_newuser = 0x00020000, 0x10000000
+        ms_nosuid, ms_nodev, ms_rec, ms_private = 2, 4, 1 << 14, 1 << 18
+        if libc.unshare(clone_newns) != 0:
+            uid, gid = os.geteuid(), os.getegid()
+            if uid == 0 or libc.unshare(clone_newuser | clone_newns) != 0:
+                return False
+            for name, text in (("setgroups", "deny"), ("uid_map", "%d %d 1" % (uid, uid)), ("gid_map", "%d %d 1" % (gid, gid))):
+                with open("/proc/self/" + name, "w") as f:
+                    f.write(text)
+        # Nothing mounted here may reach the host's namespace.
+        if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
+            return False
+        options = ("size=%dm,mode=0700" % size_mb).encode()
+        return libc.mount(b"tmpfs", path.encode(), b"tmpfs", ms_nosuid | ms_nodev, options) == 0
+    except Exception:
+        return False
+
+
 def main(argv):
-    configure()
+    startup_path = list(sys.path)
+    layout = {}
+    if len(argv) > 3 and not argv[3].startswith("--"):
+        layout = _stdlib_json.loads(argv[3])
+    tmp = layout.get("tmp")
+    tmp_private = bool(tmp) and _private_tmp(tmp["dir"], int(tmp["mb"]))
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None  # imported before TMPDIR was this environment's
+    configure(layout)
     sys.excepthook = print_uncaught
     chan_fd = int(argv[1])
     os.set_inheritable(chan_fd, False)  # the function's own processes must not hold the channel
@@ -918,12 +1027,14 @@ def main(argv):
         except (ValueError, OSError):
             pass
     sys.dont_write_bytecode = True  # nor should imports (Lambda's /var/task is read-only)
+    del sys.argv[1:]  # Lambda's runtime sees only its script's path
 
     sys.stdout = Unbuffered(sys.stdout)
     sys.stderr = Unbuffered(sys.stderr)
-    runtime_dir = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != runtime_dir]
-    sys.path.insert(0, TASK_ROOT)
+    sys.path[:] = lambda_sys_path(layout, startup_path)
+    _add_site_dirs(sys.path[: sys.path.index(_RUNTIME_DIR)])
+    # As Lambda's bootstrap.py does: Python processes the function starts find the runtime.
+    os.environ.setdefault("PYTHONPATH", _RUNTIME_DIR)
     _install_task_root_finder()
     os.chdir(TASK_ROOT)
 
@@ -944,7 +1055,7 @@ def main(argv):
         channel.send({"t": "init_error", "m": _peak_rss_kb()}, to_json(error_result).encode("utf-8"))
         sys.exit(1)
 
-    channel.send({"t": "ready", "m": _peak_rss_kb(), "p": os.getpid()})
+    channel.send({"t": "ready", "m": _peak_rss_kb(), "tmp": tmp_private, "p": os.getpid()})
     while True:
         header, body = channel.receive()
         if header is None:

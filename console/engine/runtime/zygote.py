@@ -1,6 +1,8 @@
 """A pre-started runtime that forks execution environments, so a cold start skips Python's own start-up.
 
-Runs as a script (`python -I zygote.py SOCKET_FD`) with the runtime's modules already imported.
+Runs as a script (`python -I -S zygote.py SOCKET_FD --lib=DIR`) with the runtime's modules already
+imported, on the interpreter of the runtime it serves (one zygote per interpreter); it runs on
+CPython 3.7 and later.
 For each request on the socket (a JSON message carrying the environment, the folder, the
 environment's channel and its log pipe) it forks a child that becomes a fresh execution
 environment: its own session, the function's environment variables only, and `bootstrap.main`
@@ -11,7 +13,6 @@ killed at once.
 """
 
 import atexit
-import ctypes  # noqa: F401  (imported once here: every keeper calls prctl through it)
 import json
 import os
 import select
@@ -24,6 +25,30 @@ RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, RUNTIME_DIR)
 
 import bootstrap  # noqa: E402  (the point of the zygote: pay for these imports once)
+
+try:
+    import ctypes  # noqa: F401,E402  (the private /tmp is mounted and each keeper calls prctl through it)
+except ImportError:
+    pass
+
+
+def _recv_fds(sock, bufsize, maxfds):
+    """socket.recv_fds (Python 3.9+), written out for older interpreters."""
+    import array
+
+    fds = array.array("i")
+    msg, ancdata, flags, addr = sock.recvmsg(bufsize, socket.CMSG_LEN(maxfds * fds.itemsize))
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+    return msg, list(fds), flags, addr
+
+
+def _exit_status(status):
+    """os.waitstatus_to_exitcode (Python 3.9+), written out for older interpreters."""
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
 
 
 def _exit_code(exc):
@@ -61,8 +86,13 @@ def _child(request, fds, sock, wake_r, wake_w):
         os.environ.update(request["env"])
         time.tzset()
         code = 0
+        # As in a started environment, the runtime's bootstrap script is __main__.
+        bootstrap.__name__ = "__main__"
+        sys.modules["__main__"] = bootstrap
+        sys.argv[:] = [bootstrap.__file__]
         try:
-            bootstrap.main(["bootstrap.py", str(chan_fd), str(request["data_mb"])])
+            layout = json.dumps(request.get("layout") or {})
+            bootstrap.main(["bootstrap.py", str(chan_fd), str(request["data_mb"]), layout])
         except SystemExit as exc:
             code = _exit_code(exc)
         except BaseException:
@@ -129,7 +159,7 @@ def main(argv):
                 reaped = True
                 if pid in children:
                     children.discard(pid)
-                    _send(sock, {"exit": pid, "code": os.waitstatus_to_exitcode(status)})
+                    _send(sock, {"exit": pid, "code": _exit_status(status)})
             if reaped:
                 # A process that is not one of our environments was re-parented here: its keeper
                 # died before it. It belongs to no environment any more.
@@ -139,7 +169,7 @@ def main(argv):
         if sock not in ready:
             continue
         try:
-            data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 2)
+            data, fds, _flags, _addr = _recv_fds(sock, 1 << 20, 2)
         except OSError:
             data, fds = b"", []
         if not data:

@@ -1,4 +1,4 @@
-"""The configuration modal: timeout, memory, runtime and environment variables."""
+"""The configuration modal: timeout, memory, runtime, environment variables, /tmp size and layers."""
 
 from __future__ import annotations
 
@@ -58,8 +58,8 @@ class ConfigModal(ModalScreen[Settings | None]):
                         id="cfg-runtime",
                     )
                 yield Static(
-                    f"The engine runs your code with this machine's Python {store.HOST_PYTHON}; the runtime "
-                    "setting names the runtime in AWS_EXECUTION_ENV and the log lines.",
+                    "Each runtime runs on its own Python when one is installed, else on the nearest "
+                    "(INIT_START says which; `lambda-console runtimes` lists them).",
                     classes="hint",
                 )
                 with Horizontal(classes="field"):
@@ -70,6 +70,11 @@ class ConfigModal(ModalScreen[Settings | None]):
                     yield Input(str(s.memory_mb), id="cfg-memory", type="integer")
                 yield Label("Environment variables (KEY=VALUE, one a line)")
                 yield TextArea("\n".join(f"{k}={v}" for k, v in s.environment.items()), id="env")
+                with Horizontal(classes="field"):
+                    yield Label("Ephemeral storage (MB)")
+                    yield Input(str(s.ephemeral_storage_mb), id="cfg-ephemeral", type="integer")
+                yield Label("Layers (folders or .zip files, one a line, in order, up to 5)")
+                yield TextArea("\n".join(s.layers), id="cfg-layers")
                 yield Static("", id="config-problem", classes="problem")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
@@ -91,6 +96,12 @@ class ConfigModal(ModalScreen[Settings | None]):
         except ValueError:
             problems.append("Memory must be a whole number of MB")
             memory = self.settings.memory_mb
+        try:
+            ephemeral = int(self.query_one("#cfg-ephemeral", Input).value)
+        except ValueError:
+            problems.append("Ephemeral storage must be a whole number of MB")
+            ephemeral = self.settings.ephemeral_storage_mb
+        layers = [line.strip() for line in self.query_one("#cfg-layers", TextArea).text.splitlines() if line.strip()]
         env, bad = parse_environment(self.query_one("#env", TextArea).text)
         problems += [f"Environment variables, {b}" for b in bad]
         runtime = self.query_one("#cfg-runtime", Select).value
@@ -99,6 +110,8 @@ class ConfigModal(ModalScreen[Settings | None]):
             memory_mb=memory,
             environment=env,
             runtime=runtime if isinstance(runtime, str) else self.settings.runtime,
+            ephemeral_storage_mb=ephemeral,
+            layers=layers,
         )
         problems += [
             p for p in validate(store.to_config(self.code_dir, settings)) if not p.startswith("Handler")

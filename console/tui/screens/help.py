@@ -22,6 +22,7 @@ KEYS: list[tuple[str, str]] = [
     ("F8", "Run on save: re-run the test whenever the code changes"),
     ("F9", "Step Functions view (Esc returns)"),
     ("F10", "Invoke as: RequestResponse → Event → DryRun"),
+    ("F11", "Event source view: SQS, Kinesis, DynamoDB Streams batches and retries"),
     ("F12", "Monitor: metrics and the async event queue"),
     ("Alt+T", "Tests: saved events against their expected answers (run one or all, see a diff)"),
     ("Alt+S", "Save as expected: the result shown becomes its saved event's expected answer"),
@@ -58,7 +59,8 @@ class HelpModal(ModalScreen[None]):
                 yield Static(
                     "\nEdits to code are saved automatically; files changed by another editor are "
                     "reloaded (when you have unsaved edits too, you choose whose version to keep). "
-                    f"Whatever the runtime setting, your code runs on this machine's Python {HOST_PYTHON}. "
+                    "Your code runs on the runtime's own Python when one is installed, else on the nearest "
+                    f"(this console runs on Python {HOST_PYTHON}; `lambda-console runtimes` lists them). "
                     "Every action is also in the command palette (Ctrl+P); if Alt keys do not reach the "
                     "console in your terminal, use the palette.",
                     classes="hint",

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from console.engine import RUNTIMES
 
 from console.engine.handler_check import check_handler
+from .. import store
 from ..store import HOST_PYTHON, Settings
 from .running import RunningIndicator
 
@@ -57,7 +58,8 @@ class FunctionBar(Vertical):
                 allow_blank=False,
                 compact=True,
                 id="runtime",
-                tooltip=f"Your code runs on this machine's Python {HOST_PYTHON} whatever the runtime",
+                tooltip="Your code runs on the runtime's own Python when one is installed, else on the "
+                "nearest (INIT_START says which; `lambda-console runtimes` lists them)",
             )
             yield Label("Handler", id="handler-label")
             yield Input(self.settings.handler, id="handler", compact=True, placeholder="module.function")
@@ -84,7 +86,9 @@ class FunctionBar(Vertical):
 
     def _limits_text(self) -> str:
         s = self.settings
-        return f"Timeout {s.timeout_s} s · Memory {s.memory_mb} MB · Env {len(s.environment)}"
+        text = f"Timeout {s.timeout_s} s · Memory {s.memory_mb} MB · Env {len(s.environment)}"
+        stand_in = store.stand_in_python(s.runtime, s.interpreter)
+        return text + (f" · on Python {stand_in}" if stand_in else "")
 
     def set_settings(self, settings: Settings) -> None:
         self.settings = settings
