@@ -183,8 +183,10 @@ class Environment:
         if zygote is not None and not interpreter_settings:
             try:
                 return zygote.spawn(env, str(config.code_dir), data_mb, (chan, log_w), layout)
-            except ZygoteUnavailable:
-                pass  # start a process of our own instead
+            except ZygoteUnavailable as exc:
+                if exc.maybe_forked:
+                    raise  # it may still fork onto these descriptors: the caller starts afresh
+                # otherwise start a process of our own instead
         # -S: nothing of the interpreter's site-packages; the runtime builds Lambda's sys.path.
         flags = ["-S"] if interpreter_settings else ["-I", "-S"]
         lib = f"--lib={launch.lib}" if launch is not None else "--lib="
@@ -346,38 +348,44 @@ class Environment:
 
     def _take_frame(self, request_id: str | None) -> Reply | None:
         """The next complete frame in the buffer, checked; None until one is complete. Frames for
-        another invocation (a stray answer of an earlier one) are dropped."""
-        while True:
-            buf = self._buffer
-            if len(buf) < _FRAME.size:
-                return None
-            hlen, blen = _FRAME.unpack_from(buf)
-            if hlen > MAX_HEADER_BYTES:
-                return Reply("invalid", problem=f"a frame header of {hlen} bytes")
-            if len(buf) < _FRAME.size + hlen:
-                return None
-            if self._header is None:
-                header, problem = self._check_header(bytes(buf[_FRAME.size : _FRAME.size + hlen]), request_id)
-                if header is None:
+        another invocation (a stray answer of an earlier one) are dropped. Frames are read at an
+        offset and the buffer compacted once per call, so many small frames cost linear time."""
+        buf = self._buffer
+        at = 0
+        try:
+            while True:
+                if len(buf) - at < _FRAME.size:
+                    return None
+                hlen, blen = _FRAME.unpack_from(buf, at)
+                if hlen > MAX_HEADER_BYTES:
+                    return Reply("invalid", problem=f"a frame header of {hlen} bytes")
+                start = at + _FRAME.size
+                if len(buf) < start + hlen:
+                    return None
+                if self._header is None:
+                    header, problem = self._check_header(bytes(buf[start : start + hlen]), request_id)
+                    if header is None:
+                        return Reply("invalid", problem=problem)
+                    if blen > MAX_RESPONSE_BYTES:
+                        # Known from the length alone: nothing more is read (the runtime is killed).
+                        if header["t"] in ("result", "error"):
+                            return Reply("too_large", header)
+                        return Reply("invalid", problem=f"a {header['t']} frame of {blen} bytes")
+                    self._header = header
+                end = start + hlen + blen
+                if len(buf) < end:
+                    return None
+                header, self._header = self._header, None
+                body = bytes(buf[start + hlen : end])
+                at = end
+                if request_id is not None and header["t"] != "oom" and header.get("id") != request_id:
+                    continue  # an answer to an earlier invocation, written late: not this one's
+                problem = self._check_body(header["t"], body)
+                if problem:
                     return Reply("invalid", problem=problem)
-                if blen > MAX_RESPONSE_BYTES:
-                    # Known from the length alone: nothing more is read (the runtime is killed).
-                    if header["t"] in ("result", "error"):
-                        return Reply("too_large", header)
-                    return Reply("invalid", problem=f"a {header['t']} frame of {blen} bytes")
-                self._header = header
-            end = _FRAME.size + hlen + blen
-            if len(buf) < end:
-                return None
-            header, self._header = self._header, None
-            body = bytes(buf[_FRAME.size + hlen : end])
-            del buf[:end]
-            if request_id is not None and header["t"] != "oom" and header.get("id") != request_id:
-                continue  # an answer to an earlier invocation, written late: not this one's
-            problem = self._check_body(header["t"], body)
-            if problem:
-                return Reply("invalid", problem=problem)
-            return Reply(header["t"], header, body)
+                return Reply(header["t"], header, body)
+        finally:
+            del buf[:at]
 
     def _check_header(self, raw: bytes, request_id: str | None) -> tuple[dict | None, str]:
         try:

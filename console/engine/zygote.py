@@ -24,7 +24,13 @@ CHECK_S = 0.05
 
 
 class ZygoteUnavailable(RuntimeError):
-    """The zygote could not start or has died; callers fall back to starting a process."""
+    """The zygote could not start or has died; callers fall back to starting a process.
+    `maybe_forked`: the request reached it but no answer came, so it may yet fork on the
+    descriptors it was sent."""
+
+    def __init__(self, message: str, maybe_forked: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_forked = maybe_forked
 
 
 class ForkedProcess:
@@ -155,7 +161,7 @@ class Zygote:
                         break
                     self.revive()
         if "pid" not in reply:
-            raise ZygoteUnavailable("the zygote did not answer")
+            raise ZygoteUnavailable("the zygote did not answer", maybe_forked=True)
         return ForkedProcess(self, reply["pid"])
 
     def exit_code(self, pid: int, forget: bool = False) -> int | None:

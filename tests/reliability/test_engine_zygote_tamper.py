@@ -36,6 +36,11 @@ def lambda_handler(event, context):
 HELLO = "def lambda_handler(event, context):\n    return 'hello'\n"
 
 
+def live_zygote(engine: Engine):
+    """The engine's zygote for the default runtime's interpreter, if one is alive now."""
+    return next((z for z in engine._zygotes.values() if z.alive), None)
+
+
 def test_a_stopped_zygote_does_not_break_cold_starts_or_shutdown(make_function):
     engine = Engine()
     closed = threading.Event()
@@ -54,8 +59,8 @@ def test_a_stopped_zygote_does_not_break_cold_starts_or_shutdown(make_function):
 def test_a_killed_zygote_is_replaced(engine, make_function):
     zygote = json.loads(engine.invoke(make_function(STOPPER), b'{"signal": "SIGKILL"}').payload)
     assert wait_for(lambda: proc_state(zygote) == "")
-    assert wait_for(lambda: engine.invoke(make_function(HELLO), b"{}").succeeded and engine._live_zygote() is not None)
-    replacement = engine._live_zygote()
+    assert wait_for(lambda: engine.invoke(make_function(HELLO), b"{}").succeeded and live_zygote(engine) is not None)
+    replacement = live_zygote(engine)
     assert replacement is not None and replacement.pid != zygote
     r = engine.invoke(make_function("import os\ndef lambda_handler(e, c):\n    return os.getppid()\n"), b"{}")
     assert parent_of(json.loads(r.payload)) == replacement.pid  # forked by the new zygote again
@@ -109,3 +114,18 @@ def lambda_handler(event, context):
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def test_a_zygote_that_takes_a_request_but_never_answers_is_retired(engine, make_function, monkeypatch):
+    from console.engine.zygote import Zygote, ZygoteUnavailable
+
+    silent = live_zygote(engine)
+    assert silent is not None
+
+    def no_answer(self, *args, **kwargs):
+        raise ZygoteUnavailable("the zygote did not answer", maybe_forked=True)
+
+    monkeypatch.setattr(Zygote, "spawn", no_answer)
+    r = engine.invoke(make_function(HELLO), b"{}")
+    assert r.succeeded and r.cold_start  # started on descriptors of its own
+    assert silent not in engine._zygotes.values()
