@@ -15,8 +15,7 @@ class VirtualClock:
     """Seconds since the run started. Waiting for a later time costs nothing (the clock jumps),
     unless `time_scale` is set: then the run is paced so that one real second shows N virtual ones.
 
-    Invocations run for real; the driver advances the clock by each one's duration, so a batch's
-    end time is its start plus what the function really took.
+    Invocations run for real: a batch ends at its start time plus what the function really took.
     """
 
     def __init__(self, time_scale: float | None = None, *, epoch: float | None = None) -> None:
@@ -49,11 +48,6 @@ class VirtualClock:
                 else:
                     time.sleep(min(wait, 0.5))
         self._now = t
-
-    def advance_by(self, seconds: float) -> None:
-        """Time the clock spends running an invocation (it already took that long for real)."""
-        if seconds > 0:
-            self._now += seconds
 
 
 def iso_ms(epoch_s: float) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .mapping import REGION
 
+SQS_MESSAGE_LIMIT = 1_048_576  # SQS's maximum message size (1 MiB since August 2025)
 SYNC_PAYLOAD_LIMIT = 6_291_456  # Lambda's synchronous invocation payload limit, which bounds a batch
 _KINESIS_SEQ_BASE = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898
 _DDB_SEQ_BASE = 800_000_000_000_000_000_000
@@ -73,6 +74,8 @@ def parse_lines(text: str, where: str = "records") -> list[tuple[int, Any]]:
                 f"{where} line {number} is not valid JSON ({exc}); a text body is written as a JSON string, "
                 'e.g. "not json at all"'
             ) from None
+        except RecursionError:
+            raise RecordsError(f"{where} line {number} is nested too deeply to read") from None
     if not out:
         raise RecordsError(f"{where} holds no records (one JSON value a line)")
     return out
@@ -103,6 +106,8 @@ def sqs_messages(text: str, *, fifo: bool, seed: int = 0, where: str = "records"
             body = _text(value)
         if not body:
             raise RecordsError(f"{where} line {number}: an SQS message body cannot be empty")
+        if len(body.encode("utf-8")) > SQS_MESSAGE_LIMIT:
+            raise RecordsError(f"{where} line {number}: SQS refuses a message over {SQS_MESSAGE_LIMIT:,} bytes")
         if fifo and group is None:
             raise RecordsError(f"{where} line {number}: a FIFO queue needs a messageGroupId "
                                '(write {"body": ..., "messageGroupId": "g1"})')

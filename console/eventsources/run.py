@@ -273,6 +273,8 @@ def load_json_file(text: str, where: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise MappingError(f"{where} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise MappingError(f"{where} is nested too deeply to read") from None
 
 
 def record_ranges(numbers: list[int]) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 from .expectations import REQUEST_ID_TOKEN, Expectation, error_fields
 
 _SHORT = 60  # an equal value longer than this is shown shortened
+MAX_LINES = 400  # a diff longer than this is cut (a huge payload stays readable, in CI too)
+MAX_LINE = 1000
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,12 @@ def compare(expectation: Expectation, result: Any) -> Comparison:
                 found.append(Difference(what, (f"{what}:", f"- {_dump(expected)}", f"+ {_dump(actual)}")))
     elif expectation.has_payload:
         subset = expectation.payload_match == "subset"
-        if not same(expectation.payload, value, subset):
-            title = "payload (- expected, + actual" + (", only the expected keys compared)" if subset else ")")
-            found.append(Difference("payload", (title + ":", *payload_diff(expectation.payload, value, subset))))
+        try:
+            if not same(expectation.payload, value, subset):
+                title = "payload (- expected, + actual" + (", only the expected keys compared)" if subset else ")")
+                found.append(Difference("payload", (title + ":", *payload_diff(expectation.payload, value, subset))))
+        except RecursionError:
+            found.append(Difference("payload", ("payload: nested too deeply to compare",)))
     missing = [line for line in expectation.log_contains if line not in result.log]
     if missing:
         found.append(Difference("log", tuple(f"log: no line contains {_dump(line)}" for line in missing)))
@@ -118,8 +123,18 @@ def same(expected: Any, actual: Any, subset: bool = False) -> bool:
 
 
 def payload_diff(expected: Any, actual: Any, subset: bool = False) -> list[str]:
-    """Lines showing `expected` against `actual` as JSON, differing keys marked `-`/`+`."""
-    return _diff(expected, actual, subset, "", 0, last=True)
+    """Lines showing `expected` against `actual` as JSON, differing keys marked `-`/`+` (a huge
+    payload's diff is cut to MAX_LINES lines of at most MAX_LINE characters)."""
+    lines = [_cut(line) for line in _diff(expected, actual, subset, "", 0, last=True)]
+    if len(lines) > MAX_LINES:
+        lines = lines[:MAX_LINES] + [f"… {len(lines) - MAX_LINES} more lines of the diff not shown"]
+    return lines
+
+
+def _cut(line: str) -> str:
+    if len(line) <= MAX_LINE:
+        return line
+    return line[:MAX_LINE] + f"… ({len(line) - MAX_LINE} more characters)"
 
 
 def _diff(expected: Any, actual: Any, subset: bool, label: str, depth: int, last: bool) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,6 +234,10 @@ class Runner:
             except workspace.SavedEventNotFoundError:
                 case.message = f"{case.expectation_path} has no saved event '{event}' to run"
                 return case
+            problem = _event_problem(function.dir, event, text)
+            if problem:
+                case.message = problem
+                return case
             if config is None:
                 config = self.config_for(function)
             outcome = self.invoker.invoke(config, text.encode("utf-8"), "RequestResponse")
@@ -314,6 +319,18 @@ class Runner:
             report.suites.append(suite)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _event_problem(function_dir: Path, event: str, text: str) -> str | None:
+    """Why a saved event cannot be sent (a hand-edited file may not be JSON), naming file and line."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        path = workspace.events_dir(function_dir) / f"{event}.json"
+        return f"{path}, line {exc.lineno}: the saved event is not valid JSON ({exc.msg}, column {exc.colno}); not run"
+    except RecursionError:
+        return f"the saved event '{event}' is nested too deeply to send; not run"
+    return None
 
 
 def save_as_expected(function_dir: Path, event: str, result: InvocationResult) -> tuple[Path, Expectation]:

@@ -119,3 +119,14 @@ def test_the_event_sources_never_call_the_engine_directly():
     for path in package.glob("*.py"):
         text = path.read_text()
         assert "console.engine import Engine" not in text and ".engine.invoke(" not in text, path.name
+
+
+def test_a_deeply_nested_or_oversized_record_is_one_clear_message(folder, capsys, tmp_path):
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    assert main(["source", "run", "kinesis", str(folder), "--records", str(deep)]) == 2
+    assert "nested too deeply" in capsys.readouterr().err
+    big = tmp_path / "big.jsonl"
+    big.write_text('"' + "x" * 1_100_000 + '"\n')
+    assert main(["source", "run", "sqs", str(folder), "--records", str(big)]) == 2
+    assert "SQS refuses a message over 1,048,576 bytes" in capsys.readouterr().err

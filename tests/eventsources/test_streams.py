@@ -248,3 +248,13 @@ def test_dynamodb_records_and_their_on_failure_record(make_function, run_source)
 def test_stream_settings_lambda_would_refuse_are_refused(make_function, run_source, kind, mapping, message):
     with pytest.raises(MappingError, match=message):
         run_source(kind, make_function(OK), [{"Keys": {"Id": 1}}], mapping)
+
+
+def test_at_timestamp_skips_records_that_arrived_before_it(make_function, run_source):
+    records = [{"n": 1}, {"n": 2}]
+    before = run_source("kinesis", make_function(OK, name="a"), records,
+                        {"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": 0})
+    assert before.all_processed
+    after = run_source("kinesis", make_function(OK, name="b"), records,
+                       {"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": 4_102_444_800})
+    assert after.invocations == [] and [r.fate for r in after.records] == ["skipped", "skipped"]

@@ -179,3 +179,13 @@ def test_the_installed_command_runs_without_textual(make_function):
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     proc = subprocess.run([sys.executable, "-m", "console", "test", str(fn)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "2 events: 2 passed" in proc.stdout
+
+
+def test_a_saved_event_that_is_not_json_is_an_error_naming_its_file_and_line(make_function, capsys):
+    fn = make_function()
+    run(capsys, str(fn), "--update")
+    (fn / ".lambda-console/events/basic.json").write_text('{\n  "key1": "a",\n}')
+    code, out, _ = run(capsys, str(fn))
+    assert code == 1
+    assert f"{fn / '.lambda-console/events/basic.json'}, line 3: the saved event is not valid JSON" in out
+    assert "PASS   err" in out

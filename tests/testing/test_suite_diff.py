@@ -90,3 +90,24 @@ def test_missing_log_text_and_a_blown_budget_are_differences():
 
 def test_an_expectation_without_payload_checks_only_the_status():
     assert compare(Expectation("Succeeded"), result(payload={"anything": 1})).passed
+
+
+def test_a_huge_payload_diff_is_cut_to_a_readable_size():
+    from console.testing.compare import MAX_LINE, MAX_LINES
+
+    lines = payload_diff({"big": "x" * 50_000}, {"big": "y" * 50_000})
+    assert len(lines) == 4 and all(len(line) < MAX_LINE + 40 for line in lines)
+    assert lines[1].startswith('-   "big": "xxx') and lines[1].endswith("more characters)")
+    lines = payload_diff(list(range(1000)), list(range(1, 1001)))
+    assert len(lines) == MAX_LINES + 1 and lines[-1].endswith("more lines of the diff not shown")
+
+
+def test_a_payload_nested_too_deeply_is_a_difference_not_a_crash():
+    deep = current = {}
+    for _ in range(5000):
+        current["a"] = {}
+        current = current["a"]
+    comparison = compare(Expectation("Succeeded", payload={"a": 1}), result(payload=1))
+    assert comparison.headline() == "payload differs"
+    nested = SimpleNamespace(**{**vars(result(payload=1)), "payload_value": lambda: deep})
+    assert compare(Expectation("Succeeded", payload=deep), nested).diff() == "payload: nested too deeply to compare"

@@ -108,3 +108,20 @@ def test_shard_ids_are_shortened_for_the_timeline():
     assert short_source("shardId-000000000000/2") == "shard 0/2"
     assert short_source("shardId-00000001767225600000-864758bb") == "shard 864758bb"
     assert short_source("orders") == "orders"
+
+
+async def test_escape_stops_a_run_paced_at_real_time(home, engine):
+    fn = workspace.create_function_from_blueprint("sqs-batch", "orders", root=home)
+    app = LambdaConsoleApp(fn.dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f11")
+        screen = await wait_for(pilot, lambda: _screen(app), timeout=10)
+        await pilot.press("f8", "f8", "f8", "f8")  # virtual -> 1000x -> 100x -> 10x -> 1x
+        assert screen.time_scale == 1.0
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: len(screen.entries) >= 3, timeout=30)  # the first batches, at once
+        await pilot.press("escape")  # the retries would come 30 real seconds later
+        await wait_for(pilot, lambda: screen.report is not None, timeout=10)
+        assert screen.report.stopped_because == "cancelled"
+        assert "cancelled" in str(screen.query_one("#es-status").render())
+        assert _screen(app) is screen  # the first Escape only stopped the run

@@ -199,7 +199,7 @@ class EventSourcesScreen(Screen[None]):
         for what, text in (("mapping", current.mapping), ("queue or stream settings", current.settings)):
             try:
                 value = json.loads(text) if text.strip() else {}
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 self._set_status(Text(f"The {what} is not valid JSON: {exc}", style="bold red"))
                 return
             parsed.append(value)

@@ -24,6 +24,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console import workspace
+from console.display import neutralise
 from console.testing.compare import compare
 from console.testing.expectations import ExpectationError
 from console.testing.runner import (
@@ -195,18 +196,18 @@ class SavedTestsScreen(ModalScreen[None]):
         elif case is not None and case.outcome == FAIL:
             parts.append(Text(f"Failed: {case.message}", style="bold red"))
             parts.append(Text(""))
-            for line in case.diff.splitlines():
+            for line in neutralise(case.diff).splitlines():
                 style = "red" if line.startswith("-") else "green" if line.startswith("+") else ""
                 parts.append(Text(line, style=style, no_wrap=True, overflow="ellipsis"))
             parts += [Text(""), Text("S keeps this answer as the expected one.", style="dim")]
         elif case is not None and case.outcome == ERROR:
-            parts.append(Text(f"Could not be checked:\n{case.message}", style="yellow"))
+            parts.append(Text(f"Could not be checked:\n{neutralise(case.message)}", style="yellow"))
         elif case is not None and case.result is not None:
             result = case.result
             verdict = "Passed" if case.outcome == PASS else f"Ran ({result.status}); no expected answer yet"
             parts.append(Text(f"{verdict} · Duration {result.summary.duration_ms:.2f} ms", style="green" if case.outcome == PASS else ""))
             parts.append(Text(""))
-            parts.append(Text(_answer_text(result)))
+            parts.append(Text(neutralise(_answer_text(result))))
             if case.outcome == UNCHECKED:
                 parts += [Text(""), Text("S keeps this answer as the expected one.", style="dim")]
         if case is None or case.outcome in (PASS, UNCHECKED):
@@ -221,7 +222,7 @@ class SavedTestsScreen(ModalScreen[None]):
         if text is None:
             return Text("No expected answer saved: run it (Enter), then press S to keep the answer.", style="dim")
         path = workspace.expectation_path(self.code_dir, event)
-        return Text(f"Expected ({path.name}):\n{text.rstrip()}", style="dim")
+        return Text(f"Expected ({path.name}):\n{neutralise(text.rstrip())}", style="dim")
 
     @on(OptionList.OptionHighlighted, "#tests-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -332,12 +333,18 @@ class SavedTestsScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+_ANSWER_CHARS = 20_000  # the detail pane shows the start of a huge answer; Log output has it all
+
+
 def _answer_text(result: Any) -> str:
     value = result.payload_value()
     try:
-        return json.dumps(value, indent=2, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(value)
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = str(value)
+    if len(text) > _ANSWER_CHARS:
+        text = text[:_ANSWER_CHARS] + f"\n… ({len(text) - _ANSWER_CHARS:,} more characters)"
+    return text
 
 
 def _saved_text(code_dir: Path, event: str) -> str:
