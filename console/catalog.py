@@ -24,7 +24,7 @@ __all__ = [
     "sample_events",
 ]
 
-KINDS = ("function", "state-machine")
+KINDS = ("function", "state-machine", "sam-project")
 GROUPS = ("Common", "AWS", "Lex", "Alexa")
 BLUEPRINT_FILE = "blueprint.json"
 INDEX_FILE = "index.json"

@@ -109,7 +109,7 @@ def test_seed_handlers_keep_their_names():
 
 def test_state_machine_blueprints_load_with_their_kind():
     for blueprint in BLUEPRINTS:
-        assert blueprint.kind in ("function", "state-machine")
+        assert blueprint.kind in ("function", "state-machine", "sam-project")
         if blueprint.kind == "state-machine":
             assert blueprint.to_dict()["kind"] == "state-machine"
 

@@ -135,7 +135,11 @@ def test_state_machine_blueprints_load_with_kind_and_without_handler(tmp_path):
 
 
 def test_shipped_blueprints_default_to_function_kind():
-    assert all(b.kind == "function" for b in catalog.blueprints() if not (b.path / "statemachine.json").exists())
+    assert all(
+        b.kind == "function"
+        for b in catalog.blueprints()
+        if not (b.path / "statemachine.json").exists() and not (b.path / "template.yaml").exists()
+    )
 
 
 def test_defaults_match_the_engines():
@@ -196,7 +200,7 @@ def test_cli_blueprints_json_lists_every_blueprint_with_its_kind(tmp_path):
         "runtime": "python3.14", "handler": "lambda_function.lambda_handler", "timeout": 3, "memory": 128,
         "event": "hello-world",
     }
-    assert {b["kind"] for b in listed} <= {"function", "state-machine"}
+    assert {b["kind"] for b in listed} <= {"function", "state-machine", "sam-project"}
 
 
 def test_cli_blueprints_table_is_aligned(tmp_path):
@@ -205,7 +209,7 @@ def test_cli_blueprints_table_is_aligned(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["NAME", "KIND", "RUNTIME", "DESCRIPTION"]
     column = lines[0].index("KIND")
-    assert all(line[column:].startswith(("function", "state-machine")) for line in lines[1:])
+    assert all(line[column:].startswith(("function", "state-machine", "sam-project")) for line in lines[1:])
     assert any(line.startswith("always-failed ") for line in lines)
 
 

@@ -17,6 +17,10 @@ RULES = {
     "service": UI,
     "stepfunctions": UI,
     "eventsources": UI,
+    "testing": UI,  # the regression suite and the pytest plugin run headless
+    # templates are read below every front and service that uses them
+    "sam": ("console.service", "console.cli", "console.tui", "console.stepfunctions", "console.eventsources",
+            "console.testing", *UI),
 }
 
 

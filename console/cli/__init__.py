@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "console.cli.catalog_cmds",
     "console.cli.sfn",
     "console.cli.serve",
+    "console.cli.api",
     "console.cli.runtimes",
     "console.cli.build",
     "console.cli.source",

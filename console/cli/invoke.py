@@ -32,7 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="invoke a function once and print the execution result and log output",
         description="Invoke a function once (synchronously, like the console's Test button).",
     )
-    p.add_argument("dir", nargs="?", help="the function's code directory (default: the current directory)")
+    p.add_argument(
+        "dir", nargs="?",
+        help="the function's code directory (default: the current directory), or with a SAM template "
+        "(--template, or template.yaml in the current folder) the function's logical ID",
+    )
     p.add_argument("--blueprint", metavar="NAME", help="run a blueprint instead of a directory")
     p.add_argument("--handler", metavar="H", help="handler string, e.g. lambda_function.lambda_handler")
     p.add_argument(
@@ -64,6 +68,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--endpoint-url", metavar="URL", help="the Invoke API endpoint for --remote")
     p.add_argument("--region", metavar="R", help="AWS region for --remote")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the console view")
+    from .sam_options import add_template_options
+
+    add_template_options(p, template_help="a SAM template; DIR is then the function's logical ID")
     p.set_defaults(run=run)
 
 
@@ -78,9 +85,48 @@ class Target:
     name: str | None = None
 
 
+def _template_target(args: argparse.Namespace) -> Target | None:
+    """A function of a SAM template: with --template, or when DIR is no folder but the current
+    folder has a template (`lambda-console invoke HelloWorldFunction`, as `sam local invoke`)."""
+    from console import workspace
+
+    from .sam_options import TemplateUsageError, load_project_from_args, pick_function, print_project_notes
+
+    if not args.template:
+        from console.sam.template import find_template
+
+        if args.blueprint or find_template(Path.cwd()) is None:
+            return None
+        if args.dir and Path(args.dir).exists():
+            return None
+        if not args.dir and (Path.cwd() / "lambda_function.py").is_file():
+            return None  # a function folder that also holds a template runs as a folder
+    if args.blueprint:
+        raise UsageError("give either --template or --blueprint, not both")
+    try:
+        project = load_project_from_args(args)
+        function = pick_function(project, args.dir)
+    except TemplateUsageError as exc:
+        raise UsageError(str(exc)) from exc
+    print_project_notes(project)
+    settings = workspace.FunctionSettings(
+        handler=function.handler,
+        runtime=function.runtime,
+        memory_mb=function.memory_mb,
+        timeout_s=function.timeout_s,
+        environment=dict(function.environment),
+        layers=[str(layer.content_dir) for layer in function.layers],
+        ephemeral_storage_mb=function.ephemeral_storage_mb,
+    )
+    return Target(function.code_dir, settings, None, function.logical_id)
+
+
 def _load_target(args: argparse.Namespace) -> Target:
     from console import workspace
 
+    template = _template_target(args)
+    if template is not None:
+        return template
     if args.blueprint:
         from console import catalog
 
@@ -100,7 +146,7 @@ def _load_target(args: argparse.Namespace) -> Target:
 def _check_default_folder(args: argparse.Namespace, config) -> None:
     """Running the current folder by default: refuse a folder that holds no such module at all,
     which is a mistaken folder (say, the home directory) rather than a function to run."""
-    if args.dir or args.blueprint:
+    if args.dir or args.blueprint or args.template:
         return
     from console.engine.handler_check import handler_module_path
 

@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="concurrent executions per function before 429 TooManyRequestsException (default 10)",
     )
     serve.add_argument("-v", "--verbose", action="store_true", help="print one line per request")
+    from .sam_options import add_template_options
+
+    add_template_options(serve, template_help="serve a SAM template's functions, named by logical ID (instead of DIRs)")
     serve.set_defaults(run=run_serve)
 
     metrics = subparsers.add_parser(
@@ -89,6 +92,8 @@ def run_serve(args: argparse.Namespace) -> int:
             "functions (no authentication)",
             file=sys.stderr,
         )
+    if args.template:
+        return _serve_template(args)
     try:
         server = make_server(
             args.dirs,
@@ -102,6 +107,47 @@ def run_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"lambda-console: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    return _serve_until_stopped(server)
+
+
+def _serve_template(args: argparse.Namespace) -> int:
+    """`serve --template T`: the Invoke API over the template's functions, named by logical ID."""
+    from console.sam.functions import load_project, parse_parameter_overrides
+    from console.service.registry import TemplateRegistry
+    from console.service.server import LambdaServer
+
+    from .sam_options import TemplateUsageError, load_project_from_args, print_project_notes
+
+    if args.dirs:
+        print("lambda-console: give either function directories or --template, not both", file=sys.stderr)
+        return 2
+    try:
+        project = load_project_from_args(args)
+        overrides = parse_parameter_overrides(args.parameter_overrides)
+    except (TemplateUsageError, ValueError) as exc:
+        print(f"lambda-console serve: {exc}", file=sys.stderr)
+        return 2
+    print_project_notes(project)
+    first = [project]
+
+    def load():
+        if first:
+            return first.pop()
+        return load_project(project.template_path, parameter_overrides=overrides, env_vars=args.env_vars)
+
+    try:
+        server = LambdaServer(
+            TemplateRegistry(load), host=args.host, port=args.port, time_scale=args.time_scale,
+            concurrency=args.concurrency, allow_remote=args.allow_remote,
+            access_log=(lambda line: print(line, flush=True)) if args.verbose else None,
+        )
+    except OSError as exc:
+        print(f"lambda-console: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return _serve_until_stopped(server)
+
+
+def _serve_until_stopped(server) -> int:
     # A function's requirements.txt is built on its first invocation: pip's progress on stderr.
     server.engine.on_build = lambda line: print(line, end="", file=sys.stderr, flush=True)
     names = [c.function_name for c in server.registry.all()]

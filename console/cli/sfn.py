@@ -99,6 +99,8 @@ def read_input(value: str | None) -> Any:
         pass
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"{source} is nested too deeply") from None
     except ValueError as exc:
         if source == "--input" and not value.lstrip().startswith(("{", "[", '"')) and not path.exists():
             raise ValueError(f"--input is neither JSON nor an existing file: {value}") from None

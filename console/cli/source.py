@@ -68,6 +68,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("--max-invocations", type=positive_int, default=1000, metavar="N",
                    help="stop after N invocations (default 1000)")
     r.add_argument("--json", action="store_true", help="print one JSON object instead of the timeline")
+    from .sam_options import add_template_options
+
+    add_template_options(r, template_help="a SAM template; DIR is then the function's logical ID")
     r.set_defaults(run=run)
 
 
@@ -112,6 +115,8 @@ def _load_function(args: argparse.Namespace):
 
     if args.blueprint:
         return _blueprint_config(args)
+    if args.template:
+        return _template_config(args)
     code_dir = Path(args.dir or os.getcwd())
     if not code_dir.is_dir():
         raise UsageError(f"{code_dir} is not a directory")
@@ -126,6 +131,19 @@ def _load_function(args: argparse.Namespace):
     if module and handler_module_path(config.code_dir, module) is None:
         raise UsageError(f"{config.code_dir} has no {module.replace('.', '/')}.py for the handler {config.handler}")
     return config
+
+
+def _template_config(args: argparse.Namespace):
+    """A SAM template's function, by logical ID (records.jsonl and friends are read from its CodeUri)."""
+    from .sam_options import TemplateUsageError, load_project_from_args, pick_function, print_project_notes
+
+    try:
+        project = load_project_from_args(args)
+        function = pick_function(project, args.dir)
+    except TemplateUsageError as exc:
+        raise UsageError(str(exc)) from None
+    print_project_notes(project)
+    return function.to_function_config()
 
 
 def _blueprint_config(args: argparse.Namespace):

@@ -38,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "-k", dest="pattern", metavar="PATTERN", help="only FUNCTION/EVENT ids containing PATTERN (or matching a glob)"
     )
+    from .sam_options import add_template_options
+
+    add_template_options(p, template_help="test a SAM template's functions (DIRs are then logical IDs)")
     p.set_defaults(run=run)
 
 
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for name in args.event:
             workspace.validate_event_name(name)
-        functions = find_functions(args.dirs)
+        functions = _template_functions(args) if args.template else find_functions(args.dirs)
     except (SelectionError, workspace.WorkspaceError) as exc:
         return usage(str(exc))
     if not functions:
@@ -122,6 +125,21 @@ def run(args: argparse.Namespace) -> int:
         verdict = out.style(", ".join(counts), "pass" if report.passed else "fail")
         out.line(f"\n{total} event{'s' if total != 1 else ''}: {verdict} in {report.seconds:.2f} s")
     return 0 if report.passed else 1
+
+
+def _template_functions(args: argparse.Namespace) -> list:
+    """The template's runnable functions (or those named), each with its saved events in its CodeUri."""
+    from console.testing.runner import SelectionError, TestFunction
+
+    from .sam_options import TemplateUsageError, load_project_from_args, pick_function, print_project_notes
+
+    try:
+        project = load_project_from_args(args)
+        chosen = [pick_function(project, name) for name in args.dirs] if args.dirs else project.runnable()
+    except TemplateUsageError as exc:
+        raise SelectionError(str(exc)) from None
+    print_project_notes(project)
+    return [TestFunction(f.logical_id, f.code_dir, f.to_function_config()) for f in chosen]
 
 
 def _print_case(out: _Out, case) -> None:

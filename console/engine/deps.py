@@ -76,6 +76,7 @@ def ensure(
     progress: Progress | None = None,
     *,
     force: bool = False,
+    cancel: threading.Event | None = None,
 ) -> Build | None:
     """The function's installed dependencies (None without a requirements.txt), installing them
     when the requirements changed since the last build. Concurrent callers wait for one build."""
@@ -96,7 +97,7 @@ def ensure(
             if not force and (folder / MANIFEST).is_file():
                 return Build(str(folder), False)
             started = time.perf_counter()
-            _install(config, resolution, requirements, text, folder, progress)
+            _install(config, resolution, requirements, text, folder, progress, cancel)
             _forget_older(folder)
             return Build(str(folder), True, time.perf_counter() - started)
 
@@ -121,6 +122,7 @@ def _install(
     text: bytes,
     folder: Path,
     progress: Progress | None,
+    cancel: threading.Event | None = None,
 ) -> None:
     interp = resolution.interpreter
     say = progress or (lambda line: None)
@@ -132,9 +134,11 @@ def _install(
     output: list[str] = []
     try:
         for n, command in enumerate(_pip_commands(interp.path, str(staging), requirements, version)):
-            output = _run(command, config.code_dir, env, say)
+            output = _run(command, config.code_dir, env, say, cancel)
             if output[-1] == "0":
                 break
+            if cancel is not None and cancel.is_set():
+                raise BuildError(f"The build of {requirements.name} was cancelled; nothing was run.")
             if n == 0 and any("No module named pip" in line for line in output):
                 say(f"Python {interp.version} has no pip: using the console's pip for Python {version} wheels.\n")
                 shutil.rmtree(staging, ignore_errors=True)
@@ -158,8 +162,10 @@ def _install(
     say(f"Built {requirements.name}: dependencies in {folder}\n")
 
 
-def _run(command: list[str], cwd: Path, env: dict[str, str], say: Progress) -> list[str]:
-    """Run pip, passing each line on; the last item is the exit status."""
+def _run(
+    command: list[str], cwd: Path, env: dict[str, str], say: Progress, cancel: threading.Event | None = None
+) -> list[str]:
+    """Run pip, passing each line on (stopped when `cancel` is set); the last item is the exit status."""
     lines: list[str] = []
     try:
         proc = subprocess.Popen(
@@ -169,6 +175,15 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], say: Progress) -> l
     except OSError as exc:
         return [f"ERROR: cannot run {command[0]}: {exc.strerror or exc}", "1"]
     assert proc.stdout is not None
+    if cancel is not None:
+
+        def stop_on_cancel() -> None:
+            while proc.poll() is None:
+                if cancel.wait(0.1):
+                    proc.kill()
+                    return
+
+        threading.Thread(target=stop_on_cancel, name="lambda-console-build-cancel", daemon=True).start()
     for line in proc.stdout:
         lines.append(line.rstrip("\n"))
         say(line if line.endswith("\n") else line + "\n")

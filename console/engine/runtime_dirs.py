@@ -45,12 +45,14 @@ def _origin(module: str) -> str | None:
 def _link_farm(kind: str, modules: tuple[str, ...]) -> str:
     """A folder of symlinks to just these installed modules (the rest of the console's
     site-packages stays out of reach). Made once per set of installed locations."""
+    with _lock:
+        known = _made.get(kind)
+        if known is not None and os.path.isdir(known):
+            return known  # looked up once per process: a cold start does not search sys.path
     origins = {m: o for m in modules if (o := _origin(m)) is not None}
     digest = hashlib.sha256(repr(sorted(origins.items())).encode()).hexdigest()[:16]
     key = f"{kind}-{digest}"
     with _lock:
-        if key in _made and os.path.isdir(_made[key]):
-            return _made[key]
         for root in (cache_root() / "runtime", Path(tempfile.gettempdir()) / f"lambda-console-{os.getuid()}"):
             folder = root / key
             try:
@@ -64,7 +66,7 @@ def _link_farm(kind: str, modules: tuple[str, ...]) -> str:
                         if not folder.is_dir():
                             raise
                         # another console made it first
-                _made[key] = str(folder)
+                _made[kind] = str(folder)
                 return str(folder)
             except OSError:
                 continue

@@ -67,6 +67,7 @@ class MoveEntry:
     numbers: list[int]
     kind: str  # "dead-letter" | "on-failure" | "discarded" | "expired" | "trimmed" | "note"
     text: str
+    documents: list[dict[str, Any]] = field(default_factory=list)  # the DLQ messages or on-failure record
 
 
 Entry = BatchEntry | MoveEntry

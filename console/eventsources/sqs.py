@@ -166,20 +166,22 @@ class SqsSource:
             return
         moved = [m for m in self.messages if not m.done and m.lane is None and m.visible_at <= now
                  and m.receive_count >= redrive.max_receive_count]
+        documents = []
         for m in moved:
             m.done = True
             epoch_ms = self._ms
-            self.run.report.dead_letter.append(dead_letter_message(
+            documents.append(dead_letter_message(
                 m.message, dlq_arn=redrive.dead_letter_arn, source_arn=self.queue.arn,
                 receive_count=m.receive_count, sent_ms=epoch_ms(m.sent),
                 first_receive_ms=epoch_ms(m.first_receive if m.first_receive is not None else m.sent)))
+        self.run.report.dead_letter.extend(documents)
         if moved:
             ids = [m.message.message_id for m in moved]
             self.run.settle(ids, "dead-letter")
             self.run.metric_count("DeadLetteredMessages", len(ids))
             dlq = redrive.dead_letter_arn.rsplit(":", 1)[-1]
             self._move(now, ids, "dead-letter",
-                       f"moved to the dead-letter queue {dlq} after {redrive.max_receive_count} receives")
+                       f"moved to the dead-letter queue {dlq} after {redrive.max_receive_count} receives", documents)
 
     def _ms(self, t: float) -> int:
         return int(self.run.clock.wall(t) * 1000)
@@ -269,8 +271,9 @@ class SqsSource:
         for m in done.returned:
             m.lane = None
 
-    def _move(self, now: float, ids: list[str], kind: str, text: str) -> None:
-        self.run.emit(MoveEntry(now, self.queue.name, ids, [self.run.number(i) for i in ids], kind, text))
+    def _move(self, now: float, ids: list[str], kind: str, text: str, documents: list | None = None) -> None:
+        self.run.emit(MoveEntry(now, self.queue.name, ids, [self.run.number(i) for i in ids], kind, text,
+                                documents or []))
 
     def finish(self) -> None:
         """Messages still in the queue stay unprocessed ('pending')."""

@@ -286,14 +286,16 @@ class StreamSource:
         """Discard `records` (the front of `batch`): an on-failure record if a destination is set."""
         target = self.mapping.on_failure_arn
         fate = "on-failure" if target else "discarded"
+        documents = []
         if target:
-            self.run.report.on_failure.append(stream_on_failure(
+            documents.append(stream_on_failure(
                 self.kind, function_arn=self.run.config.function_arn, condition=condition,
                 request_id=batch.last_request_id, invoke_count=batch.invocations, result=batch.last_result,
                 shard_id=shard_id(self.kind, lane.shard), records=records, stream_arn=self.stream.arn,
                 now_epoch=self.run.clock.wall(now), arrival_epoch=[self._arrival(records[0]),
                                                                     self._arrival(records[-1])],
                 destination_arn=target, event=batch.last_event))
+            self.run.report.on_failure.extend(documents)
             self.run.metric_count("OnFailureDestinationDeliveredEventCount", len(records))
             where = f"on-failure record sent to {target.rsplit(':', 1)[-1]}"
         else:
@@ -305,7 +307,8 @@ class StreamSource:
             if lane.current is batch:
                 lane.current = None
         ids = [r.sequence_number for r in records]
-        entry = MoveEntry(now, lane.label, ids, [self.run.number(i) for i in ids], fate, f"{why}: {where}")
+        entry = MoveEntry(now, lane.label, ids, [self.run.number(i) for i in ids], fate, f"{why}: {where}",
+                          documents)
         if later:
             self._pending_moves.append(entry)  # after the invocation's own line
         else:

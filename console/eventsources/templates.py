@@ -78,7 +78,7 @@ def texts_for(kind: str, folder: Path | None = None) -> SourceTexts:
         raise ValueError(f"unknown source kind {kind}")
     if folder is not None and folder_kind(folder) == kind and (folder / RECORDS_FILE).is_file():
         return SourceTexts(kind, _read(folder, RECORDS_FILE) or "", _read(folder, MAPPING_FILE) or "{}\n",
-                           _read(folder, SETTINGS_FILE[kind]) or "{}\n", str(folder))
+                           _read(folder, SETTINGS_FILE[kind]) or "{}\n", "the function's folder")
     demo = DEMO_BLUEPRINT.get(kind)
     if demo is not None:
         try:

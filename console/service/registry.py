@@ -6,10 +6,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from console import workspace
 from console.engine import FunctionConfig
+
+if TYPE_CHECKING:
+    from console.sam.functions import SamProject
 
 # A name not found triggers a re-scan of the workspace, at most this often.
 RESCAN_INTERVAL_S = 1.0
@@ -73,3 +76,43 @@ class FunctionRegistry:
         if self.from_workspace:
             self.refresh()
         return sorted(self._functions.values(), key=lambda c: c.function_name)
+
+
+class TemplateRegistry:
+    """The runnable functions of a SAM template, by logical ID (as `sam local start-lambda` names
+    them); the template is read again when its file changes, keeping the last good one."""
+
+    from_workspace = False
+
+    def __init__(self, load: Callable[[], SamProject]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self.project = load()
+        self._stamp = self._template_stamp()
+
+    def _template_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.project.template_path.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    def refresh(self) -> None:
+        stamp = self._template_stamp()
+        if stamp == self._stamp:
+            return
+        with self._lock:
+            self._stamp = stamp
+            try:
+                self.project = self._load()
+            except (OSError, ValueError) as exc:
+                print(f"lambda-console: template not reloaded, still serving the previous one: {exc}", file=sys.stderr)
+
+    def get(self, name: str) -> FunctionConfig | None:
+        self.refresh()
+        function = self.project.get(name)
+        return function.to_function_config() if function is not None and function.runnable else None
+
+    def all(self) -> list[FunctionConfig]:
+        self.refresh()
+        return sorted((f.to_function_config() for f in self.project.runnable()), key=lambda c: c.function_name)

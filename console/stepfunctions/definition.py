@@ -90,12 +90,36 @@ class DefinitionError(ValueError):
         self.problems = problems
 
 
+# Deeper JSON than this (states in Parallel in Parallel..., templates in templates) is refused by
+# validation with a message; Python's own stack would otherwise give out at about 125 states deep.
+MAX_DEFINITION_DEPTH = 100
+
+
 def parse_text(text: str) -> Any:
     """Parse definition JSON, raising DefinitionError with the position of a syntax error."""
     try:
         return json.loads(text)
     except ValueError as exc:
         raise DefinitionError([f"{TOP} is not valid JSON: {exc}"]) from None
+    except RecursionError:
+        raise DefinitionError([f"{TOP} is nested too deeply to be a state machine"]) from None
+
+
+def json_depth(value: Any, limit: int) -> int:
+    """How deeply `value` nests (objects and arrays), counted without recursion and only up to
+    `limit` + 1: whatever the input, this never overflows the stack."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, (dict, list)):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def load(path: Path | str) -> dict[str, Any]:
@@ -116,6 +140,9 @@ def validate(definition: Any) -> list[str]:
     v = _Validator()
     if not isinstance(definition, dict):
         return [f"{TOP} must be a JSON object"]
+    if json_depth(definition, MAX_DEFINITION_DEPTH) > MAX_DEFINITION_DEPTH:
+        return [f"{TOP} nests more than {MAX_DEFINITION_DEPTH} levels deep (Parallel, Map or templates); "
+                "flatten it or split it into several state machines"]
     for key in definition:
         if key not in ("StartAt", "States", "Comment", "TimeoutSeconds", "Version", "QueryLanguage"):
             v.add(f'Field "{key}" not allowed in {TOP}')

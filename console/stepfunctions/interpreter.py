@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 import uuid
@@ -27,6 +26,12 @@ from .errors import (
 )
 from .history import Event, History, Lane, iso
 
+# Threads one execution's Parallel and Map states may add, all nesting levels together.
+MAX_EXTRA_THREADS = 64
+_TOO_DEEP = "The state machine's data or states are nested too deeply to process"
+_TOO_DEEP_TEXT = '"(nested too deeply to show)"'
+# Data deeper than this is refused at the start (Python's JSON stops near 1,000 levels anyway).
+MAX_INPUT_DEPTH = 256
 # Step Functions' quota for one Standard execution's history.
 MAX_HISTORY_EVENTS = 25_000
 from .lambda_tasks import MAX_PAYLOAD_BYTES, Aborted, ExecutionDeadline, Invoker, TaskContext, run_lambda_task
@@ -152,6 +157,10 @@ class Execution:
         self.path: list[str] = []
         self.states: list[StateRecord] = []
         self._deadline: Optional[datetime] = None
+        # Threads that branches and iterations may use besides the ones running the execution
+        # (nested Parallel and Map share it; past it, work runs on the thread that asked).
+        self._threads = threading.BoundedSemaphore(MAX_EXTRA_THREADS)
+        self._texts = _Texts()
 
     # --- time -----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -220,11 +229,16 @@ class Execution:
         self.history.add(
             lane,
             "ExecutionStarted",
-            {"input": compact(execution_input), "inputDetails": {"truncated": False}, "roleArn": ROLE_ARN},
+            {"input": self._texts.json(execution_input), "inputDetails": {"truncated": False}, "roleArn": ROLE_ARN},
         )
         status, output, error, cause = SUCCEEDED, None, None, None
         try:
+            if asl.json_depth(execution_input, MAX_INPUT_DEPTH) > MAX_INPUT_DEPTH:
+                raise RecursionError
             output = self.run_machine(self.definition, execution_input, lane, depth=0)
+        except RecursionError:
+            status, error, cause = FAILED, RUNTIME, _TOO_DEEP
+            self.history.add(lane, "ExecutionFailed", _error_details(error, cause))
         except StatesError as err:
             status, error, cause = FAILED, err.error, err.cause
             self.history.add(lane, "ExecutionFailed", _error_details(error, cause))
@@ -236,7 +250,7 @@ class Execution:
             self.history.add(lane, "ExecutionTimedOut", {"error": TIMEOUT})
         else:
             self.history.add(
-                lane, "ExecutionSucceeded", {"output": compact(output), "outputDetails": {"truncated": False}}
+                lane, "ExecutionSucceeded", {"output": self._texts.json(output), "outputDetails": {"truncated": False}}
             )
         return ExecutionResult(status, output, error, cause, list(self.path), list(self.history.events), list(self.states))
 
@@ -260,7 +274,7 @@ class Execution:
         entered = self.history.add(
             lane,
             f"{kind}StateEntered",
-            {"name": name, "input": compact(raw_input), "inputDetails": {"truncated": False}},
+            {"name": name, "input": self._texts.json(raw_input), "inputDetails": {"truncated": False}},
             name,
         )
         self.path.append(name)
@@ -269,8 +283,12 @@ class Execution:
         self._notify(record)
         handler = getattr(self, f"_state_{kind.lower()}")
         try:
-            output, next_state = handler(name, state, raw_input, lane, iso(entered.timestamp), record, depth)
-            if kind != "Fail" and len(compact(output).encode("utf-8")) > MAX_PAYLOAD_BYTES:
+            try:
+                output, next_state = handler(name, state, raw_input, lane, iso(entered.timestamp), record, depth)
+            except RecursionError:
+                # Data or states nested too deeply for this process: the state fails, not the console.
+                raise StatesError(RUNTIME, _TOO_DEEP) from None
+            if kind != "Fail" and len(self._texts.json(output).encode("utf-8")) > MAX_PAYLOAD_BYTES:
                 raise StatesError(
                     DATA_LIMIT_EXCEEDED,
                     f"The state/task '{name}' returned a result with a size exceeding the maximum number of "
@@ -317,7 +335,7 @@ class Execution:
         self.history.add(
             lane,
             f"{kind}StateExited",
-            {"name": name, "output": compact(output), "outputDetails": {"truncated": False}},
+            {"name": name, "output": self._texts.json(output), "outputDetails": {"truncated": False}},
             name,
         )
 
@@ -492,8 +510,11 @@ class Execution:
         return dataflow.finish(state, raw_input, result, last_ctx), self._next(state)
 
     def _run_all(self, jobs: list[Callable[[], Any]], concurrency: int) -> list[Any]:
-        """Run jobs on threads (at most `concurrency` at once); the first failure stops the others.
+        """Run jobs concurrently (at most `concurrency` at once); the first failure stops the others.
 
+        The calling thread works through the jobs itself, helped by as many threads as the
+        execution's budget spares (MAX_EXTRA_THREADS for all nested Parallel and Map states
+        together), so nesting never multiplies threads and never waits for a thread it cannot get.
         Results keep the jobs' order. A job that finds its scope stopped raises Aborted, which is not
         a failure of its own: the failure that stopped it is the one re-raised.
         """
@@ -503,23 +524,48 @@ class Execution:
         results: list[Any] = [None] * len(jobs)
         failures: list[BaseException] = []
         lock = threading.Lock()
+        pending = list(enumerate(jobs))
+        pending.reverse()
 
-        def worker(index: int, job: Callable[[], Any]) -> None:
+        def work() -> None:
+            outer = getattr(self._local, "scope", None)
             self._local.scope = group
             try:
-                if group.is_set():
-                    raise Aborted()
-                results[index] = job()
-            except BaseException as exc:  # handed back to the state's thread below
-                with lock:
-                    failures.append(exc)
-                group.set()
+                while True:
+                    with lock:
+                        if not pending:
+                            return
+                        index, job = pending.pop()
+                    try:
+                        if group.is_set():
+                            raise Aborted()
+                        results[index] = job()
+                    except BaseException as exc:  # handed back to the state's thread below
+                        with lock:
+                            failures.append(exc)
+                        group.set()
+            finally:
+                if outer is None:
+                    del self._local.scope
+                else:
+                    self._local.scope = outer
 
-        from concurrent.futures import ThreadPoolExecutor
+        def helper() -> None:
+            try:
+                work()
+            finally:
+                self._threads.release()
 
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sfn-branch") as pool:
-            for future in [pool.submit(worker, i, job) for i, job in enumerate(jobs)]:
-                future.result()
+        helpers = []
+        for _ in range(min(concurrency, len(jobs)) - 1):
+            if not self._threads.acquire(blocking=False):
+                break
+            thread = threading.Thread(target=helper, name="sfn-branch", daemon=True)
+            thread.start()
+            helpers.append(thread)
+        work()
+        for thread in helpers:
+            thread.join()
         real = [f for f in failures if not isinstance(f, Aborted)]
         if real:
             raise real[0]
@@ -690,7 +736,7 @@ def _compare(op: str, value: Any, expected: Any) -> bool:
     if op == "BooleanEquals":
         return isinstance(value, bool) and isinstance(expected, bool) and value == expected
     if op == "StringMatches":
-        return isinstance(value, str) and isinstance(expected, str) and _wildcard(expected).fullmatch(value) is not None
+        return isinstance(value, str) and isinstance(expected, str) and wildcard_match(expected, value)
     if op.startswith("String"):
         if not (isinstance(value, str) and isinstance(expected, str)):
             return False
@@ -717,18 +763,64 @@ def _order(kind: str, a: Any, b: Any) -> bool:
     }[kind]
 
 
-def _wildcard(pattern: str) -> "re.Pattern[str]":
-    out = []
+def wildcard_match(pattern: str, value: str) -> bool:
+    """StringMatches: `*` matches any run of characters, `\\*` and `\\\\` are literal. Linear in
+    the value's length (literal pieces are found left to right), however many stars."""
+    pieces: list[str] = []
+    current: list[str] = []
     i = 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
+            current.append(pattern[i + 1])
             i += 2
             continue
-        out.append(".*" if ch == "*" else re.escape(ch))
+        if ch == "*":
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
         i += 1
-    return re.compile("".join(out), re.DOTALL)
+    pieces.append("".join(current))
+    if len(pieces) == 1:
+        return value == pieces[0]
+    first, last = pieces[0], pieces[-1]
+    if len(value) < len(first) + len(last) or not value.startswith(first) or not value.endswith(last):
+        return False
+    pos, end = len(first), len(value) - len(last)
+    for piece in pieces[1:-1]:
+        found = value.find(piece, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(piece)
+    return True
+
+
+class _Texts:
+    """The JSON text of the data states pass along, made once per value and shared by every
+    history event that shows it (a loop over a 200 KB input holds one copy, not one per event)."""
+
+    def __init__(self, remember: int = 32) -> None:
+        self._recent: dict[int, tuple[Any, str]] = {}  # id → (the value, kept alive; its text)
+        self._interned: dict[str, str] = {}
+        self._remember = remember
+        self._lock = threading.Lock()
+
+    def json(self, value: Any) -> str:
+        with self._lock:
+            hit = self._recent.get(id(value))
+            if hit is not None and hit[0] is value:
+                return hit[1]
+        try:
+            text = compact(value)
+        except RecursionError:
+            return _TOO_DEEP_TEXT
+        with self._lock:
+            text = self._interned.setdefault(text, text)
+            if len(self._recent) >= self._remember:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[id(value)] = (value, text)
+        return text
 
 
 def run(

@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from console import jsonfile
+
 from . import jsonpath
 from .errors import INTRINSIC_FAILURE, StateRuntimeError, StatesError
 
@@ -39,6 +41,9 @@ def looks_like_call(text: str) -> bool:
     return isinstance(text, str) and text.strip().startswith("States.")
 
 
+# Calls nested deeper than this are refused when parsed (a States error, or a validation message),
+# long before Python's own recursion limit could be reached.
+MAX_NESTING = 64
 _NUMBER_RE = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 _NAME_RE = re.compile(r"States\.[A-Za-z0-9]+")
 
@@ -57,12 +62,22 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def skip_ws(self) -> None:
         while self.pos < len(self.text) and self.text[self.pos].isspace():
             self.pos += 1
 
     def call(self) -> Call:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise IntrinsicSyntaxError(f"intrinsic functions are nested more than {MAX_NESTING} levels deep")
+        try:
+            return self._call()
+        finally:
+            self.depth -= 1
+
+    def _call(self) -> Call:
         self.skip_ws()
         m = _NAME_RE.match(self.text, self.pos)
         if not m:
@@ -221,7 +236,7 @@ def _format(template: Any, *args: Any) -> str:
 
 def _string_to_json(s: Any) -> Any:
     _need(isinstance(s, str), "the argument must be a string")
-    return json.loads(s) if s.strip() else None
+    return jsonfile.loads(s, what="the string") if s.strip() else None  # JsonError: too deep, invalid
 
 
 def _array_partition(arr: Any, size: Any) -> list:
@@ -248,9 +263,9 @@ def _array_range(start: Any, end: Any, step: Any) -> list:
     _need(all(_is_int(v) for v in (start, end, step)), "arguments must be integers")
     start, end, step = int(start), int(end), int(step)
     _need(step != 0, "the step must not be 0")
-    out = list(range(start, end + (1 if step > 0 else -1), step))
-    _need(len(out) <= 1000, "the range would have more than 1000 items")
-    return out
+    span = range(start, end + (1 if step > 0 else -1), step)
+    _need(len(span) <= 1000, "the range would have more than 1000 items")  # counted, never built
+    return list(span)
 
 
 def _array_get_item(arr: Any, index: Any) -> Any:
@@ -267,10 +282,24 @@ def _array_length(arr: Any) -> int:
 def _array_unique(arr: Any) -> list:
     _need(isinstance(arr, list), "the argument must be an array")
     out: list = []
+    seen: set[Any] = set()
     for item in arr:
-        if not any(_same(item, seen) for seen in out):
+        key = _unique_key(item)
+        if key not in seen:
+            seen.add(key)
             out.append(item)
     return out
+
+
+def _unique_key(item: Any) -> Any:
+    """A hashable key equal for items _same() calls equal (1 and 1.0 alike, True apart from 1)."""
+    if isinstance(item, bool) or item is None:
+        return ("literal", item)
+    if _num(item):
+        return ("number", item)
+    if isinstance(item, str):
+        return ("string", item)
+    return ("json", json.dumps(item, sort_keys=True, separators=(",", ":")))
 
 
 def _b64encode(s: Any) -> str:

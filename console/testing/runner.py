@@ -34,6 +34,8 @@ class TestFunction:
 
     name: str
     dir: Path
+    # A SAM template's function brings its configuration; a folder's is read from its settings.
+    config: FunctionConfig | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -209,6 +211,8 @@ class Runner:
 
     def config_for(self, function: TestFunction) -> FunctionConfig:
         """The function's engine configuration (read-only: a corrupt settings file is an error)."""
+        if function.config is not None:
+            return function.config
         return workspace.function_config(function.dir, function.name)
 
     def run_case(

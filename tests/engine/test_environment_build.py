@@ -185,3 +185,27 @@ def test_a_full_tmp_fails_with_enospc_at_the_ephemeral_storage_size(engine, make
     value = json.loads(engine.invoke(config, b'{"fill": true}').payload)
     assert value["error"] == "[Errno 28] No space left on device"
     assert 480 <= value["written_mb"] <= 512
+
+
+def test_cancelling_a_build_stops_pip_and_runs_nothing(cache, make_function, monkeypatch):
+    import threading
+    import time
+
+    config = make_function(USES_SIMPLEJSON, runtime=HOST_RUNTIME)
+    (config.code_dir / "requirements.txt").write_text("simplejson\n")
+    slow = [sys.executable, "-c", "import time; print('Collecting', flush=True); time.sleep(60)"]
+    monkeypatch.setattr(deps, "_pip_commands", lambda *args: [slow])
+    cancel = threading.Event()
+
+    def on_log(line: str) -> None:
+        if line.startswith("Collecting"):
+            cancel.set()
+
+    started = time.monotonic()
+    with Engine() as engine:
+        with pytest.raises(deps.BuildError, match="cancelled; nothing was run"):
+            engine.invoke(config, b"{}", cancel=cancel, on_log=on_log)
+    assert time.monotonic() - started < 30  # pip was stopped, not waited for
+    from console.engine import interpreters
+
+    assert deps.cached(config, interpreters.resolve(HOST_RUNTIME)) is None  # no half build kept

@@ -141,3 +141,31 @@ def test_python37_runs_on_37_with_the_legacy_error_shape(engine, make_function):
     value = json.loads(engine.invoke(make_function(code, runtime="python3.7"), b"{}").payload)
     assert value["errorMessage"] == "3.7" and value["errorType"] == "ValueError"
     assert value["stackTrace"][0][:3] == ["/var/task/lambda_function.py", 3, "lambda_handler"]
+
+
+def test_the_reserved_variables_are_lambdas(engine, make_function):
+    code = "import os\ndef lambda_handler(event, context):\n    return dict(os.environ)\n"
+    config = make_function(code, function_name="reserved")
+    env = json.loads(engine.invoke(config, b"{}").payload)
+    expected = {
+        "_HANDLER": "lambda_function.lambda_handler",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.14",
+        "AWS_LAMBDA_FUNCTION_NAME": "reserved",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/reserved",
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+        "LAMBDA_TASK_ROOT": str(config.code_dir),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+    }
+    assert {k: env.get(k) for k in expected} == expected
+    assert env["_X_AMZN_TRACE_ID"].startswith("Root=1-")
+    assert env["AWS_LAMBDA_LOG_STREAM_NAME"].split("/[$LATEST]")[1].isalnum()
+    assert env["PYTHONPATH"] == env["LAMBDA_RUNTIME_DIR"] and os.path.isdir(env["TMPDIR"])
+    assert env["PATH"].split(":")[0] == os.path.dirname(interpreters.resolve("python3.14").interpreter.path)
+    # nothing of the host's environment (the test runner's own variables)
+    assert "HOME" not in env and "VIRTUAL_ENV" not in env and "PYTEST_CURRENT_TEST" not in env

@@ -40,6 +40,10 @@ async def test_f11_runs_the_kinesis_poison_demo_live_and_shows_each_batch(home, 
         await wait_for(pilot, lambda: screen.query_one("#es-result").result is first)
         assert "Execution result: failed" in screen.query_one("#es-result").plain_text()
         assert "PoisonRecordError" in screen.query_one("#es-log").log_text
+        moved = next(i for i, e in enumerate(screen.entries) if getattr(e, "kind", "") == "on-failure")
+        table.move_cursor(row=moved)
+        await wait_for(pilot, lambda: "KinesisBatchInfo" in screen.query_one("#es-result").plain_text())
+        assert '"condition": "RetryAttemptsExhausted"' in screen.query_one("#es-result").plain_text()
         await pilot.press("f7")  # the records and their fate
         records = screen.query_one("#es-records-table")
         assert records.display and records.row_count == 20

@@ -47,7 +47,7 @@ async def test_the_tests_view_runs_all_shows_a_failures_diff_and_saves_an_answer
         view = await wait_for(pilot, lambda: _view_ready(app))
         options = view.query_one("#tests-list")
         rows = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert [r.split()[0] for r in rows] == ["bad", "draft", "good"]  # saved events, by name
+        assert [r.lstrip("· ").split()[0] for r in rows] == ["bad", "draft", "good"]  # saved events, by name
         assert "not run" in rows[0] and "no expectation" in rows[1]
 
         await pilot.press("a")  # run all that have an expectation

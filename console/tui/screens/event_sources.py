@@ -40,6 +40,13 @@ def short_source(label: str) -> str:
     return f"{name}/{lane}" if lane else name
 
 
+def _cell(numbers: str, count: int, width: int = 24) -> str:
+    """A batch's records for its timeline cell: the ranges, cut with the count when too long."""
+    if len(numbers) <= width:
+        return numbers
+    return numbers[: width - 8].rsplit(" ", 1)[0] + f" … ({count})"
+
+
 class EventSourcesScreen(Screen[None]):
     """Pick the kind (F6), edit the records and settings, run (F5), and follow each batch."""
 
@@ -255,7 +262,7 @@ class EventSourcesScreen(Screen[None]):
         entry = message.entry
         self.entries.append(entry)
         table = self.query_one("#es-timeline", DataTable)
-        numbers = record_ranges(entry.numbers)
+        numbers = _cell(record_ranges(entry.numbers), len(entry.numbers))
         if isinstance(entry, BatchEntry):
             result = Text(entry.status, style="green" if entry.status == "Succeeded" else "red")
             if entry.error_type:
@@ -319,7 +326,10 @@ class EventSourcesScreen(Screen[None]):
             log_pane.show_log(entry.result.log)
         else:
             ids = "\n".join(f"#{n}  {i}" for n, i in zip(entry.numbers, entry.record_ids))
-            result_pane.show_message(f"{elapsed(entry.time)} ─ {entry.kind}", f"{entry.text}\n\n{ids}")
+            body = f"{entry.text}\n\n{ids}"
+            if entry.documents:  # what the dead-letter queue or the on-failure destination received
+                body += "\n\n" + "\n".join(json.dumps(d, indent=2, ensure_ascii=False) for d in entry.documents)
+            result_pane.show_message(f"{elapsed(entry.time)} ─ {entry.kind}", body)
             log_pane.show_log("")
 
     @on(DataTable.RowSelected, "#es-timeline")

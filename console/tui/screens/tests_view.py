@@ -157,7 +157,7 @@ class SavedTestsScreen(ModalScreen[None]):
             return text.append(f"… {event:<{width}}  running")
         if case is None:
             state = "not run" if event in self.expected else "no expectation"
-            return text.append(f"  {event:<{width}}  ").append(state, style="dim")
+            return text.append("· ", style="dim").append(f"{event:<{width}}  ").append(state, style="dim")
         mark, style = _MARKS[case.outcome]
         text.append(f"{mark} ", style=style).append(f"{event:<{width}}  ")
         if case.outcome == PASS:

@@ -1,0 +1,1 @@
+"""SAM (and CloudFormation) projects: reading a template's functions, layers and HTTP events."""
