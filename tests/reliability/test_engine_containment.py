@@ -211,3 +211,36 @@ def test_the_keeper_is_a_subreaper_so_orphans_stay_in_the_environment(engine, ma
     """
     value = json.loads(engine.invoke(make_function(code), b"{}").payload)
     assert value["orphan_parent"] == value["keeper"] != 1
+
+
+def test_detached_children_die_when_serve_shuts_down(tmp_path):
+    from serve_process import Serve, make_function as make_served
+
+    folder = make_served(tmp_path / "functions", "escaper", ESCAPE)
+    pidfile = tmp_path / "serve-pids"
+    server = Serve(folder)
+    try:
+        status, _, body = server.request(
+            "POST", "/2015-03-31/functions/escaper/invocations", json.dumps({"pidfile": str(pidfile)}).encode()
+        )
+        assert status == 200, body
+        pids = read_pids(pidfile, 4)
+        assert not gone(pids)
+        server.stop(signal.SIGTERM)
+        assert wait_for(lambda: gone(pids)), [proc_state(p) for p in pids]
+    finally:
+        server.proc.kill()
+        if pidfile.exists():
+            kill_quietly([int(x) for x in pidfile.read_text().split()])
+
+
+def test_detached_children_die_with_environments_started_without_the_zygote(make_function, tmp_path):
+    config = make_function(ESCAPE, timeout_s=30)
+    with Engine(use_zygote=False) as engine:
+        result, pids = _escapees(tmp_path, engine, config)
+        try:
+            assert result.succeeded, result.payload
+            engine.new_environment(config)
+            assert wait_for(lambda: gone(pids)), [proc_state(p) for p in pids]
+        finally:
+            kill_quietly(pids)
