@@ -202,17 +202,23 @@ class _Watcher:
 
 _WATCHER: _Watcher | None = None
 _WATCHER_LOCK = threading.Lock()
-_WATCHER_FAILED = False
+_WATCHER_FAILED_AT: float | None = None
+RETRY_WATCHER_S = 30.0
 
 
 def _watcher() -> _Watcher | None:
-    global _WATCHER, _WATCHER_FAILED
+    global _WATCHER, _WATCHER_FAILED_AT
     with _WATCHER_LOCK:
-        if _WATCHER is None and not _WATCHER_FAILED and INotify is not None:
+        if _WATCHER is None and INotify is not None:
+            if _WATCHER_FAILED_AT is not None and time.monotonic() - _WATCHER_FAILED_AT < RETRY_WATCHER_S:
+                return None
             try:
                 _WATCHER = _Watcher()
+                _WATCHER_FAILED_AT = None
             except OSError:
-                _WATCHER_FAILED = True  # out of inotify instances: folders are walked on every look
+                # Out of inotify instances (the kernel allows a user few): folders are walked on
+                # every look meanwhile, and a watch is tried again later.
+                _WATCHER_FAILED_AT = time.monotonic()
         return _WATCHER
 
 
@@ -232,6 +238,7 @@ class CodeFolder:
         self._size = 0
         self._newest = 0
         self._watch = watch and INotify is not None
+        self._watch_again_at = 0.0
 
     # ------------------------------------------------------------ public
 
@@ -268,18 +275,20 @@ class CodeFolder:
 
     # ------------------------------------------------------------ internals (lock held)
 
-    def _drop_watch(self, *, for_good: bool = False) -> None:
+    def _drop_watch(self, *, for_a_while: bool = False) -> None:
         if self._watched and _WATCHER is not None:
             _WATCHER.remove(self, list(self._watched))
         self._watched.clear()
-        if for_good:
-            self._watch = False
+        if for_a_while:
+            self._watch_again_at = time.monotonic() + RETRY_WATCHER_S
+
+    def _may_watch(self) -> bool:
+        return self._watch and time.monotonic() >= self._watch_again_at
 
     def _add_watches(self, folders: list[str]) -> bool:
         """Watch these sub-folders too; True when any was not watched yet."""
         watcher = _watcher()
         if watcher is None:
-            self._watch = False
             return False
         known = set(self._watched.values())
         added = False
@@ -289,8 +298,8 @@ class CodeFolder:
             wd = watcher.add(self, rel)
             if wd is None:
                 # Past the kernel's watch limit (or the folder vanished): walk the whole folder on
-                # every look instead, which is exact too.
-                self._drop_watch(for_good=True)
+                # every look for a while instead, which is exact too.
+                self._drop_watch(for_a_while=True)
                 return False
             self._watched[wd] = rel
             added = True
@@ -316,13 +325,13 @@ class CodeFolder:
 
     def _rescan(self) -> None:
         self._dirty = False  # writes from now on are events (or the next walk) for the next look
-        if self._watch and not self._watched:
+        if self._may_watch() and not self._watched:
             self._add_watches([""])  # the top folder first, so no write during the walk is missed
         found, folders = _walk(self.code_dir)
         for _ in range(3):
             # A file in a sub-folder first seen by this walk could be written before its watch
             # exists: walk again once every folder is watched (only when new folders appeared).
-            if not (self._watch and self._add_watches(folders)):
+            if not (self._watched and self._add_watches(folders)):
                 break
             found, folders = _walk(self.code_dir)
         else:

@@ -59,7 +59,11 @@ def _error_type_of(payload: bytes) -> str | None:
 
 
 def _shutdown(
-    envs: set[Environment], zygotes: dict[str, Zygote], replaced: list[Zygote], freezer: Freezer | None
+    envs: set[Environment],
+    zygotes: dict[str, Zygote],
+    replaced: list[Zygote],
+    freezer: Freezer | None,
+    code: CodeIndex | None = None,
 ) -> None:
     if freezer is not None:
         freezer.stop()
@@ -67,6 +71,8 @@ def _shutdown(
         env.kill()
     for zygote in [*zygotes.values(), *replaced]:
         zygote.close()
+    if code is not None:
+        code.close()  # an engine dropped without close() lets go of its folders' watches too
 
 
 def _invalid_reply_message(request_id: str) -> str:
@@ -116,7 +122,9 @@ class Engine:
                 self._zygote = self._zygote_for(python)
             except (OSError, ConfigError):
                 self._zygote = None
-        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygotes, self._replaced, self._freezer)
+        self._finalizer = weakref.finalize(
+            self, _shutdown, self._all, self._zygotes, self._replaced, self._freezer, self._code
+        )
 
     # ------------------------------------------------------------ pool
 
