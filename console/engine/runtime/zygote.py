@@ -13,6 +13,7 @@ killed at once.
 """
 
 import atexit
+import gc
 import json
 import os
 import select
@@ -140,6 +141,10 @@ def main(argv):
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.set_wakeup_fd(wake_w)
     children = set()
+    # What the zygote imported is shared with every environment it forks: keep the collector off
+    # it, so a child's first collections do not walk (and copy, page by page) the whole heap.
+    gc.collect()
+    gc.freeze()
     _send(sock, {"ready": True})
     while True:
         try:
