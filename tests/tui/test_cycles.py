@@ -61,7 +61,10 @@ async def test_always_failed_blueprint_picked_in_the_picker_shows_error_object_a
         assert "[ERROR] Exception: I failed!" in screen.log_pane.plain_text()
 
 
-async def test_editing_code_then_testing_runs_the_new_code_in_a_cold_environment(default_dir, engine):
+async def test_editing_code_then_testing_runs_the_new_code_in_a_cold_environment(default_dir, engine, monkeypatch):
+    import console.tui.widgets.code_editor as code_editor
+
+    monkeypatch.setattr(code_editor, "AUTOSAVE_DELAY_S", 60)  # F5 itself saves the edit (a slow machine must not autosave first)
     app = LambdaConsoleApp(default_dir, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         first = await run_test_key(pilot)
