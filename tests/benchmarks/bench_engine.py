@@ -2,7 +2,9 @@
 
 Run: python tests/benchmarks/bench_engine.py [--json] [--n 3000] [--no-deps]
 Baselines measured in the same run: a raw pipe round trip between two Python processes (the floor
-for any out-of-process runtime) and a fresh `python -c` process per invoke (the naive design).
+for any out-of-process runtime), a fresh `python -c` process per invoke (the naive design), and
+the same warm invokes on an engine that does not freeze idle environments (what SIGSTOP/SIGCONT of
+the environment's process tree costs), timed in alternating rounds so both see the same load.
 Per interpreter: the cold start of each installed runtime's own Python and of a function importing
 20 installed dependencies (requirements.txt, built once into the cache), next to the same on the
 host's interpreter (target: a foreign interpreter within 1.5x of the host).
@@ -34,6 +36,7 @@ from pathlib import Path
 
 from console.engine import RUNTIMES, Engine, FunctionConfig, interpreters
 from console.engine.environment import _rss_kb
+from console.engine.freezer import FREEZE_AFTER_S
 
 # 20 distributions (pure Python and compiled ones), imported at init by the dependency benchmark.
 TWENTY_DEPS = {
@@ -104,6 +107,27 @@ def baseline_process_per_invoke_ms(folder: Path, n: int) -> float:
         subprocess.run([sys.executable, "-c", code, str(folder), EVENT.decode()], capture_output=True, check=True)
         times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times)
+
+
+def warm_rounds(folder: Path, n: int, gap_s: float = 0.0, rounds: int = 6) -> tuple[list[float], list[float]]:
+    """Warm invoke times with and without freezing idle environments, in alternating rounds;
+    with gap_s past FREEZE_AFTER_S every invoke finds its environment frozen and thaws it."""
+    frozen: list[float] = []
+    unfrozen: list[float] = []
+    config = FunctionConfig(code_dir=folder, function_name="freeze-compare")
+    with Engine(freeze_idle=True) as on, Engine(freeze_idle=False) as off:
+        for engine in (on, off):
+            for _ in range(100):
+                engine.invoke(config, EVENT)
+        for _ in range(rounds):
+            for engine, times in ((on, frozen), (off, unfrozen)):
+                for _ in range(max(1, n // rounds)):
+                    if gap_s:
+                        time.sleep(gap_s)
+                    t = time.perf_counter()
+                    engine.invoke(config, EVENT)
+                    times.append((time.perf_counter() - t) * 1000)
+    return frozen, unfrozen
 
 
 def cold_starts_ms(engine: Engine, folder: Path, runtime: str, n: int, event: bytes = EVENT) -> float:
@@ -255,17 +279,24 @@ def main() -> None:
         per_s = count / (time.perf_counter() - start)
 
         env = next(iter(engine._all))
-        env_rss_mb = _rss_kb(env.pid) / 1024
+        env_rss_mb = _rss_kb(env.runtime_pid or env.pid) / 1024
 
         cold = []
         for i in range(args.cold):
             (folder / "lambda_function.py").write_text(HELLO + f"\n# edit {i}\n")
+            engine.code_changed(folder)  # as the editor says so (a slow scan is otherwise rate-limited)
             t = time.perf_counter()
             r = engine.invoke(config, EVENT)
             cold.append((time.perf_counter() - t) * 1000)
             assert r.cold_start
 
+        frozen, unfrozen = warm_rounds(folder, min(args.n, 3000))
+        thawed, idle_unfrozen = warm_rounds(folder, 120, gap_s=FREEZE_AFTER_S + 0.03)
         figures = {
+            "warm_frozen_p50_ms": round(statistics.median(frozen), 3),
+            "warm_unfrozen_p50_ms": round(statistics.median(unfrozen), 3),
+            "warm_after_idle_thawed_p50_ms": round(statistics.median(thawed), 3),
+            "warm_after_idle_unfrozen_p50_ms": round(statistics.median(idle_unfrozen), 3),
             "warm_p50_ms": round(statistics.median(warm), 3),
             "warm_p99_ms": round(percentile(warm, 0.99), 3),
             "cold_start_ms": round(statistics.median(cold), 2),
@@ -286,7 +317,11 @@ def main() -> None:
     print(f"  sequential invokes/s      {figures['invokes_per_s']:8d}      (target >= 3000)")
     print(f"  cold start (new code)     {figures['cold_start_ms']:8.2f} ms   (target <= 40 ms)")
     print(f"  environment RSS           {figures['env_rss_mb']:8.1f} MB")
+    print(f"  warm p50, freezing idle   {figures['warm_frozen_p50_ms']:8.3f} ms   (back to back, alternating rounds)")
+    print(f"  warm p50 after idle, thawed {figures['warm_after_idle_thawed_p50_ms']:6.3f} ms   (each invoke finds it frozen)")
     print("baselines, same run")
+    print(f"  warm p50, no freezing     {figures['warm_unfrozen_p50_ms']:8.3f} ms   (back to back, alternating rounds)")
+    print(f"  warm p50 after idle, never frozen {figures['warm_after_idle_unfrozen_p50_ms']:.3f} ms")
     print(f"  pipe round trip           {figures['baseline_pipe_rtt_ms']:8.3f} ms")
     print(f"  python -c per invoke      {figures['baseline_process_per_invoke_ms']:8.2f} ms")
     per = figures["interpreters"]
