@@ -592,8 +592,8 @@ async def test_a_print_flood_keeps_the_ui_responsive_caps_the_live_log_and_escap
         started = time.monotonic()
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.history and not screen.running, timeout=15)
-        # Typically ~0.3 s (tests/benchmarks measures it); the bound only proves Esc ended the run
-        # long before its 60 s timeout, even on a loaded machine.
+        # tests/benchmarks/bench_tui_cancel.py measures how fast (against the engine alone); the
+        # bound only proves Esc ended the run long before its 60 s timeout, even on a loaded machine.
         assert time.monotonic() - started < 10
         assert app.history[-1].result.cancelled
 
