@@ -120,7 +120,7 @@ def flood_notice(hidden: list[str], shown: int) -> str:
     return notice
 
 
-MAX_SHOWN_LINES = 1000  # the console itself only ever shows the log's last 4 KB
+MAX_SHOWN_LINES = 400  # Lambda's console shows the log's last 4 KB; drawing more stalls the UI after a flood
 LIVE_BATCH_LINES = 300  # a flood's batch draws only its tail: the whole log is drawn when the run ends
 LIVE_FLUSH_S = 0.05
 
