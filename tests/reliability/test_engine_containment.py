@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from engine_battery import engine, gone, kill_quietly, make_function, proc_state, read_pids, wait_for  # noqa: F401
@@ -49,7 +50,7 @@ def _escapees(tmp_path: Path, engine: Engine, config, **extra) -> tuple[object, 
 
 
 def test_detached_children_die_when_the_invocation_times_out(engine, make_function, tmp_path):
-    config = make_function(ESCAPE, timeout_s=3)
+    config = make_function(ESCAPE, timeout_s=10)  # time enough to start its children on a loaded machine
     result, pids = _escapees(tmp_path, engine, config, hang=True)
     try:
         assert result.platform_error == "Sandbox.Timedout"
@@ -140,25 +141,30 @@ def test_memory_counts_the_whole_process_tree(engine, make_function, tmp_path):
         kill_quietly(pids)
 
 
-def test_children_memory_within_the_limit_is_reported_in_max_memory_used(engine, make_function):
+def test_children_memory_within_the_limit_is_reported_in_max_memory_used(engine, make_function, tmp_path):
     code = """
-    import subprocess, sys
+    import os, subprocess, sys, time
     def lambda_handler(event, context):
         child = subprocess.Popen([sys.executable, "-c", "import sys; b = bytearray(150 * 1024 * 1024); sys.stdin.read()"],
                                  stdin=subprocess.PIPE)
-        import time
-        # The engine samples while code runs: give it the child's memory to see.
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            with open(f"/proc/{child.pid}/statm") as f:
-                if int(f.read().split()[1]) * 4096 > 140 * 1024 * 1024:
-                    break
-        for _ in range(50):
+        while not os.path.exists(event["release"]):  # until the test has seen the engine count it
             time.sleep(0.01)
         child.communicate(b"")
         return "done"
     """
-    result = engine.invoke(make_function(code, memory_mb=512, timeout_s=60), b"{}")
+    release = tmp_path / "release"
+    config = make_function(code, memory_mb=512, timeout_s=120)
+    results: list = []
+    thread = threading.Thread(
+        target=lambda: results.append(engine.invoke(config, json.dumps({"release": str(release)}).encode()))
+    )
+    thread.start()
+    try:
+        assert wait_for(lambda: any(env.peak_kb >= 150 * 1024 for env in list(engine._all)), within=60)
+    finally:
+        release.touch()
+        thread.join(timeout=120)
+    (result,) = results
     assert result.succeeded, result.payload
     assert result.summary.max_memory_used_mb >= 150
 
@@ -202,8 +208,10 @@ def test_the_keeper_is_a_subreaper_so_orphans_stay_in_the_environment(engine, ma
     def lambda_handler(event, context):
         r, w = os.pipe()
         if os.fork() == 0:
+            middle = os.getpid()
             if os.fork() == 0:
-                time.sleep(0.2)
+                while os.getppid() == middle:  # until the middle process has exited
+                    time.sleep(0.01)
                 os.write(w, str(os.getppid()).encode())
                 time.sleep(600)
             os._exit(0)
