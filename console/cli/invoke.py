@@ -134,8 +134,10 @@ def _load_target(args: argparse.Namespace) -> Target:
             bp = catalog.get_blueprint(args.blueprint)
         except catalog.CatalogError as exc:
             raise UsageError(str(exc).strip("'\"")) from exc
+        if bp.kind == "sam-project":
+            raise UsageError(f"blueprint '{bp.name}' is a SAM project; serve it with `lambda-console api --blueprint {bp.name}`")
         if bp.kind != "function":
-            raise UsageError(f"blueprint '{bp.name}' is a {bp.kind}; run it with `lambda-console sfn run`")
+            raise UsageError(f"blueprint '{bp.name}' is a {bp.kind}; run it with `lambda-console sfn run {bp.name}`")
         return Target(bp.path, workspace.FunctionSettings.from_blueprint(bp), bp.event_bytes(), bp.name)
     code_dir = Path(args.dir or os.getcwd())
     if not code_dir.is_dir():
