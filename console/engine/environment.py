@@ -21,6 +21,7 @@ from .config import FunctionConfig
 from .envvars import RUNTIME_DIR, build_environment
 from .launch import Launch
 from .logs import LogBuffer
+from .procwait import wait_exit
 from .zygote import Zygote, ZygoteUnavailable
 
 BOOTSTRAP = str(Path(RUNTIME_DIR) / "bootstrap.py")
@@ -191,10 +192,7 @@ class Environment:
             os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        wait_exit(self.process, 5)
         self._selector.close()
         self._resp_selector.close()
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
