@@ -19,7 +19,7 @@ from console.sam.functions import SamProject
 from console.sam.routes import Api, HttpSetup, Route, http_setup
 from console.sam.template import TemplateError
 
-from .host_check import host_allowed, is_loopback
+from .host_check import allowed_hosts, host_allowed, is_loopback
 from .http_api import (
     HttpRequest,
     HttpResponse,
@@ -114,6 +114,7 @@ class HttpApiServer:
         if not allow_remote and not is_loopback(host):
             raise ValueError(f"refusing to listen on {host}: pass allow_remote=True (--allow-remote) to expose it")
         self.allow_remote = allow_remote
+        self.allowed_hosts = allowed_hosts(host, allow_remote=allow_remote)
         self._log_sink = log
         self.project = Project(load, self.log, project)
         self._owns_invoker = invoker is None
@@ -210,7 +211,7 @@ class HttpApiServer:
         started = time.perf_counter()
         target = "-"
         try:
-            if not host_allowed(request.header("host"), allow_remote=self.allow_remote):
+            if not host_allowed(request.header("host"), self.allowed_hosts):
                 response = json_response(403, {"message": "Forbidden: this server answers only requests addressed to localhost"})
             else:
                 response, target = self._answer(listener, request)
@@ -314,6 +315,9 @@ class _BodyTooLarge(Exception):
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every keep-alive response.
+    disable_nagle_algorithm = True
     timeout = IDLE_TIMEOUT_S
     server_version = "lambda-console"
     sys_version = ""

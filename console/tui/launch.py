@@ -26,6 +26,13 @@ def run_tui(argv: list[str]) -> int:
         if not code_dir.is_dir():
             print(f"lambda-console: {args.dir} is not a directory", file=sys.stderr)
             return 2
+        from . import sam_project
+
+        if sam_project.is_project_folder(code_dir):
+            opened = _open_project(code_dir)
+            if opened is None:
+                return 2
+            code_dir = opened
     else:
         try:
             code_dir = store.default_function_dir()
@@ -44,3 +51,26 @@ def run_tui(argv: list[str]) -> int:
         app.theme = args.theme
     result = app.run()
     return int(result or 0)
+
+
+def _open_project(folder: Path) -> Path | None:
+    """A SAM project folder: the console opens on its first function, the others in Open function
+    (Ctrl+F). What the console cannot run is said here, before the screen takes over."""
+    from console.sam.template import TemplateError
+
+    from . import sam_project
+
+    try:
+        project = sam_project.open_folder(folder)
+    except TemplateError as exc:
+        print(f"lambda-console: {exc}", file=sys.stderr)
+        return None
+    for function in project.skipped():
+        print(f"lambda-console: skipping {function.logical_id}: {function.skipped}", file=sys.stderr)
+    for problem in project.problems:
+        print(f"lambda-console: {problem}", file=sys.stderr)
+    runnable = project.runnable()
+    if not runnable or runnable[0].code_dir is None:
+        print(f"lambda-console: {project.template_path} has no function the console can run", file=sys.stderr)
+        return None
+    return runnable[0].code_dir

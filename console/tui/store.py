@@ -15,6 +15,8 @@ from console import catalog, workspace
 from console.engine import FunctionConfig
 from console.workspace import FunctionSettings
 
+from . import sam_project
+
 HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 # Files the editor never opens: bytecode, archives and anything that is not text.
 _SKIP_SUFFIXES = {".pyc", ".pyo", ".zip", ".so", ".png", ".jpg", ".gif", ".gz", ".whl"}
@@ -82,9 +84,11 @@ def function_exists(name: str) -> bool:
 
 
 def workspace_functions() -> list[tuple[str, Path, Settings | None]]:
-    """(name, folder, settings or None when unreadable) of every function in the workspace."""
+    """(name, folder, settings or None when unreadable) of every function in the workspace, after
+    the functions of the SAM project the console was opened on."""
+    listed = sam_project.listed()
     try:
-        return [(f.name, Path(f.dir), f.settings) for f in workspace.list_functions()]
+        return listed + [(f.name, Path(f.dir), f.settings) for f in workspace.list_functions()]
     except Exception:  # one damaged function must not hide the others
         folder = workspace.functions_dir()
         found: list[tuple[str, Path, Settings | None]] = []
@@ -103,6 +107,9 @@ def function_dir(name: str) -> Path:
 
 
 def function_name(code_dir: Path) -> str:
+    template_function = sam_project.function_for(code_dir)
+    if template_function is not None:
+        return template_function.logical_id
     return workspace.load_function(code_dir).name
 
 
@@ -112,6 +119,9 @@ def create_from_blueprint(blueprint: Any, name: str) -> Path:
 
 def load_settings(code_dir: Path) -> tuple[Settings, str | None]:
     """The function's settings and a warning when its config file was unreadable (moved aside)."""
+    template_function = sam_project.function_for(code_dir)
+    if template_function is not None and not sam_project.has_own_settings(code_dir):
+        return sam_project.settings_for(template_function), None
     try:
         return workspace.load_function_config(code_dir)
     except Exception as exc:  # a broken file must never stop the console opening
@@ -123,7 +133,7 @@ def save_settings(code_dir: Path, settings: Settings) -> None:
 
 
 def to_config(code_dir: Path, settings: Settings) -> FunctionConfig:
-    return FunctionConfig(
+    config = FunctionConfig(
         code_dir=Path(code_dir),
         handler=settings.handler.strip(),
         runtime=settings.runtime,
@@ -134,6 +144,8 @@ def to_config(code_dir: Path, settings: Settings) -> FunctionConfig:
         ephemeral_storage_mb=settings.ephemeral_storage_mb,
         interpreter=settings.interpreter,
     )
+    template_function = sam_project.function_for(code_dir)
+    return replace(config, function_name=template_function.logical_id) if template_function else config
 
 
 # -- code files --------------------------------------------------------------------------------

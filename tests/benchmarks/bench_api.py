@@ -30,8 +30,8 @@ Resources:
       Handler: app.handler
       Runtime: python3.12
       Events:
-        Rest: {Type: Api, Properties: {Path: /hello/{name}, Method: get}}
-        Http: {Type: HttpApi, Properties: {Path: /v2/hello/{name}, Method: get}}
+        Rest: {Type: Api, Properties: {Path: "/hello/{name}", Method: get}}
+        Http: {Type: HttpApi, Properties: {Path: "/v2/hello/{name}", Method: get}}
 """
 APP = """import json
 def handler(event, context):

@@ -330,3 +330,32 @@ def test_the_command_refuses_a_missing_template_and_remote_hosts(tmp_path):
     remote = subprocess.run([sys.executable, "-m", "console", "api", "--template", str(path), "--host", "0.0.0.0"],
                             capture_output=True, text=True, timeout=60)
     assert remote.returncode == 2 and "--allow-remote" in remote.stderr
+
+
+def test_the_sam_init_hello_world_answers_on_its_route(hello_project):
+    with HttpApiServer(lambda: load_project(hello_project), port=0, log=Lines()) as srv:
+        srv.start()
+        r = requests.get(f"{srv.url}/hello", timeout=30)
+        assert r.status_code == 200 and r.json() == {"message": "hello world"}
+        assert r.headers["Content-Type"] == "application/json"
+
+
+def test_an_http_api_default_route_catches_every_path_and_method(make_project):
+    template = """
+    Resources:
+      Catch:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src/
+          Handler: app.handler
+          Runtime: python3.12
+          Events:
+            All: {Type: HttpApi}
+    """
+    code = "def handler(event, context):\n    return {'routeKey': event['routeKey'], 'path': event['rawPath'], 'method': event['requestContext']['http']['method']}\n"
+    path = make_project(template, {"src/app.py": code})
+    with HttpApiServer(lambda: load_project(path), port=0, log=Lines()) as srv:
+        srv.start()
+        r = requests.put(f"{srv.url}/any/where", data=b"x", timeout=30)
+        assert r.json() == {"routeKey": "$default", "path": "/any/where", "method": "PUT"}
+        assert requests.get(f"{srv.url}/", timeout=30).json()["path"] == "/"

@@ -305,3 +305,12 @@ def test_rest_cors_answers_options_from_the_template_and_leaves_responses_alone(
     assert answer.header("access-control-allow-origin") == "*"
     response = v1_response(json.dumps({"statusCode": 200, "body": "x"}).encode(), api, rest_request())
     assert apply_cors(response, cors, api, rest_request(headers=[("Origin", "https://a")])).header("access-control-allow-origin") is None
+
+
+def test_host_checks_are_the_invoke_apis():
+    from console.service.host_check import allowed_hosts, host_allowed
+
+    local = allowed_hosts("127.0.0.1", allow_remote=False)
+    assert all(host_allowed(h, local) for h in ("localhost:3000", "127.0.0.1", "[::1]:3000", "LOCALHOST."))
+    assert not host_allowed("attacker.example", local) and not host_allowed("127.0.0.1.nip.io", local)
+    assert host_allowed("anything.example", allowed_hosts("0.0.0.0", allow_remote=True))

@@ -39,6 +39,18 @@ def test_junit_has_one_suite_per_function_one_case_per_event_and_the_diff_in_fai
     assert failure.text == failure.get("message")
     assert "got changed" in alpha_cases["basic"].find("system-out").text
     assert list(alpha_cases["err"]) == []  # a pass has no children
+    # the structure of Jenkins' junit-10.xsd: attributes it knows, children in its order
+    suite_attrs = {"name", "tests", "failures", "errors", "skipped", "time", "timestamp", "hostname"}
+    case_attrs = {"name", "classname", "time"}
+    order = {"properties": 0, "testcase": 1, "system-out": 2, "system-err": 3}
+    for suite in suites:
+        assert set(suite.attrib) <= suite_attrs and {"name", "tests"} <= set(suite.attrib)
+        assert [order[c.tag] for c in suite] == sorted(order[c.tag] for c in suite)
+        for case in suite.findall("testcase"):
+            assert set(case.attrib) == case_attrs
+            assert [c.tag for c in case] in ([], ["failure", "system-out"], ["error"], ["error", "system-out"])
+            for verdict in case.findall("failure") + case.findall("error"):
+                assert set(verdict.attrib) == {"message", "type"}
     beta_cases = {c.get("name"): c for c in suites[1].findall("testcase")}
     error = beta_cases["noisy"].find("error")
     assert error is not None and "noisy.json, line 1: not valid JSON" in error.get("message")
