@@ -6,6 +6,9 @@ import os
 import select
 import subprocess
 
+# Taken at import: a test may swap subprocess.Popen for a function later.
+_POPEN = subprocess.Popen
+
 
 def wait_exit(process, timeout: float) -> int | None:
     """The child's exit status once it exits, or None if it still runs after `timeout` seconds.
@@ -18,7 +21,7 @@ def wait_exit(process, timeout: float) -> int | None:
     if process.returncode is not None:
         return process.returncode
     try:
-        if not isinstance(process, subprocess.Popen):
+        if not (isinstance(_POPEN, type) and isinstance(process, _POPEN)):
             raise OSError("not our child")
         fd = os.pidfd_open(process.pid)  # the child is not reaped yet, so its pid is still its own
     except (AttributeError, OSError):
