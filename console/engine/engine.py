@@ -17,18 +17,22 @@ from . import deps as deps_build
 from . import interpreters
 from .codehash import CodeIndex
 from .config import DEFAULT_RUNTIME, ConfigError, FunctionConfig, check
-from .environment import Environment, Reply
+from .environment import MAX_RESPONSE_BYTES, Environment, Reply
 from .envvars import trace_id
+from .freezer import Freezer
+from .isolation import harden_process
 from .launch import Launch, layer_root, size_warning
 from .runtime_dirs import private_lib, sdk_dir
 from .logs import LogBuffer
 from .records import InvocationResult, Summary
-from .zygote import Zygote
+from .zygote import ForkedProcess, Zygote, ZygoteUnavailable
+
+__all__ = ["Engine", "MAX_RESPONSE_BYTES", "platform_error"]
 
 # Lambda gives the init phase 10 s of its own before it retries init inside the invoke.
 INIT_TIMEOUT_S = 10.0
-# Lambda's message names this figure (a little over the documented 6 MB).
-MAX_RESPONSE_BYTES = 6291556
+# A zygote that died or stopped answering is replaced, but not more often than this.
+ZYGOTE_RESTART_S = 1.0
 MAX_IDLE_PER_CONFIG = 16
 MAX_IDLE_TOTAL = 64
 IDLE_TTL_S = 15 * 60
@@ -49,18 +53,37 @@ def _exit_message(request_id: str, reason: str) -> str:
 def _error_type_of(payload: bytes) -> str | None:
     try:
         value = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value.get("errorType") if isinstance(value, dict) else None
 
 
-def _shutdown(envs: set[Environment], zygotes: dict[str, Zygote], code: CodeIndex | None = None) -> None:
+def _shutdown(
+    envs: set[Environment],
+    zygotes: dict[str, Zygote],
+    replaced: list[Zygote],
+    freezer: Freezer | None,
+    code: CodeIndex | None = None,
+) -> None:
+    if freezer is not None:
+        freezer.stop()
     for env in list(envs):
         env.kill()
-    for zygote in list(zygotes.values()):
+    for zygote in [*zygotes.values(), *replaced]:
         zygote.close()
     if code is not None:
         code.close()  # an engine dropped without close() lets go of its folders' watches too
+
+
+def _invalid_reply_message(request_id: str) -> str:
+    return f"RequestId: {request_id} Error: Runtime exited without providing a reason"
+
+
+def _invalid_log_line(reply: Reply) -> str:
+    return (
+        f"[lambda-console] The runtime sent {reply.problem}: the reply was refused and its "
+        "execution environment stopped.\n"
+    )
 
 
 class Engine:
@@ -68,7 +91,10 @@ class Engine:
     started on the first invocation (cold) and reused by the next ones (warm). Thread-safe:
     concurrent invocations of one function get environments of their own."""
 
-    def __init__(self, *, use_zygote: bool = True) -> None:
+    def __init__(self, *, use_zygote: bool = True, freeze_idle: bool = True) -> None:
+        # Functions run as the same user: keep them from reading this process's memory,
+        # environment and descriptors through /proc.
+        harden_process()
         self._lock = threading.Lock()
         self._idle: dict[tuple, list[Environment]] = {}
         self._all: set[Environment] = set()
@@ -80,8 +106,15 @@ class Engine:
         self.on_build: Callable[[str], None] | None = None
         # Environments are forked from a pre-started runtime (the zygote) to make cold starts
         # cheap: one per interpreter, the default runtime's started now, the others on first use.
+        # A zygote that died or stopped answering (a function can signal it: it runs as the same
+        # user) is replaced; the replaced ones still report how the environments they forked exit.
         self._use_zygote = use_zygote
         self._zygotes: dict[str, Zygote] = {}
+        self._replaced: list[Zygote] = []
+        self._zygote_started: dict[str, float] = {}
+        # Idle environments are stopped (SIGSTOP) as Lambda freezes its sandboxes; off only to
+        # measure what freezing costs (tests/benchmarks/bench_engine.py).
+        self._freezer = Freezer(self._lock, self._idle) if freeze_idle else None
         self._zygote: Zygote | None = None
         if use_zygote:
             try:
@@ -89,7 +122,9 @@ class Engine:
                 self._zygote = self._zygote_for(python)
             except (OSError, ConfigError):
                 self._zygote = None
-        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._zygotes, self._code)
+        self._finalizer = weakref.finalize(
+            self, _shutdown, self._all, self._zygotes, self._replaced, self._freezer, self._code
+        )
 
     # ------------------------------------------------------------ pool
 
@@ -119,6 +154,8 @@ class Engine:
                 else:
                     stale.append(candidate)
         self._retire_later(stale)
+        if env is not None:
+            env.thaw()
         return env
 
     def _retire_later(self, envs: list[Environment]) -> None:
@@ -139,6 +176,8 @@ class Engine:
             if keep:
                 env.idle_since = time.monotonic()
                 pool.append(env)
+                if self._freezer is not None:
+                    self._freezer.released()
             expired = self._expired()
         if not keep:
             expired.append(env)
@@ -180,15 +219,19 @@ class Engine:
 
     def close(self) -> None:
         """Kill every environment this engine started."""
+        if self._freezer is not None:
+            self._freezer.stop()
         with self._lock:
             envs = list(self._all)
             self._idle.clear()
         for env in envs:
             self._discard(env)
         with self._lock:
-            zygotes = list(self._zygotes.values())
+            zygotes = [*self._zygotes.values(), *self._replaced]
             self._zygotes.clear()
+            self._replaced.clear()
             self._zygote = None
+            self._use_zygote = False
         for zygote in zygotes:
             zygote.close()
         self._code.close()
@@ -230,16 +273,31 @@ class Engine:
     def _zygote_for(self, python: str) -> Zygote | None:
         """The zygote of this interpreter, started on first use; None when there is none (an
         environment then starts a process of its own)."""
-        if not self._use_zygote:
-            return None
         with self._lock:
+            if not self._use_zygote:
+                return None
             zygote = self._zygotes.get(python)
-            if zygote is None:
-                try:
-                    zygote = self._zygotes[python] = Zygote(python, private_lib())
-                except OSError:
+            if zygote is not None and zygote.alive:
+                return zygote
+            if zygote is not None:
+                # Dead: replaced, at most once per ZYGOTE_RESTART_S (meanwhile environments start
+                # processes of their own).
+                if time.monotonic() - self._zygote_started.get(python, 0.0) < ZYGOTE_RESTART_S:
                     return None
+                self._replaced.append(self._zygotes.pop(python))
+            self._zygote_started[python] = time.monotonic()
+            try:
+                zygote = self._zygotes[python] = Zygote(python, private_lib())
+            except OSError:
+                return None
         return zygote if zygote.alive else None
+
+    def _retire_zygote(self, zygote: Zygote) -> None:
+        """A zygote that did not answer is not asked again; it still reports its environments' exits."""
+        with self._lock:
+            for python, candidate in list(self._zygotes.items()):
+                if candidate is zygote:
+                    self._replaced.append(self._zygotes.pop(python))
 
     def launch(
         self,
@@ -268,7 +326,17 @@ class Engine:
 
     def _spawn(self, config: FunctionConfig, code_state: tuple, launch: Launch) -> Environment:
         zygote = self._zygote_for(launch.python)
-        env = Environment(config, code_state, zygote, launch)
+        try:
+            env = Environment(config, code_state, zygote, launch)
+        except ZygoteUnavailable:
+            # It took the request but did not answer: it is not asked again, and this environment
+            # starts on descriptors of its own.
+            if zygote is not None:
+                self._retire_zygote(zygote)
+            env = Environment(config, code_state, None, launch)
+        else:
+            if zygote is not None and not isinstance(env.process, ForkedProcess):
+                self._retire_zygote(zygote)  # it is alive but could not fork: the next one will
         with self._lock:
             self._all.add(env)
         return env
@@ -283,7 +351,11 @@ class Engine:
         cancel: threading.Event | None,
     ) -> tuple[Environment, Reply]:
         env = self._spawn(config, code_state, launch)
-        reply = env.wait(log, deadline, cancel)
+        try:
+            reply = env.wait(log, deadline, cancel)
+        except BaseException:
+            self._discard(env)
+            raise
         env.tmp_private = bool(reply.header.get("tmp"))
         # Init Duration counts from the process start, as Lambda's includes the runtime's own start.
         reply.elapsed_ms = (time.perf_counter() - env.started) * 1000
@@ -327,17 +399,23 @@ class Engine:
             env = run.cold_start()
             if env is None:
                 return run.result
-        header = {
-            "id": request_id,
-            "deadline": int(time.time() * 1000) + config.timeout_s * 1000,
-            "arn": config.function_arn + (f":{qualifier}" if qualifier else ""),
-            "trace": trace_id(),
-        }
-        if client_context is not None:
-            header["cc"] = json.dumps(client_context)
-        if identity is not None:
-            header["ci"] = json.dumps(identity)
-        return run.invoke(env, header, body)
+        try:
+            header = {
+                "id": request_id,
+                "deadline": int(time.time() * 1000) + config.timeout_s * 1000,
+                "arn": config.function_arn + (f":{qualifier}" if qualifier else ""),
+                "trace": trace_id(),
+            }
+            if client_context is not None:
+                header["cc"] = json.dumps(client_context)
+            if identity is not None:
+                header["ci"] = json.dumps(identity)
+            return run.invoke(env, header, body)
+        except BaseException:
+            # Whatever went wrong, the environment is not left running outside the pool.
+            if not run.settled:
+                self._discard(env)
+            raise
 
 
 class _Run:
@@ -364,6 +442,7 @@ class _Run:
         self.cold = False
         self.invoke_started: float | None = None
         self.result: InvocationResult | None = None
+        self.settled = False  # the environment was released or discarded
         self.platform = logs.platform_log(config.environment)
         self.launch: Launch | None = None
         # A dependency build's output goes live to the invocation's log listener (not its log).
@@ -426,6 +505,9 @@ class _Run:
         if reply.outcome == "exited":
             message = _exit_message(self.request_id, reply.exit_reason)
             return "Runtime.ExitError", platform_error("Runtime.ExitError", message)
+        if reply.outcome == "invalid":
+            self.log.line(_invalid_log_line(reply))
+            return "Runtime.ExitError", platform_error("Runtime.ExitError", _invalid_reply_message(self.request_id))
         message = self._timeout_message()
         return "Sandbox.Timedout", platform_error("Sandbox.Timedout", message)
 
@@ -438,28 +520,22 @@ class _Run:
         if self.invoke_started is None:
             self.invoke_started = time.perf_counter()
         deadline = self.invoke_started + config.timeout_s
-        if env.send_invoke(header, body):
-            reply = env.wait(log, deadline, self.cancel)
+        if env.send_invoke(header, body, deadline):
+            reply = env.wait(log, deadline, self.cancel, request_id=self.request_id)
         else:
-            reply = env.wait(log, deadline, None)  # it is dying: collect why
+            reply = env.wait(log, deadline, None, request_id=self.request_id)  # it is dying: collect why
         elapsed = (time.perf_counter() - self.invoke_started) * 1000
 
         if reply.outcome in ("result", "error"):
+            self.settled = True
             self.engine._release(env)
-            duration = elapsed if self.init_ms is None and self.cold else float(reply.header.get("d", elapsed))
-            payload = reply.body
-            if reply.outcome == "result" and len(payload) > MAX_RESPONSE_BYTES:
-                payload = json.dumps(
-                    {
-                        "errorMessage": "Response payload size exceeded maximum allowed payload size "
-                        f"({MAX_RESPONSE_BYTES} bytes).",
-                        "errorType": "Function.ResponseSizeTooLarge",
-                    }
-                ).encode()
-                return self._finish(payload, "Failed", duration, env.peak_mb())
+            duration = elapsed
+            if not (self.init_ms is None and self.cold):
+                # The runtime's own figure; never more than the engine saw pass.
+                duration = min(float(reply.header.get("d", elapsed)), elapsed)
             status = "Succeeded" if reply.outcome == "result" else "Failed"
             return self._finish(
-                payload,
+                reply.body,
                 status,
                 duration,
                 env.peak_mb(),
@@ -467,16 +543,32 @@ class _Run:
             )
 
         used = env.peak_mb()
+        self.settled = True
         self.engine._discard(env)
+        if reply.outcome == "too_large":
+            # Known from the frame's length: the body was not read. Lambda's runtime cannot post
+            # such a response and exits; its environment is not reused.
+            payload = json.dumps(
+                {
+                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                    f"({MAX_RESPONSE_BYTES} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge",
+                }
+            ).encode()
+            return self._finish(payload, "Failed", elapsed, used, report_status="error", error_type="Runtime.ExitError")
         if reply.outcome == "timeout":
             return self._finish_timeout(max_used=used)
         if reply.outcome == "cancelled":
             return self._finish_cancelled(elapsed, used)
-        if reply.outcome == "oom":
-            error_type, reason, used = "Runtime.OutOfMemory", "signal: killed", config.memory_mb
+        if reply.outcome == "invalid":
+            log.line(_invalid_log_line(reply))
+            error_type, message = "Runtime.ExitError", _invalid_reply_message(self.request_id)
+        elif reply.outcome == "oom":
+            error_type, used = "Runtime.OutOfMemory", config.memory_mb
+            message = _exit_message(self.request_id, "signal: killed")
         else:
-            error_type, reason = "Runtime.ExitError", reply.exit_reason
-        message = _exit_message(self.request_id, reason)
+            error_type = "Runtime.ExitError"
+            message = _exit_message(self.request_id, reply.exit_reason)
         log.line(f"{message}\n{error_type}\n")
         return self._finish(
             platform_error(error_type, message), "Failed", elapsed, used, report_status="error", error_type=error_type

@@ -1,12 +1,17 @@
-"""One execution environment: a runtime process in its own process group, and the pipes to talk to it."""
+"""One execution environment: a keeper and its runtime process, the channel to talk to them, and
+the checks every frame that comes back must pass."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
+import secrets
 import selectors
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from . import proctree
 from .config import FunctionConfig
 from .envvars import RUNTIME_DIR, build_environment
 from .launch import Launch
@@ -26,7 +32,17 @@ from .zygote import Zygote, ZygoteUnavailable
 
 BOOTSTRAP = str(Path(RUNTIME_DIR) / "bootstrap.py")
 _FRAME = struct.Struct("!II")
-_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+# Lambda's message names this figure (a little over the documented 6 MB).
+MAX_RESPONSE_BYTES = 6291556
+# The runtime's frame headers are a few dozen bytes; anything this long is not one.
+MAX_HEADER_BYTES = 64 * 1024
+# A media type as RFC 9110 writes it (token/token, parameters), and nothing that could end a
+# header line: whatever the environment sends ends up in an HTTP response of the Invoke API.
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+CONTENT_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|"[^"\\\x00-\x1f\x7f]*"))*')
+MAX_CONTENT_TYPE = 256
+_INIT_TYPES = ("ready", "init_error", "oom")
+_INVOKE_TYPES = ("result", "error", "oom")
 # How often memory is sampled while user code runs: often enough to stop a runaway allocation
 # close to the limit, rarely enough to cost nothing on quick invocations (they never wait this long).
 MEMORY_POLL_S = 0.005
@@ -39,7 +55,9 @@ _F_SETPIPE_SZ = 1031
 # A backstop for allocations faster than the sampling: the kernel refuses data beyond this.
 DATA_LIMIT_HEADROOM_MB = 512
 
-Outcome = Literal["ready", "init_error", "result", "error", "timeout", "exited", "oom", "cancelled"]
+Outcome = Literal[
+    "ready", "init_error", "result", "error", "timeout", "exited", "oom", "cancelled", "invalid", "too_large"
+]
 
 
 @dataclass
@@ -51,6 +69,7 @@ class Reply:
     body: bytes = b""
     exit_reason: str = ""  # "exit status 1" / "signal: killed", when the process died
     elapsed_ms: float = 0.0
+    problem: str = ""  # what was wrong with an "invalid" frame
 
 
 def describe_exit(returncode: int) -> str:
@@ -83,15 +102,14 @@ _SIGNAL_NAMES = {
 
 
 def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE_KB
-    except (OSError, ValueError, IndexError):
-        return 0
+    return proctree.rss_kb(pid)
 
 
 class Environment:
-    """A warm-able runtime process for one function configuration and one version of its code."""
+    """A warm-able runtime process for one function configuration and one version of its code.
+
+    `pid` is the keeper's: the process the engine started (or the zygote forked), which stays at
+    the top of the environment's process tree. `runtime_pid` is the runtime process below it."""
 
     def __init__(
         self, config: FunctionConfig, code_state: tuple, zygote: Zygote | None = None, launch: Launch | None = None
@@ -104,19 +122,28 @@ class Environment:
         self.tmp_private = False  # the runtime says whether it could make it a size-limited tmpfs
         self.peak_kb = 0
         self.idle_since = 0.0
-        self._buffer = b""
-        req_r, self._req_w = os.pipe()
-        self._resp_r, resp_w = os.pipe()
+        self.runtime_pid: int | None = None
+        self.key = secrets.token_hex(16)
+        self._buffer = bytearray()
+        self._header: dict | None = None  # the header of the frame being read, once checked
+        self._seen: dict[int, int] = {}  # processes seen in the tree -> their start times
+        self._frozen: list[int] = []
+        self.frozen = False
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._chan = ours
         self._log_r, log_w = os.pipe()
         self.started = time.perf_counter()
         try:
-            self.process = self._start(config, zygote, req_r, resp_w, log_w, launch, self.tmp_dir)
+            # The key travels in the first frame, never in argv or the environment (readable in /proc).
+            self._send_frame({"k": self.key}, b"", None)
+            self.process = self._start(config, zygote, theirs.fileno(), log_w, launch, self.tmp_dir)
         except BaseException:
+            ours.close()
+            os.close(self._log_r)
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             raise
         finally:
-            os.close(req_r)
-            os.close(resp_w)
+            theirs.close()
             os.close(log_w)
         self.pid = self.process.pid
         try:
@@ -125,13 +152,13 @@ class Environment:
             fcntl.fcntl(self._log_r, _F_SETPIPE_SZ, LOG_PIPE_BYTES)
         except OSError:
             pass  # a smaller pipe only means more wake-ups
-        os.set_blocking(self._resp_r, False)
+        ours.setblocking(False)
         os.set_blocking(self._log_r, False)
         self._selector = selectors.DefaultSelector()
-        self._selector.register(self._resp_r, selectors.EVENT_READ, "resp")
+        self._selector.register(ours, selectors.EVENT_READ, "resp")
         self._selector.register(self._log_r, selectors.EVENT_READ, "log")
         self._resp_selector = selectors.DefaultSelector()
-        self._resp_selector.register(self._resp_r, selectors.EVENT_READ, "resp")
+        self._resp_selector.register(ours, selectors.EVENT_READ, "resp")
         self._closed = False
         self._lock = threading.Lock()
 
@@ -141,8 +168,7 @@ class Environment:
     def _start(
         config: FunctionConfig,
         zygote: Zygote | None,
-        req_r: int,
-        resp_w: int,
+        chan: int,
         log_w: int,
         launch: Launch | None,
         tmp_dir: str,
@@ -157,21 +183,23 @@ class Environment:
         interpreter_settings = any(key.startswith("PYTHON") for key in config.environment)
         if zygote is not None and not interpreter_settings:
             try:
-                return zygote.spawn(env, str(config.code_dir), data_mb, (req_r, resp_w, log_w), layout)
-            except ZygoteUnavailable:
-                pass  # start a process of our own instead
+                return zygote.spawn(env, str(config.code_dir), data_mb, (chan, log_w), layout)
+            except ZygoteUnavailable as exc:
+                if exc.maybe_forked:
+                    raise  # it may still fork onto these descriptors: the caller starts afresh
+                # otherwise start a process of our own instead
         # -S: nothing of the interpreter's site-packages; the runtime builds Lambda's sys.path.
         flags = ["-S"] if interpreter_settings else ["-I", "-S"]
         lib = f"--lib={launch.lib}" if launch is not None else "--lib="
         return subprocess.Popen(
-            [python, *flags, BOOTSTRAP, str(req_r), str(resp_w), str(data_mb), json.dumps(layout), lib],
+            [python, *flags, BOOTSTRAP, str(chan), str(data_mb), json.dumps(layout), lib],
             stdin=subprocess.DEVNULL,
             stdout=log_w,
             stderr=log_w,
-            pass_fds=(req_r, resp_w),
+            pass_fds=(chan,),
             env=env,
             cwd=str(config.code_dir),
-            start_new_session=True,  # its own process group, killed as a whole
+            start_new_session=True,  # its own session: the keeper leads it
         )
 
     @property
@@ -182,46 +210,91 @@ class Environment:
         """Like `alive`, but asks the OS: an idle environment can die on its own (a stray thread)."""
         return not self._closed and self.process.poll() is None
 
+    def freeze(self) -> None:
+        """Stop the whole tree while the environment is idle (see freezer.py). The keeper is not
+        stopped: it only sleeps, and must keep reaping."""
+        if not self._closed:
+            self._frozen = proctree.freeze(self.pid)
+            self.frozen = True
+
+    def thaw(self) -> None:
+        """Continue what freeze() stopped, before the environment gets an invocation. The keeper
+        and the runtime are continued in any case: another function (same user) may have
+        stopped them."""
+        frozen, self._frozen = self._frozen, []
+        self.frozen = False
+        targets = [self.pid, *frozen]
+        if self.runtime_pid is not None and self.runtime_pid not in frozen:
+            targets.append(self.runtime_pid)
+        proctree.signal_all(targets, signal.SIGCONT)
+
     def kill(self) -> None:
-        """Kill the runtime and everything it started (its whole process group)."""
+        """Kill the runtime and everything it started, however it detached."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
         try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            self._chan.shutdown(socket.SHUT_RDWR)  # the keeper sees it and kills the tree too
+        except OSError:
             pass
+        proctree.kill_tree(self.pid, self._seen)
+        for group in {self.pid, self.runtime_pid}:
+            if group is not None:
+                try:
+                    os.killpg(group, signal.SIGKILL)
+                except OSError:
+                    pass
         wait_exit(self.process, 5)
         self._selector.close()
         self._resp_selector.close()
+        self._chan.close()
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
-        for fd in (self._req_w, self._resp_r, self._log_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        try:
+            os.close(self._log_r)
+        except OSError:
+            pass
 
     # ------------------------------------------------------------ talking to the runtime
 
-    def send_invoke(self, header: dict, body: bytes) -> bool:
-        """Hand an event to the runtime; False when it is gone."""
+    def _send_frame(self, header: dict, body: bytes, deadline: float | None) -> bool:
         h = json.dumps(header).encode()
         data = memoryview(_FRAME.pack(len(h), len(body)) + h + body)
         try:
             while data:
-                data = data[os.write(self._req_w, data) :]
-        except (BrokenPipeError, OSError):
+                try:
+                    data = data[self._chan.send(data) :]
+                except BlockingIOError:
+                    remaining = None if deadline is None else deadline - time.perf_counter()
+                    if remaining is not None and remaining <= 0:
+                        return False
+                    selectors_ = selectors.DefaultSelector()
+                    try:
+                        selectors_.register(self._chan, selectors.EVENT_WRITE)
+                        selectors_.select(remaining)
+                    finally:
+                        selectors_.close()
+        except OSError:
             return False
         return True
+
+    def send_invoke(self, header: dict, body: bytes, deadline: float | None = None) -> bool:
+        """Hand an event to the runtime; False when it is gone (or did not take it in time)."""
+        self.request_id = header.get("id")
+        return self._send_frame(header, body, deadline)
 
     def wait(
         self,
         log: LogBuffer,
         deadline: float,
         cancel: threading.Event | None = None,
+        request_id: str | None = None,
     ) -> Reply:
-        """Read logs until the runtime answers, dies, runs out of memory or time, or is cancelled."""
+        """Read logs until the runtime answers, dies, runs out of memory or time, or is cancelled.
+
+        `request_id` is the invocation being waited on (None while the environment starts): an
+        answer for another invocation is dropped, anything that is not a frame of this
+        environment's runtime ends the wait as "invalid"."""
         start = time.perf_counter()
         limit_kb = self.config.memory_mb * 1024
         resp_open = True
@@ -234,9 +307,9 @@ class Environment:
                 return self._drained(log, Reply("cancelled", elapsed_ms=(now - start) * 1000))
             step = min(remaining, MEMORY_POLL_S)
             if now - start >= MEMORY_POLL_S:
-                rss = _rss_kb(self.pid)
-                self.peak_kb = max(self.peak_kb, rss)
-                if rss > limit_kb:
+                used = self.memory_kb()
+                self.peak_kb = max(self.peak_kb, used)
+                if used > limit_kb:
                     return self._drained(log, Reply("oom", elapsed_ms=(now - start) * 1000))
             if cancel is not None:
                 step = min(step, CANCEL_POLL_S)
@@ -249,32 +322,128 @@ class Environment:
                     self._read_log(log)
                     continue
                 try:
-                    chunk = os.read(self._resp_r, 1 << 20)
+                    chunk = self._chan.recv(1 << 20)
                 except BlockingIOError:
                     continue
+                except OSError:
+                    chunk = b""
                 if not chunk:
                     resp_open = False
                     break
                 self._buffer += chunk
-                reply = self._take_frame()
+                reply = self._take_frame(request_id)
                 if reply is not None:
                     reply.elapsed_ms = (time.perf_counter() - start) * 1000
+                    if reply.outcome in ("invalid", "too_large"):
+                        self._read_log(log)
+                        return reply
                     self.peak_kb = max(self.peak_kb, int(reply.header.get("m", 0)))
+                    if reply.outcome == "ready" and isinstance(reply.header.get("p"), int):
+                        self.runtime_pid = reply.header["p"]
                     return self._drained(log, reply)
             if not resp_open:
                 return self._died(log, start, deadline)
 
-    def _take_frame(self) -> Reply | None:
-        if len(self._buffer) < _FRAME.size:
-            return None
-        hlen, blen = _FRAME.unpack_from(self._buffer)
-        end = _FRAME.size + hlen + blen
-        if len(self._buffer) < end:
-            return None
-        header = json.loads(self._buffer[_FRAME.size : _FRAME.size + hlen])
-        body = self._buffer[_FRAME.size + hlen : end]
-        self._buffer = self._buffer[end:]
-        return Reply(header.get("t", "error"), header, body)
+    def _take_frame(self, request_id: str | None) -> Reply | None:
+        """The next complete frame in the buffer, checked; None until one is complete. Frames for
+        another invocation (a stray answer of an earlier one) are dropped. Frames are read at an
+        offset and the buffer compacted once per call, so many small frames cost linear time."""
+        buf = self._buffer
+        at = 0
+        try:
+            while True:
+                if len(buf) - at < _FRAME.size:
+                    return None
+                hlen, blen = _FRAME.unpack_from(buf, at)
+                if hlen > MAX_HEADER_BYTES:
+                    return Reply("invalid", problem=f"a frame header of {hlen} bytes")
+                start = at + _FRAME.size
+                if len(buf) < start + hlen:
+                    return None
+                if self._header is None:
+                    header, problem = self._check_header(bytes(buf[start : start + hlen]), request_id)
+                    if header is None:
+                        return Reply("invalid", problem=problem)
+                    if blen > MAX_RESPONSE_BYTES:
+                        # Known from the length alone: nothing more is read (the runtime is killed).
+                        if header["t"] in ("result", "error"):
+                            return Reply("too_large", header)
+                        return Reply("invalid", problem=f"a {header['t']} frame of {blen} bytes")
+                    self._header = header
+                end = start + hlen + blen
+                if len(buf) < end:
+                    return None
+                header, self._header = self._header, None
+                body = bytes(buf[start + hlen : end])
+                at = end
+                if request_id is not None and header["t"] != "oom" and header.get("id") != request_id:
+                    continue  # an answer to an earlier invocation, written late: not this one's
+                problem = self._check_body(header["t"], body)
+                if problem:
+                    return Reply("invalid", problem=problem)
+                return Reply(header["t"], header, body)
+        finally:
+            del buf[:at]
+
+    def _check_header(self, raw: bytes, request_id: str | None) -> tuple[dict | None, str]:
+        try:
+            header = json.loads(raw)
+        except (ValueError, RecursionError):
+            return None, "a frame header that is not JSON"
+        if not isinstance(header, dict):
+            return None, "a frame header that is not an object"
+        key = header.get("k")
+        if key != self.key:
+            return None, "a frame without this environment's key"
+        kind = header.get("t")
+        allowed = _INIT_TYPES if request_id is None else _INVOKE_TYPES
+        if kind not in allowed:
+            return None, f"a frame of type {str(kind)[:40]!r}"
+        if kind in ("result", "error") and not isinstance(header.get("id"), str):
+            return None, "an answer without a request id"
+        memory = header.get("m", 0)
+        if type(memory) is not int or not 0 <= memory < 1 << 40:
+            return None, "a memory figure that is not a size"
+        duration = header.get("d", 0.0)
+        if type(duration) not in (int, float) or not math.isfinite(duration) or duration < 0:
+            return None, "a duration that is not a duration"
+        if kind == "result":
+            ct = header.get("ct")
+            if not isinstance(ct, str) or len(ct) > MAX_CONTENT_TYPE or not CONTENT_TYPE.fullmatch(ct):
+                return None, "a content type that is not a media type"
+        if kind == "ready" and "p" in header and type(header["p"]) is not int:
+            return None, "a process id that is not one"
+        return header, ""
+
+    @staticmethod
+    def _check_body(kind: str, body: bytes) -> str:
+        if kind in ("error", "init_error"):
+            try:
+                value = json.loads(body)
+            except (ValueError, RecursionError):
+                return "an error object that is not JSON"
+            if not isinstance(value, dict):
+                return "an error object that is not an object"
+        elif kind == "ready" and body:
+            return "a ready frame with a body"
+        return ""
+
+    def memory_kb(self) -> int:
+        """The environment's memory, as Lambda counts its sandbox: the runtime's resident size
+        plus what each other process in the tree holds privately (the keeper excluded)."""
+        pids = proctree.descendants(self.pid)
+        if not pids:
+            return 0
+        runtime = self.runtime_pid if self.runtime_pid in pids else pids[0]
+        total = proctree.rss_kb(runtime)
+        for pid in pids:
+            if pid not in self._seen:
+                started = proctree.start_time(pid)
+                if started is not None:
+                    self._seen[pid] = started
+            if pid != runtime:
+                total += proctree.private_kb(pid)
+        return total
 
     def _read_log(self, log: LogBuffer) -> bool:
         """Move what is in the log pipe into the buffer; False at end of file."""
@@ -312,5 +481,5 @@ class Environment:
         return Reply("exited", exit_reason=describe_exit(returncode), elapsed_ms=elapsed)
 
     def peak_mb(self) -> int:
-        """Peak resident memory so far: the runtime reports its own peak with every answer."""
+        """Peak memory so far: the engine's samples of the tree, and the runtime's own peak."""
         return max(1, -(-self.peak_kb // 1024))

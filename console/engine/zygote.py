@@ -10,17 +10,28 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+from . import proctree
 from .envvars import RUNTIME_DIR
 from .procwait import wait_exit
 
 ZYGOTE = str(Path(RUNTIME_DIR) / "zygote.py")
 READY_TIMEOUT_S = 10.0
+# How often a wait on the zygote checks that it has not been stopped (a function can send it
+# SIGSTOP: it runs as the same user). A stopped zygote is continued at once.
+CHECK_S = 0.05
 
 
 class ZygoteUnavailable(RuntimeError):
-    """The zygote could not start or has died; callers fall back to starting a process."""
+    """The zygote could not start or has died; callers fall back to starting a process.
+    `maybe_forked`: the request reached it but no answer came, so it may yet fork on the
+    descriptors it was sent."""
+
+    def __init__(self, message: str, maybe_forked: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_forked = maybe_forked
 
 
 class ForkedProcess:
@@ -72,6 +83,7 @@ class Zygote:
         self._cond = threading.Condition()
         self._ready = threading.Event()
         self._dead = False
+        self.stops_seen = 0
         self._reader = threading.Thread(target=self._read, name="lambda-console-zygote", daemon=True)
         self._reader.start()
 
@@ -107,24 +119,50 @@ class Zygote:
     def alive(self) -> bool:
         return not self._dead and self._process.poll() is None
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def revive(self) -> bool:
+        """Continue the zygote if something stopped it; True when it had been stopped."""
+        if proctree.state(self._process.pid) not in ("T", "t"):
+            return False
+        try:
+            os.kill(self._process.pid, signal.SIGCONT)
+        except OSError:
+            pass
+        self.stops_seen += 1
+        return True
+
     def spawn(
-        self, env: dict[str, str], cwd: str, data_mb: int, fds: tuple[int, int, int], layout: dict | None = None
+        self, env: dict[str, str], cwd: str, data_mb: int, fds: tuple[int, int], layout: dict | None = None
     ) -> ForkedProcess:
-        """Fork an environment with these pipes as its request, response and log descriptors."""
-        if not self._ready.wait(READY_TIMEOUT_S) or not self.alive:
+        """Fork an environment with this channel and log pipe as its descriptors."""
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not self._ready.wait(CHECK_S):
+            self.revive()
+            if time.monotonic() > deadline:
+                break
+        if not self._ready.is_set() or not self.alive:
             raise ZygoteUnavailable("the zygote did not start")
         request = json.dumps({"env": env, "cwd": cwd, "data_mb": data_mb, "layout": layout or {}}).encode()
         with self._spawn_lock:
+            self.revive()
             try:
                 socket.send_fds(self._sock, [request], list(fds))
             except OSError as exc:
                 raise ZygoteUnavailable(str(exc)) from exc
-            try:
-                reply = self._replies.get(timeout=READY_TIMEOUT_S)
-            except queue.Empty:
-                reply = {}
+            reply: dict = {}
+            while time.monotonic() < deadline:
+                try:
+                    reply = self._replies.get(timeout=CHECK_S)
+                    break
+                except queue.Empty:
+                    if not self.alive:
+                        break
+                    self.revive()
         if "pid" not in reply:
-            raise ZygoteUnavailable("the zygote did not answer")
+            raise ZygoteUnavailable("the zygote did not answer", maybe_forked=True)
         return ForkedProcess(self, reply["pid"])
 
     def exit_code(self, pid: int, forget: bool = False) -> int | None:
@@ -136,11 +174,18 @@ class Zygote:
             return code
 
     def wait_exit(self, pid: int, timeout: float | None, forget: bool = False) -> int | None:
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            self._cond.wait_for(lambda: pid in self._exits or self._dead, timeout)
-            return self.exit_code(pid, forget) if (pid in self._exits or self._dead) else None
+            while not (pid in self._exits or self._dead):
+                step = CHECK_S if deadline is None else min(CHECK_S, deadline - time.monotonic())
+                if step <= 0:
+                    return None
+                if not self._cond.wait(step):
+                    self.revive()  # a stopped zygote reaps nothing: continue it
+            return self.exit_code(pid, forget)
 
     def close(self) -> None:
+        self.revive()
         try:
             # shutdown, not just close: the reader thread's recv holds the descriptor open, and the
             # zygote must see the end of its socket (it then kills what it forked and exits).

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
 import sqlite3
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
-from console import jsonfile
-from console.jsonfile import JsonError, finite_int
-
 from .appends import append_all_or_nothing, file_contains
-from .errors import InvalidParameterValue, ServiceError
+from .destinations import (  # noqa: F401 - read_records and destination_record are used through here
+    ON_FAILURE_FILE,
+    ON_SUCCESS_FILE,
+    destination_record,
+    dump_record,
+    function_state_dir,
+    json_or_text,
+    read_records,
+)
+from .errors import ServiceError
+from .event_invoke_config import EVENT_INVOKE_CONFIG_FILE, STATE_DIR, EventInvokeConfig  # noqa: F401
 from .journal import JOURNAL_FILE, Journal
 
 if TYPE_CHECKING:
@@ -27,89 +32,13 @@ if TYPE_CHECKING:
     from .concurrency import ConcurrencyLimiter
     from .metrics import MetricsRegistry
 
-STATE_DIR = ".lambda-console"
-EVENT_INVOKE_CONFIG_FILE = "event-invoke-config.json"
 ASYNC_LOG = Path("logs") / "async.log"
-ON_FAILURE_FILE = Path("destinations") / "on-failure.jsonl"
-ON_SUCCESS_FILE = Path("destinations") / "on-success.jsonl"
 # Lambda waits about one minute before the first retry and two before the second.
 RETRY_DELAYS_S: tuple[float, ...] = (60.0, 120.0)
 # A destination record that could not be appended (a full disk) is tried again this much later.
 DELIVERY_RETRY_S = 30.0
 
 UpdateKind = Literal["queued", "start", "log", "attempt", "retry", "destination", "delivery_failed", "warning", "dropped"]
-
-
-def function_state_dir(config: FunctionConfig) -> Path:
-    from console import workspace
-
-    return workspace.state_dir(config.code_dir, config.function_name)
-
-
-@dataclass(frozen=True)
-class EventInvokeConfig:
-    """A function's async settings, as PutFunctionEventInvokeConfig sets them."""
-
-    maximum_retry_attempts: int = 2
-    maximum_event_age_s: int = 21600
-    on_success: bool = False  # append Success records to destinations/on-success.jsonl
-    on_failure: bool = True  # append failure records to destinations/on-failure.jsonl
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.maximum_retry_attempts <= 2:
-            raise InvalidParameterValue(
-                f"MaximumRetryAttempts must be between 0 and 2 (got {self.maximum_retry_attempts})"
-            )
-        if not 60 <= self.maximum_event_age_s <= 21600:
-            raise InvalidParameterValue(
-                f"MaximumEventAgeInSeconds must be between 60 and 21600 (got {self.maximum_event_age_s})"
-            )
-
-    @classmethod
-    def from_api(cls, data: dict[str, Any]) -> EventInvokeConfig:
-        """From the API's shape: MaximumRetryAttempts, MaximumEventAgeInSeconds, DestinationConfig."""
-        if not isinstance(data, dict):
-            raise InvalidParameterValue("the event invoke config must be a JSON object")
-        destinations = data.get("DestinationConfig") or {}
-        if not isinstance(destinations, dict):
-            raise InvalidParameterValue("DestinationConfig must be an object with OnSuccess and/or OnFailure")
-        try:
-            retries = finite_int(data.get("MaximumRetryAttempts"), "MaximumRetryAttempts", default=2)
-            age = finite_int(data.get("MaximumEventAgeInSeconds"), "MaximumEventAgeInSeconds", default=21600)
-        except JsonError as exc:
-            raise InvalidParameterValue(str(exc)) from None
-        return cls(
-            maximum_retry_attempts=retries,
-            maximum_event_age_s=age,
-            on_success=bool(destinations.get("OnSuccess")),
-            on_failure=bool(destinations.get("OnFailure", True)),
-        )
-
-    @classmethod
-    def load(cls, code_dir: Path) -> EventInvokeConfig:
-        """The function's `.lambda-console/event-invoke-config.json`, defaults when absent;
-        InvalidParameterValue (one line naming the file) for anything unusable."""
-        path = Path(code_dir) / STATE_DIR / EVENT_INVOKE_CONFIG_FILE
-        try:
-            data = jsonfile.read(path)
-        except FileNotFoundError:
-            return cls()
-        except JsonError as exc:
-            raise InvalidParameterValue(str(exc)) from None
-        try:
-            return cls.from_api(data)
-        except InvalidParameterValue as exc:
-            raise InvalidParameterValue(f"{path}: {exc.message}") from None
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> EventInvokeConfig:
-        try:
-            return cls(**json.loads(text))
-        except (ValueError, TypeError):
-            return cls()  # a journal row from another version: Lambda's defaults
 
 
 @dataclass(frozen=True)
@@ -311,6 +240,10 @@ class AsyncQueue:
                 return journal, 0
             journal = Journal(path, self._owner)
             self._journals[key] = journal
+            if journal.moved_aside is not None:
+                self._emit(AsyncUpdate("warning", config.function_name, "", 0,
+                                       f"The Event queue journal {path} was not a database; kept it as "
+                                       f"{journal.moved_aside.name} and started a new one"))
             try:
                 orphans = journal.claim_orphans()
             except sqlite3.Error:
@@ -463,7 +396,7 @@ class AsyncQueue:
         record = destination_record(job.config, job.request_id, job.journal.event(job.seq), condition,
                                     job.attempts, last)
         relative = ON_SUCCESS_FILE if condition == "Success" else ON_FAILURE_FILE
-        job.journal.decide(job.seq, str(relative), _dump_record(record))
+        job.journal.decide(job.seq, str(relative), dump_record(record))
         job.delivery = str(relative)
         self._deliver(job, record)
 
@@ -472,12 +405,12 @@ class AsyncQueue:
         (a full disk) is counted, reported, and tried again later: the event stays queued."""
         name = job.config.function_name
         path = function_state_dir(job.config) / (job.delivery or str(ON_FAILURE_FILE))
-        line = _dump_record(record) if record is not None else job.journal.record(job.seq)
+        line = dump_record(record) if record is not None else job.journal.record(job.seq)
         if line is None:
             job.journal.remove(job.seq)
             return
         if record is None:
-            record = _json_or_text(line)
+            record = json_or_text(line)
         condition = (record.get("requestContext") or {}).get("condition", "") if isinstance(record, dict) else ""
         if job.recheck_delivery and file_contains(path, f'"requestId": "{job.request_id}"'.encode()):
             job.journal.remove(job.seq)  # delivered before the restart; the journal had not caught up
@@ -517,71 +450,6 @@ def _journal_problem(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return str(exc) or type(exc).__name__
-
-
-def _dump_record(record: dict[str, Any]) -> bytes:
-    try:
-        return (json.dumps(record) + "\n").encode("utf-8")
-    except (RecursionError, ValueError):
-        # A payload too deep to write back: keep the record, with the payloads as text.
-        flat = dict(record, requestPayload=str(record.get("requestPayload")),
-                    responsePayload=str(record.get("responsePayload")))
-        return (json.dumps(flat) + "\n").encode("utf-8")
-
-
-def destination_record(
-    config: FunctionConfig,
-    request_id: str,
-    event: bytes,
-    condition: str,
-    invoke_count: int,
-    result: InvocationResult | tuple[str | None, bytes] | None,
-) -> dict[str, Any]:
-    """An invocation record in the shape Lambda sends to destinations; `result` is the last
-    attempt's (or its function error and payload, as the journal keeps them)."""
-    record: dict[str, Any] = {
-        "version": "1.0",
-        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-        "requestContext": {
-            "requestId": request_id,
-            "functionArn": f"{config.function_arn}:$LATEST",
-            "condition": condition,
-            "approximateInvokeCount": invoke_count,
-        },
-        "requestPayload": _json_or_text(event),
-    }
-    if result is not None:
-        function_error, payload = result if isinstance(result, tuple) else (result.function_error, result.payload)
-        response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
-        if function_error:
-            response_context["functionError"] = function_error
-        record["responseContext"] = response_context
-        record["responsePayload"] = _json_or_text(payload)
-    return record
-
-
-def read_records(config: FunctionConfig, which: str = "on-failure") -> list[dict[str, Any]]:
-    """The records in a function's destination file ("on-failure" or "on-success"), oldest first."""
-    path = function_state_dir(config) / "destinations" / f"{which}.jsonl"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return []
-    records = []
-    for line in lines:
-        try:
-            records.append(jsonfile.loads(line))
-        except JsonError:
-            continue
-    return records
-
-
-def _json_or_text(data: bytes) -> Any:
-    text = data.decode("utf-8", errors="replace")
-    try:
-        return jsonfile.loads(text)
-    except JsonError:
-        return text
 
 
 def _with_newline(text: str) -> str:

@@ -39,6 +39,8 @@ DEFAULT_PORT = 3000  # what `sam local start-api` listens on
 # API Gateway refuses request bodies over 10 MB.
 MAX_BODY = 10 * 1024 * 1024
 IDLE_TIMEOUT_S = 120.0
+# Connection threads at most (as the Invoke API caps its own).
+MAX_CONNECTIONS = 128
 
 
 class Project:
@@ -302,6 +304,43 @@ class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     block_on_close = False
     request_queue_size = 128
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._connection_count = 0
+        self._count_lock = threading.Lock()
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        """A thread per connection, at most MAX_CONNECTIONS: past it a new client gets a 503 at
+        once rather than a thread (idle keep-alive clients cannot exhaust the process)."""
+        with self._count_lock:
+            full = self._connection_count >= MAX_CONNECTIONS
+            if not full:
+                self._connection_count += 1
+        if full:
+            try:
+                body = b'{"message": "Service Unavailable: too many connections"}'
+                request.sendall(
+                    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
+                )
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            with self._count_lock:
+                self._connection_count -= 1
+            raise
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._count_lock:
+                self._connection_count -= 1
 
     def handle_error(self, request: object, client_address: object) -> None:
         exc = sys.exc_info()[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,22 @@ def _owner_alive(owner: str) -> bool:
     return _process_token(pid) == process
 
 
+def _move_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    os.replace(path, backup)
+    for suffix in ("-wal", "-shm"):
+        try:
+            os.replace(path.with_name(path.name + suffix), backup.with_name(backup.name + suffix))
+        except FileNotFoundError:
+            pass
+    return backup
+
+
 @dataclass
 class JournalEntry:
     """What the queue keeps in memory per queued event (the event bytes stay on disk)."""
@@ -79,16 +96,28 @@ class Journal:
         self.owner = owner
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=30.0, check_same_thread=False,
-                                   isolation_level=None)
+        self.moved_aside: Path | None = None
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # locked, read-only, full disk: the file may be fine; say so and retry later
+            # Not a database (a torn copy, another program's file): kept aside, a new one started.
+            self.moved_aside = _move_aside(self.path)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), timeout=30.0, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
             # FULL: a 202 is only answered once the event survives a power cut, not just a crash.
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute(_SCHEMA)
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute(_SCHEMA)
+            db.execute("SELECT COUNT(*) FROM events").fetchone()
         except sqlite3.Error:
-            self._db.close()
+            db.close()
             raise
+        return db
 
     @staticmethod
     def new_owner() -> str:

@@ -42,12 +42,13 @@ def test_forked_environments_are_isolated_like_started_ones(engine, make_functio
     first = json.loads(engine.invoke(config, b"{}").payload)
     second = json.loads(engine.invoke(config, b"{}", force_cold=True).payload)
     assert first["pid"] != second["pid"]
-    assert first["pid"] == first["pgid"]  # its own session and process group
+    assert second["pid"] == second["pgid"]  # its own process group (its keeper leads the session)
     assert first["seed"] != second["seed"]  # random state is not shared between environments
     assert first["cwd"] == str(config.code_dir) == first["path0"]
     assert first["tz"] == ":UTC"
-    assert engine._zygote.alive  # they really came from the zygote
-    assert os.getppid() != first["pid"] and _parent_of(first["pid"]) in (None, engine._zygote._process.pid)
+    assert engine._zygote.alive  # they really came from the zygote: runtime <- keeper <- zygote
+    keeper = _parent_of(second["pid"])
+    assert keeper is not None and keeper != os.getpid() and _parent_of(keeper) == engine._zygote._process.pid
 
 
 def test_exit_statuses_of_forked_environments_are_reported(engine, make_function):

@@ -97,6 +97,9 @@ def test_kill_9_under_load_loses_no_accepted_event_and_duplicates_no_record(tmp_
     outcomes = _outcomes(folder)
     lost = [r for r in accepted_now if r not in outcomes]
     duplicated = [r for r, n in outcomes.items() if n > 1]
+    # The battery's figures (pytest -s shows them).
+    print(f"\nkill -9 trial {trial}: {len(accepted_now)} accepted, {len(accepted_now) - len(lost)} held, "
+          f"{len(lost)} lost, {len(duplicated)} duplicated")
     assert (lost, duplicated) == ([], [])
 
 
@@ -216,3 +219,22 @@ def test_thousands_of_megabyte_events_wait_on_disk_not_in_memory(tmp_path):
         remaining = queue.close(timeout=5)
     assert remaining == 200  # all of them, the one cut short by the close included
     assert held < 5_000_000, f"{held} bytes held for 200 MB of queued events"
+
+
+def test_a_journal_that_is_not_a_database_is_kept_aside_and_a_new_one_accepts_events(shared_engine, tmp_path):
+    from console.service.async_queue import AsyncQueue, function_state_dir, read_records
+    from console.service.journal import JOURNAL_FILE
+
+    config = _failer_config(tmp_path, {"MaximumRetryAttempts": 0})
+    journal = function_state_dir(config) / JOURNAL_FILE
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_bytes(b"\x00garbage, not SQLite" * 100)
+    updates = []
+    with AsyncQueue(shared_engine) as queue:
+        queue.add_listener(updates.append)
+        request_id = queue.submit(config, b"{}")
+        assert queue.drain(60)
+    assert [r["requestContext"]["requestId"] for r in read_records(config)] == [request_id]
+    [aside] = journal.parent.glob(f"{JOURNAL_FILE}.corrupt-*")
+    assert aside.read_bytes().startswith(b"\x00garbage")
+    assert any(u.kind == "warning" and "not a database" in u.text for u in updates)

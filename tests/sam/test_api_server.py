@@ -359,3 +359,25 @@ def test_an_http_api_default_route_catches_every_path_and_method(make_project):
         r = requests.put(f"{srv.url}/any/where", data=b"x", timeout=30)
         assert r.json() == {"routeKey": "$default", "path": "/any/where", "method": "PUT"}
         assert requests.get(f"{srv.url}/", timeout=30).json()["path"] == "/"
+
+
+def test_connections_past_the_cap_get_a_503_not_a_thread(project_path, monkeypatch):
+    import socket
+
+    from console.service import http_server
+
+    monkeypatch.setattr(http_server, "MAX_CONNECTIONS", 2)
+    with HttpApiServer(lambda: load_project(project_path), port=0, log=Lines()) as srv:
+        srv.start()
+        host, port = srv.listeners[0].server.server_address[:2]
+        idle = [socket.create_connection((host, port), timeout=30) for _ in range(2)]
+        try:
+            r = requests.get(f"{srv.url}/hello", timeout=30)
+            assert r.status_code == 503
+        finally:
+            for sock in idle:
+                sock.close()
+        # once they hang up, requests are served again (the server notices within a moment)
+        deadline = time.monotonic() + 30
+        while requests.get(f"{srv.url}/hello", timeout=30).status_code != 200:
+            assert time.monotonic() < deadline

@@ -1,11 +1,14 @@
 """The Python runtime inside an execution environment: imports the handler, then serves invocations.
 
-This file runs as a script in a separate process (`python -I bootstrap.py REQ_FD RESP_FD`) and
-must stay self-contained and quick to start: it imports nothing from the `console` package.
+This file runs as a script in a separate process (`python -I -S bootstrap.py CHANNEL_FD DATA_MB
+LAYOUT`) and must stay self-contained and quick to start: it imports nothing from the `console`
+package.
 It follows awslambdaric's bootstrap.py (the reference implementation of Lambda's Python runtime,
 Apache-2.0): the same error objects, messages, log formats and context object. Instead of the
-Runtime API over HTTP it talks to the engine over two pipes with length-prefixed frames; stdout
-and stderr are the log pipe, read by the engine.
+Runtime API over HTTP it talks to the engine over a Unix socket with length-prefixed frames (a
+socket, not pipes: another process cannot open it through /proc/<pid>/fd); stdout and stderr are
+the log pipe, read by the engine. The process first splits in two: a keeper that holds the
+environment's process tree together (see become_keeper) and the runtime itself.
 """
 
 import decimal
@@ -18,6 +21,8 @@ import logging
 import math
 import os
 import resource
+import select
+import signal
 import struct
 import sys
 import threading
@@ -636,37 +641,60 @@ def _setup_logging():
 # ---------------------------------------------------------------- the channel to the engine
 
 
+# The channel is the runtime's own transport (in Lambda, C code the function cannot reach), so it
+# keeps its own references: a handler that monkeypatches json.dumps, len or os.write must not
+# garble the frames that carry its answer.
+_os_read = os.read
+_os_write = os.write
+_dumps = _stdlib_json.dumps
+_raw_decode = _stdlib_json.JSONDecoder().raw_decode  # json.loads itself looks up len()
+_len = len
+_join = b"".join
+_memoryview = memoryview
+_pack = _FRAME.pack
+_unpack = _FRAME.unpack
+
+
 class Channel:
-    def __init__(self, req_fd, resp_fd):
-        self.req_fd = req_fd
-        self.resp_fd = resp_fd
+    """Length-prefixed frames over the socket the engine handed over. The engine's first frame
+    carries this environment's key; every frame back carries it, so the engine can tell the
+    runtime's answers from bytes anything else managed to write."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.key = ""
 
     def _read_exact(self, n):
         chunks = []
         while n:
-            chunk = os.read(self.req_fd, n)
+            chunk = _os_read(self.fd, n)
             if not chunk:
                 return None
             chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
+            n -= _len(chunk)
+        return _join(chunks)
 
     def receive(self):
         head = self._read_exact(_FRAME.size)
         if head is None:
             return None, None
-        hlen, blen = _FRAME.unpack(head)
+        hlen, blen = _unpack(head)
         data = self._read_exact(hlen + blen)
         if data is None:
             return None, None
-        return _stdlib_json.loads(data[:hlen]), data[hlen:]
+        return _raw_decode(data[:hlen].decode())[0], data[hlen:]
 
     def send(self, header, body=b""):
-        h = _stdlib_json.dumps(header).encode()
-        data = _FRAME.pack(len(h), len(body)) + h + body
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.resp_fd, view) :]
+        header["k"] = self.key
+        h = _dumps(header).encode()
+        if _len(body) <= 65536:
+            parts = (_join((_pack(_len(h), _len(body)), h, body)),)
+        else:
+            parts = (_pack(_len(h), _len(body)) + h, body)  # a large body is not copied
+        for part in parts:
+            view = _memoryview(part)
+            while view:
+                view = view[_os_write(self.fd, view) :]
 
 
 def print_uncaught(etype, value, tb):
@@ -689,15 +717,189 @@ def _peak_rss_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _watch_parent(ppid):
-    """Take the whole environment down if the engine dies while user code is running."""
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != ppid:
+# ---------------------------------------------------------------- the keeper
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option, value):
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0)
+
+
+def _children(pid):
+    kids = []
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return kids
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, tid), "rb") as f:
+                kids.extend(int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            pass
+    return kids
+
+
+def _parent_table():
+    table = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
             try:
-                os.killpg(0, 9)
-            finally:
-                os._exit(137)
+                with open("/proc/%s/stat" % name, "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            table.setdefault(ppid, []).append(int(name))
+    return table
+
+
+def descendants(root):
+    """Every process below root, from /proc (the kernel's children lists, else every parent)."""
+    if os.path.exists("/proc/%d/task/%d/children" % (root, root)):
+        children = _children
+    else:
+        table = _parent_table()
+        children = lambda pid: table.get(pid, [])  # noqa: E731
+    out, seen, pending = [], {root}, [root]
+    while pending:
+        for kid in children(pending.pop()):
+            if kid not in seen:
+                seen.add(kid)
+                out.append(kid)
+                pending.append(kid)
+    return out
+
+
+def _is_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return False
+
+
+def _reap(runtime):
+    """Reap every child that has ended; the runtime's wait status if it was one of them."""
+    status = None
+    while True:
+        try:
+            pid, st = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return status
+        if pid == 0:
+            return status
+        if pid == runtime:
+            status = st
+    return status
+
+
+def kill_descendants(root, reap_as=None):
+    """SIGKILL everything below root until nothing is left alive. The root, when it is this
+    process, reaps as it goes (reap_as is then the runtime's pid, whose status is returned)."""
+    status = None
+    deadline = time.monotonic() + 2.0
+    while True:
+        alive = [pid for pid in descendants(root) if _is_alive(pid)]
+        if not alive or time.monotonic() > deadline:
+            break
+        for pid in alive:
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
+        time.sleep(0.001)
+        if reap_as is not None:
+            status = _reap(reap_as) or status
+    if reap_as is not None:
+        status = _reap(reap_as) or status
+    return status
+
+
+def _exit_as(status):
+    """End this process the way the runtime ended: same exit status, or killed by the same signal."""
+    if os.WIFEXITED(status):
+        os._exit(os.WEXITSTATUS(status))
+    sig = os.WTERMSIG(status)
+    try:
+        signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
+        os.kill(os.getpid(), sig)
+    except (OSError, ValueError, RuntimeError):
+        pass
+    os._exit(128 + sig)
+
+
+def _wait_for_runtime(runtime, wake_w, ended):
+    """The keeper's waiting thread: reap children as they exit until the runtime does. A blocking
+    wait for exits only: the engine stopping and continuing the runtime wakes nothing here."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        if pid == runtime:
+            ended.append(status)
+            os.write(wake_w, b"x")
+            return
+
+
+def become_keeper(chan_fd):
+    """Split in two: the child goes on as the runtime; this process stays behind as the keeper.
+
+    The keeper is a child subreaper: anything the function starts, however it detaches (setsid,
+    setpgid, double fork), is re-parented to it rather than to init, so the environment's whole
+    process tree stays below it where the engine can measure, freeze and kill it. It sleeps until
+    the runtime ends (then it kills what is left and exits the same way) or the engine closes the
+    channel (then it kills everything)."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a segfault must not litter the code folder
+    try:
+        _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    except (OSError, AttributeError):
+        pass  # the engine still finds what stays in the tree
+    runtime = os.fork()
+    if runtime == 0:
+        os.setpgid(0, 0)  # the runtime's own process group, as a started process has
+        return
+    ended = []
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)  # the log pipe must end when the runtime's processes do
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(sig, lambda *_: None)
+        signal.set_wakeup_fd(wake_w)
+        waiter = threading.Thread(target=_wait_for_runtime, args=(runtime, wake_w, ended), daemon=True)
+        waiter.start()
+        poller = select.poll()
+        # POLLRDHUP alone: the engine's requests to the runtime do not wake the keeper.
+        poller.register(chan_fd, select.POLLRDHUP)
+        poller.register(wake_r, select.POLLIN)
+        while not ended:
+            events = poller.poll()
+            if any(fd == chan_fd for fd, _ in events):
+                break  # the engine is gone or retired the environment
+            if ended:
+                break
+            if os.read(wake_r, 4096):
+                break  # asked to stop (SIGTERM, SIGHUP, SIGINT)
+    except BaseException:
+        pass  # whatever went wrong, the tree goes down with the keeper
+    status = ended[0] if ended else None
+    try:
+        status = kill_descendants(os.getpid(), reap_as=runtime) or status
+        if status is None and ended:
+            status = ended[0]  # the waiting thread reaped the runtime meanwhile
+    finally:
+        if status is None:
+            os._exit(137)
+        _exit_as(status)
 
 
 def _die_of_memory(channel):
@@ -759,14 +961,16 @@ def handle_event_request(channel, request_handler, header, body):
         log_error(log_view)
         payload = to_json(error_result).encode("utf-8")
         duration = (time.perf_counter() - started) * 1000.0
-        channel.send({"t": "error", "d": duration, "m": _peak_rss_kb()}, payload)
+        channel.send({"t": "error", "id": invoke_id, "d": duration, "m": _peak_rss_kb()}, payload)
     else:
         # Outside the try, as in awslambdaric: a lone surrogate (raw UTF-8 from 3.12 on) cannot be
         # encoded and the runtime dies of it, which the platform reports as Runtime.ExitError.
         if isinstance(result, str):
             result = result.encode("utf-8")
         duration = (time.perf_counter() - started) * 1000.0
-        channel.send({"t": "result", "ct": content_type, "d": duration, "m": _peak_rss_kb()}, result)
+        channel.send(
+            {"t": "result", "id": invoke_id, "ct": content_type, "d": duration, "m": _peak_rss_kb()}, result
+        )
 
 
 def _private_tmp(path, size_mb):
@@ -799,27 +1003,31 @@ def _private_tmp(path, size_mb):
 def main(argv):
     startup_path = list(sys.path)
     layout = {}
-    if len(argv) > 4 and not argv[4].startswith("--"):
-        layout = _stdlib_json.loads(argv[4])
+    if len(argv) > 3 and not argv[3].startswith("--"):
+        layout = _stdlib_json.loads(argv[3])
     tmp = layout.get("tmp")
     tmp_private = bool(tmp) and _private_tmp(tmp["dir"], int(tmp["mb"]))
     if "tempfile" in sys.modules:
         sys.modules["tempfile"].tempdir = None  # imported before TMPDIR was this environment's
     configure(layout)
     sys.excepthook = print_uncaught
-    req_fd, resp_fd = int(argv[1]), int(argv[2])
-    channel = Channel(req_fd, resp_fd)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a segfault must not litter the code folder
-    if len(argv) > 3:
+    chan_fd = int(argv[1])
+    os.set_inheritable(chan_fd, False)  # the function's own processes must not hold the channel
+    become_keeper(chan_fd)
+    channel = Channel(chan_fd)
+    hello, _ = channel.receive()  # the engine's first frame: this environment's key
+    if not isinstance(hello, dict):
+        return
+    channel.key = hello.get("k", "")
+    if len(argv) > 2:
         # A backstop only: the engine enforces the function's memory on the real resident size.
-        data_limit = int(argv[3]) * 1024 * 1024
+        data_limit = int(argv[2]) * 1024 * 1024
         try:
             resource.setrlimit(resource.RLIMIT_DATA, (data_limit, data_limit))
         except (ValueError, OSError):
             pass
     sys.dont_write_bytecode = True  # nor should imports (Lambda's /var/task is read-only)
     del sys.argv[1:]  # Lambda's runtime sees only its script's path
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
 
     sys.stdout = Unbuffered(sys.stdout)
     sys.stderr = Unbuffered(sys.stderr)
@@ -847,7 +1055,7 @@ def main(argv):
         channel.send({"t": "init_error", "m": _peak_rss_kb()}, to_json(error_result).encode("utf-8"))
         sys.exit(1)
 
-    channel.send({"t": "ready", "m": _peak_rss_kb(), "tmp": tmp_private})
+    channel.send({"t": "ready", "m": _peak_rss_kb(), "tmp": tmp_private, "p": os.getpid()})
     while True:
         header, body = channel.receive()
         if header is None:
