@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from console.service.async_queue import AsyncQueue, EventInvokeConfig, read_records
+from console.service.async_queue import AsyncQueue, EventInvokeConfig, journalled_events, read_records
 from console.service.errors import InvalidParameterValue
 from console.service.invocation_types import invoke
 from console.service.metrics import MetricsRegistry
@@ -146,7 +146,9 @@ def test_closing_the_queue_keeps_its_events_for_the_next_queue_that_resumes_the_
         if any(u.kind == "retry" for u in updates):
             break
         threading_wait(0.01)
+    assert queue.queued() == 1
     assert queue.close() == 1  # one event remains queued, in the journal
+    assert journalled_events([config]) == 1  # what a front can say at start, before any queue runs
     assert queue.pending() == 0
     assert not any(u.kind == "dropped" for u in updates)
     assert read_records(config, "on-failure") == []
