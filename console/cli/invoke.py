@@ -274,11 +274,16 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"lambda-console invoke: {exc}", file=sys.stderr)
         return 2
+    from console.engine import Engine
     from console.service.invoker import Invoker
 
+    # One invocation needs no pre-started zygote: starting one and then forking from it costs more
+    # than starting the environment's process directly. Event invocations may retry (several
+    # environments), so they keep the zygote.
+    engine = Engine(use_zygote=args.invocation_type == "Event")
     # The one invocation path: payload rules, metrics (saved for `lambda-console metrics`) and
     # the Event queue's retries are the Invoker's, as for every other front.
-    invoker = Invoker(time_scale=args.time_scale)
+    invoker = Invoker(engine, time_scale=args.time_scale)
     # A requirements.txt build (on demand) shows pip's progress on stderr.
     invoker.engine.on_build = _to_stderr
     try:
@@ -291,6 +296,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     finally:
         remaining = invoker.close()
+        engine.close()
         if remaining:
             print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} remain queued; they run on "
                   "the next start (serve, invoke or the console).", file=sys.stderr)
