@@ -33,7 +33,7 @@ from .http_api import (
     translate_response,
 )
 from .http_cors import apply_cors, preflight
-from .http_parsing import BadRequest, header_value, log_safe, read_request
+from .http_parsing import BadRequest, header_value, log_safe, open_reader, read_request
 from .invoker import Invoker
 
 DEFAULT_PORT = 3000  # what `sam local start-api` listens on
@@ -357,12 +357,7 @@ class _Handler(socketserver.BaseRequestHandler):
     in turn while it stays alive."""
 
     def setup(self) -> None:
-        sock: socket.socket = self.request
-        # Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add ~40 ms to
-        # every keep-alive response.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.settimeout(IDLE_TIMEOUT_S)
-        self.rfile = sock.makefile("rb", buffering=65536)
+        self.rfile = open_reader(self.request, IDLE_TIMEOUT_S)
 
     def finish(self) -> None:
         try:

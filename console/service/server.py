@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from .api import InvokeApi, Response
 from .concurrency import DEFAULT_CONCURRENCY, ConcurrencyLimiter
 from .events import SYNC_PAYLOAD_LIMIT, too_large
-from .http_parsing import BadRequest, header_value, log_safe, read_request
+from .http_parsing import BadRequest, header_value, log_safe, open_reader, read_request
 from .invoker import Invoker
 from .metrics import MetricsRegistry, metrics_path
 from .registry import FunctionRegistry
@@ -63,11 +63,8 @@ class _Connection(socketserver.BaseRequestHandler):
     server: _TCPServer
 
     def setup(self) -> None:
-        sock: socket.socket = self.request
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.settimeout(IDLE_TIMEOUT_S)
-        self.rfile = sock.makefile("rb", buffering=65536)
-        self.server.track(sock, True)
+        self.rfile = open_reader(self.request, IDLE_TIMEOUT_S)
+        self.server.track(self.request, True)
 
     def finish(self) -> None:
         self.server.track(self.request, False)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import socket
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from console.sam.functions import load_project
 from console.service import http_server
 from console.service.http_server import HttpApiServer
+from log_lines import Lines
 
 TEMPLATE = """
 AWSTemplateFormatVersion: '2010-09-09'
@@ -49,28 +48,6 @@ def deep(event, context):
     # A 100,000-deep nested list, as the function's raw answer (bytes pass the runtime unchanged).
     return b"[" * 100_000 + b"]" * 100_000
 '''
-
-
-class Lines:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, line: str) -> None:
-        with self._cond:
-            self.lines.append(line)
-            self._cond.notify_all()
-
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for line in self.lines:
-                    if text in line:
-                        return line
-                left = deadline - time.monotonic()
-                assert left > 0, f"no log line with {text!r} in {self.lines}"
-                self._cond.wait(left)
 
 
 @pytest.fixture(scope="module")
