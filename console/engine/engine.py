@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import math
 from pathlib import Path
 import platform
@@ -383,7 +384,11 @@ class Engine:
             self._valid.add(key)
         body = event.encode() if isinstance(event, str) else bytes(event)
         snapshot = self._code.snapshot(config.code_dir)
-        code_state = (snapshot.sha256,)
+        # A layer folder is code too: an edit to it is seen by the next invocation, as the
+        # function's own (a .zip layer is extracted by content, so it needs no look).
+        code_state = (snapshot.sha256,) + tuple(
+            self._code.snapshot(layer).sha256 for layer in config.layers if os.path.isdir(layer)
+        )
         if not snapshot.files and not config.code_dir.is_dir():
             check(config)  # the folder went away since it was checked: say so
         sha = self.code_sha256(config, code_state)

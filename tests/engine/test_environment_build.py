@@ -209,3 +209,17 @@ def test_cancelling_a_build_stops_pip_and_runs_nothing(cache, make_function, mon
     from console.engine import interpreters
 
     assert deps.cached(config, interpreters.resolve(HOST_RUNTIME)) is None  # no half build kept
+
+
+def test_an_edit_to_a_layer_folder_is_run_by_the_next_invocation(engine, make_function, tmp_path):
+    layer = _layer(tmp_path / "live-layer", {"python/greeting.py": "TEXT = 'old'\n"})
+    code = "import greeting\ndef lambda_handler(event, context):\n    return greeting.TEXT\n"
+    config = make_function(code, layers=(str(layer),))
+    first = engine.invoke(config, b"{}")
+    assert first.payload == b'"old"'
+    before = first.summary.code_sha256
+    assert not engine.invoke(config, b"{}").cold_start
+    (layer / "python" / "greeting.py").write_text("TEXT = 'new'\n")
+    again = engine.invoke(config, b"{}")
+    assert again.payload == b'"new"' and again.cold_start
+    assert again.summary.code_sha256 == before  # Code SHA-256 covers the function's own files
