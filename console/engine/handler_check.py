@@ -143,7 +143,8 @@ def check_handler(code_dir: Path, handler: str) -> HandlerProblem | None:
     except ValueError as exc:
         return HandlerProblem(f"Bad handler '{handler}': {exc}", "Runtime.MalformedHandlerName")
     if not module:
-        return HandlerProblem(f"Bad handler '{handler}': the module name is empty", "Runtime.MalformedHandlerName")
+        # awslambdaric hands "" to importlib, whose ValueError reaches the caller as it is.
+        return HandlerProblem("Empty module name", "ValueError")
     if module.split(".")[0] in _BUILTIN_MODULES:
         return HandlerProblem(
             f"Cannot use built-in module {module} as a handler module", "Runtime.BuiltInModuleConflict"
@@ -168,4 +169,47 @@ def check_handler(code_dir: Path, handler: str) -> HandlerProblem | None:
     names, open_ended = defined_names(tree)
     if function not in names and not open_ended:
         return HandlerProblem(f"Handler '{function}' missing on module '{module}'", "Runtime.HandlerNotFound")
+    kind = _literal_kind(tree, function)
+    if kind is not None:
+        # The runtime finds the name and calls it: the invocation fails as Python says.
+        return HandlerProblem(f"'{kind}' object is not callable", "TypeError")
     return None
+
+
+_LITERALS: dict[type, str] = {
+    ast.Set: "set", ast.SetComp: "set", ast.Dict: "dict", ast.DictComp: "dict", ast.List: "list",
+    ast.ListComp: "list", ast.Tuple: "tuple", ast.JoinedStr: "str", ast.GeneratorExp: "generator",
+}
+
+
+def _literal_kind(tree: ast.Module, name: str) -> str | None:
+    """The type name when every top-level binding of `name` is a literal that cannot be called
+    (`TAKEN = {"a"}`), else None (a def, an import, a call's result: given the benefit of the doubt)."""
+    kinds: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return None
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+            (alias.asname or alias.name.split(".")[0]) == name for alias in node.names
+        ):
+            return None
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                if any(isinstance(sub, ast.Name) and sub.id == name for t in targets for sub in ast.walk(t)):
+                    return None  # unpacked into: value unknown
+                continue
+            value = node.value
+            if value is None or isinstance(node, ast.AugAssign):
+                return None
+            if isinstance(value, ast.Constant):
+                kinds.add(type(value.value).__name__)
+            elif type(value) in _LITERALS:
+                kinds.add(_LITERALS[type(value)])
+            else:
+                return None
+        elif isinstance(node, (ast.For, ast.With, ast.NamedExpr)):
+            bound = [node.target] if isinstance(node, (ast.For, ast.NamedExpr)) else [i.optional_vars for i in node.items if i.optional_vars]
+            if any(isinstance(sub, ast.Name) and sub.id == name for t in bound for sub in ast.walk(t)):
+                return None
+    return kinds.pop() if len(kinds) == 1 else None

@@ -1,15 +1,13 @@
-"""The Textual application: owns the engine and the session history, hosts the main screen."""
+"""The Textual application: owns the one invoker and the session history, hosts the main screen."""
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import os
 import signal
 import threading
 import time
 from collections import deque
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +16,11 @@ from textual.app import App
 from textual.binding import Binding
 
 from .commands import LambdaCommands
+from .messages import AsyncEventUpdate, post_from_thread
 from .screens.history import HistoryEntry
 
 
 MAX_HISTORY = 200
-LOG_BATCH_S = 0.1  # Event invocations' live log reaches the panes at most this often
 QUIT_CONFIRM_S = 5.0  # a second Ctrl+Q within this confirms quitting with Event invocations queued
 
 
@@ -34,6 +32,8 @@ class LambdaConsoleApp(App[int]):
     COMMANDS = App.COMMANDS | {LambdaCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # In every screen, dialogs too (an Input would otherwise type an "a").
+        Binding("alt+a", "select_all", "Select all", show=False, priority=True),
         Binding("f11", "event_sources", "Event sources", show=False, priority=True),
         Binding("alt+t", "tests", "Tests", show=False, priority=True),
         Binding("alt+s", "save_expected", "Save as expected", show=False, priority=True),
@@ -41,22 +41,20 @@ class LambdaConsoleApp(App[int]):
 
     def __init__(self, code_dir: Path, theme: str | None = None, engine: Any = None) -> None:
         super().__init__()
+        from console.service.invoker import Invoker
+
         self.code_dir = Path(code_dir)
-        self._engine = engine
-        self._engine_lock = threading.Lock()
+        # The one invoker of this process: every test, Event invocation and DryRun goes through it
+        # (it owns the engine, started after the first paint, the metrics and the Event queue).
+        self.invoker = Invoker(engine)
+        self._start_lock = threading.Lock()
         self._closing = False
-        self._owns_engine = engine is None
         self.history: list[HistoryEntry] = []
         self._recorded = 0
-        self._metrics: Any = None
         self._metric_files: dict[str, Path] = {}  # function name -> its metrics.json
-        self._async_queue: Any = None
+        self._monitor_listening = False
         self._main_loop: asyncio.AbstractEventLoop | None = None
-        self._main_context: contextvars.Context | None = None
         self._signal_handlers: dict[int, Any] = {}
-        self._async_chunks: list[Any] = []
-        self._async_chunks_lock = threading.Lock()
-        self._async_drain_scheduled = False
         self._quit_armed_at = -1e9
         self.async_log: deque[str] = deque(maxlen=200)  # recent async-queue happenings, for Monitor
         if theme:
@@ -64,25 +62,16 @@ class LambdaConsoleApp(App[int]):
 
     @property
     def engine(self) -> Any:
-        """The engine, created after the first paint (keeps start-up fast) or on first use."""
-        with self._engine_lock:
-            if self._engine is None:
-                from console.engine import Engine
-
-                self._engine = Engine()
-        return self._engine
+        """The invoker's engine (the Step Functions view runs its tasks on it too)."""
+        return self.invoker.engine
 
     @property
     def metrics(self) -> Any:
         """Per-function invocation metrics of this session (console tests count, as in Lambda)."""
-        if self._metrics is None:
-            from console.service.metrics import MetricsRegistry
-
-            self._metrics = MetricsRegistry()
-        return self._metrics
+        return self.invoker.metrics
 
     def track_metrics(self, function_name: str, code_dir: Path) -> None:
-        """Show the function's saved metrics too, and save ours there when the console closes."""
+        """Show the function's saved metrics too (earlier sessions, other fronts) in the Monitor."""
         from console.service.metrics import metrics_path
 
         path = metrics_path(code_dir)
@@ -91,85 +80,44 @@ class LambdaConsoleApp(App[int]):
         self._metric_files[function_name] = path
         try:
             self.metrics.load_file(function_name, path)
-        except Exception as exc:  # a damaged metrics file only costs the old figures
+        except (OSError, ValueError) as exc:  # a damaged metrics file only costs the old figures
             self.notify(f"Could not read saved metrics ({exc}); starting afresh.", severity="warning")
 
     @property
     def async_queue(self) -> Any:
-        """The Event invocation queue (retries and destinations like Lambda), started on first use."""
-        if self._async_queue is None:
-            from console.service.async_queue import AsyncQueue
-
-            self._async_queue = AsyncQueue(self.engine, metrics=self.metrics)
-            self._async_queue.add_listener(self._async_update_from_thread)
-        return self._async_queue
+        """The invoker's Event queue (retries and destinations like Lambda), started on first use;
+        the Monitor's log follows it from then on."""
+        queue = self.invoker.async_queue
+        if not self._monitor_listening:
+            self._monitor_listening = True
+            queue.add_listener(self._queue_happening)
+        return queue
 
     @property
     def started_async_queue(self) -> Any:
-        """The async queue if an Event invocation started it, else None (never starts it)."""
-        return self._async_queue
+        """The Event queue if an Event invocation started it, else None (never starts it)."""
+        return self.invoker.started_async_queue
 
-    def call_soon_from_thread(self, callback: Any, *args: Any) -> None:
-        """Schedule callback on the UI thread without waiting (unlike call_from_thread)."""
-        loop = self._main_loop
-        if loop is None:
-            return
-        try:
-            # In the app's context: Textual finds the active app through a context variable.
-            loop.call_soon_threadsafe(callback, *args, context=self._main_context)
-        except RuntimeError:
-            pass  # the app has closed
-
-    def _async_update_from_thread(self, update: Any) -> None:
-        if update.kind == "log":
-            # Log chunks are collected and handed over in batches (a printing flood in an Event
-            # invocation must not queue one UI callback per chunk).
-            with self._async_chunks_lock:
-                self._async_chunks.append(update)
-                if self._async_drain_scheduled:
-                    return
-                self._async_drain_scheduled = True
-            self.call_soon_from_thread(self.set_timer, LOG_BATCH_S, self._drain_async_chunks)
-            return
-        self.call_soon_from_thread(self._async_update, update)
-
-    def _drain_async_chunks(self) -> None:
-        with self._async_chunks_lock:
-            chunks, self._async_chunks = self._async_chunks, []
-            self._async_drain_scheduled = False
-        merged: list[Any] = []
-        for update in chunks:
-            if merged and merged[-1].request_id == update.request_id and merged[-1].attempt == update.attempt:
-                merged[-1] = replace(merged[-1], text=merged[-1].text + update.text)
-            else:
-                merged.append(update)
-        for update in merged:
-            self._dispatch_async(update)
-
-    def _async_update(self, update: Any) -> None:
-        self._drain_async_chunks()  # log text that came before this happening is shown first
-        self._dispatch_async(update)
-
-    def _dispatch_async(self, update: Any) -> None:
+    def _queue_happening(self, update: Any) -> None:
+        """The queue's listener for the Monitor (queue worker threads): log text is not kept."""
         if update.kind != "log":
-            line = update.text or (
-                f"attempt {update.attempt}: {'succeeded' if update.result and update.result.succeeded else 'failed'}"
-                if update.kind == "attempt"
-                else update.kind
-            )
-            self.async_log.append(
-                f"{datetime.now():%H:%M:%S}  {update.function_name:<20.20} {update.request_id[:8]}  {update.kind:<11} {line}"
-            )
-        for screen in self.screen_stack:
-            handler = getattr(screen, "on_async_update", None)
-            if handler is not None:
-                handler(update)
+            post_from_thread(self, AsyncEventUpdate(update))
+
+    def on_async_event_update(self, message: AsyncEventUpdate) -> None:
+        update = message.update
+        line = update.text or (
+            f"attempt {update.attempt}: {'succeeded' if update.result and update.result.succeeded else 'failed'}"
+            if update.kind == "attempt"
+            else update.kind
+        )
+        self.async_log.append(
+            f"{datetime.now():%H:%M:%S}  {update.function_name:<20.20} {update.request_id[:8]}  {update.kind:<11} {line}"
+        )
 
     def on_mount(self) -> None:
         from .screens.main import MainScreen
 
         self._main_loop = asyncio.get_running_loop()
-        self._main_context = contextvars.copy_context()
         self._install_signal_handlers()
         self.push_screen(MainScreen(self.code_dir))
         # Start the engine (and its zygote) once the screen is up, so the first Test is quick.
@@ -209,10 +157,10 @@ class LambdaConsoleApp(App[int]):
             self.exit(128 + signum, return_code=128 + signum)
 
     def _warm_up_engine(self) -> None:
-        with self._engine_lock:
+        with self._start_lock:
             if self._closing:
                 return  # the console closed before the engine was needed
-        self.engine
+            self.invoker.engine
 
     # Textual saves screenshots to ~/Downloads and fails when that folder does not exist.
 
@@ -222,14 +170,25 @@ class LambdaConsoleApp(App[int]):
 
         open_event_sources(self)
 
-    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+    async def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        # Earlier screenshots' toasts go first, so they are not in the picture.
+        if self._notifications:
+            self.clear_notifications()
+            await self._toasts_gone()
         self.deliver_screenshot(filename, path)
+
+    async def _toasts_gone(self, timeout: float = 1.0) -> None:
+        from textual.widgets._toast import Toast
+
+        deadline = time.monotonic() + timeout
+        while self.screen.query(Toast) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
 
     def deliver_screenshot(
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None
     ) -> str | None:
-        """Save an SVG of the screen in the current folder (else the workspace) and say where."""
-        folder = Path(path).expanduser() if path else _screenshot_folder()
+        """Save an SVG of the screen (see _screenshot_folder for where) and say where."""
+        folder = Path(path).expanduser() if path else _screenshot_folder(self.code_dir)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             saved = Path(self.save_screenshot(filename, str(folder), time_format)).resolve()
@@ -262,9 +221,9 @@ class LambdaConsoleApp(App[int]):
                 return screen
         return None
 
-    def record(self, function_name: str, event_name: str, event_text: str, result: Any) -> HistoryEntry:
+    def record(self, function_name: str, event_name: str, event_text: str, result: Any, kind: str = "") -> HistoryEntry:
         self._recorded += 1
-        entry = HistoryEntry(self._recorded, datetime.now(), function_name, event_name, event_text, result)
+        entry = HistoryEntry(self._recorded, datetime.now(), function_name, event_name, event_text, result, kind)
         self.history.append(entry)
         # Each entry holds a whole log (up to 1 MB) and payload: a long session keeps the latest.
         del self.history[:-MAX_HISTORY]
@@ -287,15 +246,42 @@ class LambdaConsoleApp(App[int]):
         if screen is not None:
             screen.flush(final=final)
 
+    def action_select_all(self) -> None:
+        """Select the whole text of the focused editor or input (the code when none is focused)."""
+        from textual.widgets import Input, TextArea
+
+        focused = self.focused
+        if isinstance(focused, (TextArea, Input)):
+            focused.select_all()
+        elif isinstance(self.screen, self._main_screen_type()):
+            self.screen.action_select_all()
+
+    def _main_screen_type(self) -> type:
+        from .screens.main import MainScreen
+
+        return MainScreen
+
+    def action_blueprints(self) -> None:
+        from .function_flows import choose_blueprint
+
+        choose_blueprint(self)
+
+    def action_open_function(self) -> None:
+        from .function_flows import choose_function
+
+        choose_function(self, self.code_dir)
+
     async def action_quit(self) -> None:
-        pending = self._async_queue.pending() if self._async_queue is not None else 0
+        queue = self.started_async_queue
+        pending = queue.pending() if queue is not None else 0
         now = time.monotonic()
         if pending and now - self._quit_armed_at > QUIT_CONFIRM_S:
             # Queued Event invocations (and their retries) live only in this process.
             self._quit_armed_at = now
             self.notify(
-                f"{pending} Event invocation(s) still queued or retrying (F12 shows them); quitting drops "
-                f"them. Press Ctrl+Q again within {QUIT_CONFIRM_S:.0f} s to quit anyway.",
+                f"{pending} Event invocation(s) still queued or retrying (F12 shows them). They are kept and "
+                "resume when this function is opened again or served; until then they do not run. "
+                f"Press Ctrl+Q again within {QUIT_CONFIRM_S:.0f} s to quit.",
                 title="Quit?",
                 severity="warning",
                 timeout=QUIT_CONFIRM_S,
@@ -307,33 +293,32 @@ class LambdaConsoleApp(App[int]):
     def on_unmount(self) -> None:
         self._remove_signal_handlers()
         self.flush(final=True)
-        if self._async_queue is not None:
-            self._async_queue.close(timeout=1.0)
-        self.save_metrics()
-        with self._engine_lock:
+        with self._start_lock:
             self._closing = True
-            engine = self._engine
-        if self._owns_engine and engine is not None:
-            engine.close()
-
-    def save_metrics(self) -> None:
-        if self._metrics is None:
-            return
-        for name in self._metrics.dirty():
-            path = self._metric_files.get(name)
-            if path is None:
-                continue
-            try:
-                self._metrics.save_file(name, path)
-            except Exception:
-                pass  # metrics are a convenience: never block quitting on them
+        # Stops the Event queue (1 s for attempts under way), saves the metrics (the invoker keeps
+        # each function's metrics.json up to date) and stops the engine this app started.
+        self.invoker.close(timeout=1.0)
 
 
-def _screenshot_folder() -> Path:
-    """Where screenshots go: the folder the console was started in, if writable, else the workspace."""
-    cwd = Path.cwd()
-    if os.access(cwd, os.W_OK):
-        return cwd
+def _screenshot_folder(code_dir: Path) -> Path:
+    """Where screenshots go: the folder the console was started in, unless it is (inside) a
+    function folder, where the picture would become part of the function's code (a new Code
+    SHA-256, a cold start); then, or when it is not writable, the workspace's screenshots/."""
     from console import workspace
 
-    return workspace.workspace_root()
+    cwd = Path.cwd().resolve()
+    if os.access(cwd, os.W_OK) and not _inside_a_function(cwd, Path(code_dir).resolve()):
+        return cwd
+    return workspace.workspace_root() / "screenshots"
+
+
+def _inside_a_function(folder: Path, code_dir: Path) -> bool:
+    from console import workspace
+
+    functions = workspace.functions_dir().resolve()
+    for candidate in (folder, *folder.parents):
+        if candidate == code_dir or candidate.parent == functions:
+            return True
+        if (candidate / workspace.CONFIG_DIR / "config.json").is_file():
+            return True
+    return False

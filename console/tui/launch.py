@@ -19,6 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_tui(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    from console.catalog import CatalogError
+    from console.workspace import WorkspaceError
+
     from . import store
 
     if args.dir:
@@ -36,7 +39,7 @@ def run_tui(argv: list[str]) -> int:
     else:
         try:
             code_dir = store.default_function_dir()
-        except Exception as exc:
+        except (OSError, WorkspaceError, CatalogError) as exc:
             print(f"lambda-console: cannot prepare the default function: {exc}", file=sys.stderr)
             return 2
 

@@ -1,50 +1,129 @@
-"""Live log text from the engine's thread, held for the UI to take in batches and capped."""
+"""Live log text from worker threads, handed to the UI in batches (one message per 100 ms at most).
+
+A flood of prints must cost the event loop one small message every LIVE_DELIVERY_S, never one
+callback per chunk. No Textual here: the batchers call a `deliver` function (which posts a message).
+"""
 
 from __future__ import annotations
 
 import threading
+from typing import Any, Callable, Hashable
 
 LIVE_LOG_CAP = 256 * 1024  # characters streamed while running; the whole (capped) log comes with the result
-LIVE_DELIVERY_S = 0.1  # how often the UI takes what arrived
+LIVE_DELIVERY_S = 0.1  # how often batched text is handed over
 OVERFLOW_NOTE = "\n… output continues; the full log appears when the run ends\n"
 
 
-class LiveLog:
-    """Collects on_log chunks without touching the UI: a flood of prints costs the event loop
-    one small batch every LIVE_DELIVERY_S, never one callback per chunk."""
+class Batcher:
+    """Collects text per source from any thread; `deliver(source, text)` runs at most every
+    `interval_s` (on a timer thread) with everything that arrived, in arrival order."""
 
-    def __init__(self, cap: int = LIVE_LOG_CAP) -> None:
+    def __init__(self, deliver: Callable[[Hashable, str], Any], interval_s: float = LIVE_DELIVERY_S) -> None:
+        self._deliver = deliver
+        self._interval = interval_s
+        self._lock = threading.Lock()  # also held while delivering, so batches never overtake
+        self._pending: list[tuple[Hashable, str]] = []
+        self._timer: threading.Timer | None = None
+        self._closed = False
+        self.deliveries = 0  # how many batches were handed over (a flood's cost to the UI)
+
+    def add(self, source: Hashable, text: str) -> None:
+        with self._lock:
+            if self._closed or not text:
+                return
+            if self._pending and self._pending[-1][0] == source:
+                self._pending[-1] = (source, self._pending[-1][1] + text)
+            else:
+                self._pending.append((source, text))
+            if self._timer is None:
+                self._timer = threading.Timer(self._interval, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        """Hand over what is pending now (before something that must come after it)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            pending, self._pending = self._pending, []
+            for source, text in pending:
+                self.deliveries += 1
+                self._deliver(source, text)
+
+    def close(self) -> None:
+        """Deliver the rest; later text is dropped."""
+        self.flush()
+        with self._lock:
+            self._closed = True
+
+
+class LiveLog:
+    """One test run's streamed output: batched to the UI and capped at `cap` characters (the
+    whole log, itself capped by the engine, comes with the result)."""
+
+    def __init__(self, deliver: Callable[[str], Any], cap: int = LIVE_LOG_CAP, interval_s: float = LIVE_DELIVERY_S) -> None:
+        self._batcher = Batcher(lambda _source, text: deliver(text), interval_s)
         self._lock = threading.Lock()
-        self._chunks: list[str] = []
         self._size = 0
         self._cap = cap
         self._overflow = False
-        self._noted = False
 
     def add(self, chunk: str) -> None:
         """Called from the engine's thread for every piece of output."""
         with self._lock:
-            room = self._cap - self._size
-            if room <= 0:
-                self._overflow = True
+            if self._overflow:
                 return
+            room = self._cap - self._size
             if len(chunk) > room:
                 self._overflow = True
-                chunk = chunk[:room]
-            self._chunks.append(chunk)
+                chunk = chunk[: max(room, 0)] + OVERFLOW_NOTE
             self._size += len(chunk)
+        self._batcher.add(0, chunk)
 
-    def take(self) -> str:
-        """Everything that arrived since the last take (plus the overflow note, once)."""
-        with self._lock:
-            text = "".join(self._chunks)
-            self._chunks.clear()
-            if self._overflow and not self._noted:
-                self._noted = True
-                text += OVERFLOW_NOTE
-        return text
+    def close(self) -> None:
+        """The run ended: what is pending is delivered now, nothing after."""
+        self._batcher.close()
 
     @property
     def overflowed(self) -> bool:
         with self._lock:
             return self._overflow
+
+    @property
+    def deliveries(self) -> int:
+        return self._batcher.deliveries
+
+
+class AsyncFollower:
+    """An async-queue listener for one function's Event invocations: their log text is batched
+    into `deliver_log(request_id, text)`; every other happening goes to `deliver_update` after
+    the log text that came before it."""
+
+    def __init__(
+        self,
+        function_name: str,
+        deliver_log: Callable[[str, str], Any],
+        deliver_update: Callable[[Any], Any],
+        interval_s: float = LIVE_DELIVERY_S,
+    ) -> None:
+        self.function_name = function_name
+        self._batcher = Batcher(lambda source, text: deliver_log(str(source), text), interval_s)
+        self._deliver_update = deliver_update
+
+    def __call__(self, update: Any) -> None:
+        """The queue's listener (runs on the queue's worker threads)."""
+        if update.function_name != self.function_name:
+            return
+        if update.kind == "log":
+            self._batcher.add(update.request_id, update.text)
+            return
+        self._batcher.flush()
+        self._deliver_update(update)
+
+    @property
+    def deliveries(self) -> int:
+        return self._batcher.deliveries
+
+    def close(self) -> None:
+        self._batcher.close()

@@ -114,17 +114,10 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
         )
         body = body[:SHOW_LIMIT]
     if is_json and len(body) <= HIGHLIGHT_LIMIT:
-        parts.append(
-            Syntax(
-                body,
-                "json",
-                theme="monokai" if palette.dark else "default",
-                background_color=palette.background,
-                word_wrap=True,
-            )
-        )
+        syntax = Syntax(body, "json", theme="monokai" if palette.dark else "default", background_color=palette.background)
+        parts.append(HangingLines(syntax.highlight(body.rstrip("\n")).split("\n", allow_blank=True)))
     else:
-        parts.append(Text(body))
+        parts.append(HangingLines(Text(body.rstrip("\n")).split("\n", allow_blank=True)))
     if cut:
         parts.append(Text(cut, style=palette.warning))
     parts.append(Text("Summary", style="bold"))
@@ -132,6 +125,27 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
     if getattr(result, "log_truncated", False):
         parts.append(Text("Log output was truncated.", style=palette.warning))
     return Group(*parts)
+
+
+class HangingLines:
+    """Lines wrapped at the pane's width with each continuation indented past the line's own
+    indentation, so a long JSON string never continues at column 0 (where it reads as broken JSON)."""
+
+    def __init__(self, lines: list[Text]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        width = options.max_width
+        for line in self.lines:
+            if line.cell_len <= width:
+                yield line
+                continue
+            lead = len(line.plain) - len(line.plain.lstrip(" "))
+            indent = min(lead + HANG_INDENT, max(0, width // 2))
+            for piece in hanging_wrap(line, width, indent):
+                piece.no_wrap = True
+                piece.overflow = "crop"
+                yield piece
 
 
 class SummaryGrid:

@@ -89,14 +89,14 @@ def workspace_functions() -> list[tuple[str, Path, Settings | None]]:
     listed = sam_project.listed()
     try:
         return listed + [(f.name, Path(f.dir), f.settings) for f in workspace.list_functions()]
-    except Exception:  # one damaged function must not hide the others
+    except (OSError, workspace.WorkspaceError):  # one damaged function must not hide the others
         folder = workspace.functions_dir()
         found: list[tuple[str, Path, Settings | None]] = []
         for sub in sorted(folder.iterdir()) if folder.is_dir() else []:
             if sub.is_dir() and not sub.name.startswith("."):
                 try:
                     settings, _ = workspace.load_function_config(sub)
-                except Exception:
+                except (OSError, workspace.WorkspaceError):
                     settings = None
                 found.append((sub.name, sub, settings))
         return found
@@ -118,14 +118,49 @@ def create_from_blueprint(blueprint: Any, name: str) -> Path:
 
 
 def load_settings(code_dir: Path) -> tuple[Settings, str | None]:
-    """The function's settings and a warning when its config file was unreadable (moved aside)."""
+    """The function's settings and a warning when its config file was unreadable (moved aside).
+
+    A function of the SAM project takes its template's settings until it has its own; a folder
+    opened for the first time (no settings yet) gets the handler its files suggest."""
     template_function = sam_project.function_for(code_dir)
     if template_function is not None and not sam_project.has_own_settings(code_dir):
         return sam_project.settings_for(template_function), None
     try:
-        return workspace.load_function_config(code_dir)
-    except Exception as exc:  # a broken file must never stop the console opening
+        settings, warning = workspace.load_function_config(code_dir)
+    except (OSError, workspace.WorkspaceError) as exc:  # a broken file must never stop the console opening
         return Settings(), f"Could not read the configuration ({exc}); using defaults."
+    if warning is None and not workspace.config_path(Path(code_dir)).exists():
+        guessed = guess_handler(Path(code_dir))
+        if guessed:
+            settings = replace(settings, handler=guessed)
+    return settings, warning
+
+
+_HANDLER_NAMES = ("lambda_handler", "handler")
+
+
+def guess_handler(code_dir: Path) -> str | None:
+    """`module.function` for a top-level module defining lambda_handler or handler (the default
+    lambda_function.lambda_handler when that exists), None when no file suggests one."""
+    import ast
+
+    try:
+        candidates = sorted(p for p in Path(code_dir).glob("*.py") if p.is_file())
+    except OSError:
+        return None
+    candidates.sort(key=lambda p: (p.stem != "lambda_function", p.stem not in ("app", "handler", "main"), p.stem))
+    for path in candidates[:50]:
+        try:
+            if path.stat().st_size > MAX_EDITABLE_BYTES:
+                continue
+            tree = ast.parse(path.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for name in _HANDLER_NAMES:
+            if name in defined and path.stem.isidentifier():
+                return f"{path.stem}.{name}"
+    return None
 
 
 def save_settings(code_dir: Path, settings: Settings) -> None:
@@ -133,19 +168,15 @@ def save_settings(code_dir: Path, settings: Settings) -> None:
 
 
 def to_config(code_dir: Path, settings: Settings) -> FunctionConfig:
-    config = FunctionConfig(
-        code_dir=Path(code_dir),
-        handler=settings.handler.strip(),
-        runtime=settings.runtime,
-        memory_mb=settings.memory_mb,
-        timeout_s=settings.timeout_s,
-        environment=dict(settings.environment),
-        layers=tuple(str(Path(code_dir) / Path(layer).expanduser()) for layer in settings.layers),
-        ephemeral_storage_mb=settings.ephemeral_storage_mb,
-        interpreter=settings.interpreter,
-    )
+    """The engine configuration of the function as the console holds it (the workspace builds it;
+    a function of the SAM project keeps its template's logical id as its name)."""
+    function = workspace.load_function(code_dir)
+    function.settings = settings
+    overrides: dict[str, Any] = {"handler": settings.handler.strip()}
     template_function = sam_project.function_for(code_dir)
-    return replace(config, function_name=template_function.logical_id) if template_function else config
+    if template_function is not None:
+        overrides["function_name"] = template_function.logical_id
+    return workspace.to_function_config(function, **overrides)
 
 
 # -- code files --------------------------------------------------------------------------------
@@ -170,6 +201,10 @@ def code_files(code_dir: Path) -> list[str]:
 
 # The editor polls the folder every second: a file is decoded again only when it changed.
 _TEXT_CHECKS: dict[tuple[str, int, int], bool] = {}
+
+
+def is_editable_text(path: Path) -> bool:
+    return _is_editable_text(Path(path))
 
 
 def _is_editable_text(path: Path) -> bool:
@@ -257,9 +292,35 @@ def initial_event(code_dir: Path, settings: Settings | None = None) -> tuple[str
             bp = catalog.get_blueprint(settings.blueprint)
             name = bp.event_name or f"{bp.name} event"
             return name, bp.event_text()
-        except Exception:
+        except (OSError, catalog.CatalogError):
             pass
     try:
         return name, catalog.get_sample_event(name).text()
-    except Exception:
+    except (OSError, catalog.CatalogError):
         return name, HELLO_WORLD_EVENT
+
+
+LAST_EVENT_KEY = "lastTestEvent"  # in config.json: the test event last used, shown on reopening
+MAX_REMEMBERED_DRAFT = 64 * 1024  # an unsaved draft is remembered up to this size
+
+
+def remember_event(settings: Settings, saved_name: str | None, template_name: str, text: str) -> Settings:
+    """Settings that remember the test event just used: a saved event by name, a draft by text."""
+    if saved_name:
+        last: dict[str, Any] = {"saved": saved_name}
+    else:
+        last = {"template": template_name}
+        if len(text) <= MAX_REMEMBERED_DRAFT:
+            last["text"] = text
+    if settings.extra.get(LAST_EVENT_KEY) == last:
+        return settings
+    return replace(settings, extra={**settings.extra, LAST_EVENT_KEY: last})
+
+
+def last_event(settings: Settings) -> tuple[str | None, str | None, str | None]:
+    """(saved name, template name, draft text) of the test event last used, each None if unknown."""
+    last = settings.extra.get(LAST_EVENT_KEY)
+    if not isinstance(last, dict):
+        return None, None, None
+    values = [last.get(k) for k in ("saved", "template", "text")]
+    return tuple(v if isinstance(v, str) else None for v in values)  # type: ignore[return-value]

@@ -29,6 +29,13 @@ def write(folder: Path, name: str, text: str) -> None:
         ("try:\n    import maybe_missing\nexcept ImportError:\n    pass\ndef h(e, c): pass\n", "lambda_function.h", None),
         ("def _impl(e, c): pass\nglobals()['dyn'] = _impl\n", "lambda_function.dyn", None),
         ("def h(e, c)\n    pass\n", "lambda_function.h", ("Runtime.UserCodeSyntaxError", "Syntax error in module 'lambda_function': ")),
+        ("def h(e, c): pass\n", ".h", ("ValueError", "Empty module name")),
+        ("TAKEN = {'a', 'b'}\ndef h(e, c): pass\n", "lambda_function.TAKEN", ("TypeError", "'set' object is not callable")),
+        ("NAME = 'x'\n", "lambda_function.NAME", ("TypeError", "'str' object is not callable")),
+        ("LIMIT: int = 3\n", "lambda_function.LIMIT", ("TypeError", "'int' object is not callable")),
+        ("h = {}\ndef h(e, c): pass\n", "lambda_function.h", None),
+        ("h = make()\n", "lambda_function.h", None),
+        ("h = 1\nh, g = make()\n", "lambda_function.h", None),
     ],
 )
 def test_check_matches_the_runtime(tmp_path, source, handler, expected):

@@ -121,18 +121,6 @@ def test_wrapped_log_lines_indent_their_continuations():
     assert report == ["REPORT RequestId: abc", "  Duration: 1 ms"]
 
 
-def test_live_log_is_capped_with_a_note_once():
-    from console.tui.live import OVERFLOW_NOTE, LiveLog
-
-    live = LiveLog(cap=100)
-    for _ in range(10):
-        live.add("x" * 30)
-    first = live.take()
-    assert first == "x" * 100 + OVERFLOW_NOTE
-    live.add("more")
-    assert live.take() == ""
-
-
 def test_a_cancelled_failure_has_no_platform_error_line_and_one_space_before_cancelled():
     from dataclasses import replace
 
@@ -146,3 +134,12 @@ def test_a_cancelled_failure_has_no_platform_error_line_and_one_space_before_can
     console.print(render_result(result, Palette()))
     assert "Platform error" not in console.export_text()
     assert banner_text(result, Palette()).plain == "Execution result: failed (cancelled)"
+
+
+def test_the_flood_notice_counts_hidden_lines_and_carries_the_runtimes_cut_note():
+    from console.tui.widgets.panes import flood_notice
+
+    assert flood_notice(["a", "b"], 1000) == "… 2 earlier lines not shown here (the last 1000 follow)"
+    marker = "[lambda-console: 10,400,000 bytes of log output cut here; each invocation keeps the first 960 KiB and the last 64 KiB]"
+    notice = flood_notice(["a", marker, "b"], 1000)
+    assert notice.startswith("… 3 earlier lines not shown here") and "10,400,000 bytes of log output cut here" in notice

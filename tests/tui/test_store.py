@@ -38,3 +38,17 @@ def test_settings_round_trip_through_the_workspace(tmp_path):
     assert (again.timeout_s, again.environment) == (9, {"A": "b"})
     config = store.to_config(tmp_path, again)
     assert config.timeout_s == 9 and dict(config.environment) == {"A": "b"}
+
+
+def test_a_folder_without_settings_gets_the_handler_its_files_suggest(tmp_path):
+    (tmp_path / "utils.py").write_text("def helper():\n    pass\n")
+    (tmp_path / "app.py").write_text("import utils\n\ndef handler(event, context):\n    return 1\n")
+    settings, warning = store.load_settings(tmp_path)
+    assert warning is None and settings.handler == "app.handler"
+    (tmp_path / "lambda_function.py").write_text("def lambda_handler(event, context):\n    return 2\n")
+    assert store.load_settings(tmp_path)[0].handler == "lambda_function.lambda_handler"
+    store.save_settings(tmp_path, store.updated(settings, handler="app.handler"))
+    assert store.load_settings(tmp_path)[0].handler == "app.handler"  # saved settings win
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert store.load_settings(empty)[0].handler == "lambda_function.lambda_handler"

@@ -13,7 +13,7 @@ from ..store import HOST_PYTHON
 
 KEYS: list[tuple[str, str]] = [
     ("F5 / Ctrl+R", "Test: run the event in the editor (saved or not)"),
-    ("Esc", "Cancel the running test (kills the execution environment)"),
+    ("Esc", "Cancel the running test (kills the execution environment); else leave the editor"),
     ("F2 / Ctrl+O", "Configuration: timeout, memory, runtime, environment variables"),
     ("F3", "History of this session's invocations"),
     ("F4 / Ctrl+N", "New environment: the next test is a cold start"),
@@ -29,8 +29,13 @@ KEYS: list[tuple[str, str]] = [
     ("Ctrl+T", "Event templates (searchable)"),
     ("Ctrl+S", "Save the test event (asks for a name when unsaved)"),
     ("Ctrl+B", "New function from a blueprint"),
-    ("Ctrl+F", "Open another function of the workspace"),
+    ("Ctrl+F", "Find in the focused editor; elsewhere: open another function of the workspace"),
+    ("Ctrl+G", "Go to a line of the focused editor"),
+    ("Ctrl+Home / Ctrl+End", "Start / end of the text (with Shift: select to it)"),
+    ("Alt+Z", "Zoom: maximise the pane with the focus, Alt+Z again to come back"),
+    ("Alt+F", "File tree of the function (sub-folders too); palette: New / Open / Rename / Delete file"),
     ("Alt+C / Alt+E / Alt+H", "Focus the code editor / the test event editor / the handler"),
+    ("Tab / Shift+Tab", "Move between fields; in an editor Tab indents (Esc leaves the editor)"),
     ("Alt+A", "Select all in the focused editor or field"),
     ("Ctrl+PgUp / Ctrl+PgDn", "Previous / next code file"),
     ("Ctrl+P", "Command palette (every action, plus theme and screenshot)"),

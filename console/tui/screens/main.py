@@ -1,26 +1,25 @@
-"""The main screen: function bar, code and event editors, result and log panes, all test actions."""
+"""The main screen: function bar, code and event editors, result and log panes, and the keys
+that drive one function's test cycle (the cycle itself is a TestSession, see session.py)."""
 
 from __future__ import annotations
 
-import re
-import threading
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer
 from textual.widgets.text_area import Selection
 
-from console.engine import ConfigError, check
+from console.engine import ConfigError
 
 from .. import store
-from ..live import LIVE_DELIVERY_S, LiveLog
+from ..messages import AsyncEventUpdate, InvocationFailed, InvocationFinished, LiveLogChunk, post_from_thread
 from ..render import event_error_position, event_problem
+from ..session import Accepted, DryRunPassed, NotRun, Started, TestSession
 from ..store import Settings
 from ..widgets.code_editor import CodeEditor
 from ..widgets.event_panel import EventPanel
@@ -28,11 +27,10 @@ from ..widgets.function_bar import FunctionBar
 from ..widgets.panes import LogPane, ResultPane
 from ..widgets.running import RunningIndicator
 from .history import HistoryEntry
+from .layout import PaneLayout
 
-SETTINGS_SAVE_DELAY_S = 0.5
 
-
-class MainScreen(Screen[None]):
+class MainScreen(PaneLayout, Screen[None]):
     """One function's test cycle."""
 
     CSS_PATH = [
@@ -48,20 +46,24 @@ class MainScreen(Screen[None]):
         # Not in the footer: showing/hiding it re-composes the footer on every run (~100 ms);
         # the running indicator says "Esc cancels" instead.
         Binding("escape", "cancel", "Cancel", show=False, priority=True),
-        Binding("ctrl+t", "pick_template", "Template", priority=True),
+        # The footer keeps the keys of the test cycle (F1 lists them all): it must fit 80 columns.
+        Binding("ctrl+t", "pick_template", "Template", show=False, priority=True),
         Binding("ctrl+s", "save_event", "Save event", priority=True),
-        Binding("f3", "history", "History", priority=True),
-        Binding("f4,ctrl+n", "new_environment", "New env", priority=True),
+        Binding("f3", "history", "History", show=False, priority=True),
+        Binding("f4,ctrl+n", "new_environment", "New env", show=False, priority=True),
         Binding("f2,ctrl+o", "config", "Config", priority=True),
-        Binding("ctrl+b", "blueprints", "Blueprint", priority=True),
-        Binding("ctrl+f", "open_function", "Open fn", show=False, priority=True),
+        Binding("ctrl+b", "app.blueprints", "Blueprint", show=False, priority=True),
+        # Not priority: in an editor Ctrl+F finds (as in VS Code); elsewhere it opens a function.
+        Binding("ctrl+f", "app.open_function", "Open fn", show=False),
+        Binding("alt+z", "zoom", "Zoom", show=False, priority=True),
+        Binding("alt+f", "toggle_files", "Files", show=False, priority=True),
         # Focus and selection keys work the same at every terminal size.
         Binding("alt+c", "focus_code", "Code", show=False, priority=True),
         Binding("alt+e", "focus_event", "Event", show=False, priority=True),
         Binding("alt+h", "focus_handler", "Handler", show=False, priority=True),
-        Binding("alt+a", "select_all", "Select all", show=False, priority=True),
-        Binding("f6", "switch_top", "Code/Event", priority=True),
-        Binding("f7", "switch_bottom", "Result/Log", priority=True),
+        # On a narrow terminal the panes' borders name F6 and F7 (the footer must fit 80 columns).
+        Binding("f6", "switch_top", "Code/Event", show=False, priority=True),
+        Binding("f7", "switch_bottom", "Result/Log", show=False, priority=True),
         Binding("f8", "toggle_run_on_save", "Run on save", show=False, priority=True),
         Binding("f1", "help", "Help", priority=True),
         Binding("f9", "step_functions", "Step Functions", show=False, priority=True),
@@ -72,24 +74,22 @@ class MainScreen(Screen[None]):
     def __init__(self, code_dir: Path) -> None:
         super().__init__()
         self.code_dir = Path(code_dir).resolve()
-        self.settings, self._settings_warning = store.load_settings(self.code_dir)
+        self._settings, self._settings_warning = store.load_settings(self.code_dir)
         self.function_name = store.function_name(self.code_dir)
         self.run_on_save = False
-        self.invocation_type = "RequestResponse"
-        self._followed: set[str] = set()  # request ids of Event invocations the panes follow
-        self._cancel: threading.Event | None = None
-        self._rerun_pending = False
-        self._settings_timer: Timer | None = None
-        self._live: LiveLog | None = None
-        self._live_timer: Timer | None = None
-        self._offered: set[str] = set()  # files whose keep-mine/reload-theirs question is open
+        self.session = TestSession(
+            self.function_name,
+            invoker=lambda: self.app.invoker,
+            post=lambda message: post_from_thread(self, message),
+            events=lambda: self.app.async_queue,
+        )
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield FunctionBar(self.code_dir, self.function_name, self.settings)
+        yield FunctionBar(self.code_dir, self.function_name, self._settings)
         with Horizontal(id="top"):
-            yield CodeEditor(self.code_dir, id="code-pane")
+            yield CodeEditor(self.code_dir, on_disk_change=self._code_on_disk_changed, id="code-pane")
             yield EventPanel(self.code_dir, id="event-pane")
         with Horizontal(id="bottom"):
             yield ResultPane(id="result-pane")
@@ -101,7 +101,18 @@ class MainScreen(Screen[None]):
         self._update_titles()
         if self._settings_warning:
             self.notify(self._settings_warning, title="Configuration", severity="error", timeout=12)
-        self.code_editor.text_area.focus()
+        # Not in the code: a newcomer's Tab or Enter meant to move around must not edit it.
+        self.result_pane.focus()
+        try:
+            resumed = self.session.resume_events(self.config())
+        except (OSError, ConfigError) as exc:
+            self.notify(f"Queued Event invocations could not be resumed: {exc}", severity="warning")
+        else:
+            if resumed:
+                self.notify(
+                    f"Resumed {resumed} queued Event invocation(s) of {self.function_name} (F12 shows them).",
+                    title="Event invocations",
+                )
 
     @property
     def bar(self) -> FunctionBar:
@@ -128,23 +139,17 @@ class MainScreen(Screen[None]):
         return self.query_one(RunningIndicator)
 
     @property
+    def settings(self) -> Settings:
+        """The function's settings as the function bar holds them (it saves them)."""
+        return self.bar.settings if self.is_mounted else self._settings
+
+    @property
     def running(self) -> bool:
-        return self._cancel is not None
+        return self.session.running
 
-    def _update_titles(self) -> None:
-        dirty = self.code_editor.dirty if self.is_mounted else False
-        state = "● unsaved" if dirty else "saved"
-        flags = " ─ run on save" if self.run_on_save else ""
-        self.sub_title = f"{self.function_name} ─ {self.settings.runtime} ─ {state}{flags}"
-        self.title = "lambda-console"
-        narrow = self.has_class("-narrow")
-        self.code_editor.border_subtitle = "F6 ⇄ Test event" if narrow else ""
-        self.event_panel.border_subtitle = "F6 ⇄ Code" if narrow else ""
-        self.result_pane.border_subtitle = "F7 ⇄ Log output" if narrow else ""
-        self.log_pane.border_subtitle = "F7 ⇄ Result" if narrow else ""
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._update_titles)
+    @property
+    def invocation_type(self) -> str:
+        return self.session.invocation_type
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
@@ -155,50 +160,56 @@ class MainScreen(Screen[None]):
 
     # -- the test cycle ----------------------------------------------------------------------
 
+    def config(self) -> Any:
+        return store.to_config(self.code_dir, self.settings)
+
     def action_test(self) -> None:
-        """Run the event in the editor (saved or not), off the UI thread."""
+        """Run the event in the editor (saved or not) as the chosen invocation type."""
         if self.running:
             self.notify("A test is already running; Esc cancels it.", severity="warning")
             return
-        text = self.event_panel.text
-        problem = event_problem(text)
-        if problem:
-            self.result_pane.show_message(
-                "Execution result: not run",
-                f"The test event is not valid JSON, so the test did not run.\n\n{problem}\n\n"
-                "Fix the event in the Test event editor (your text is kept) and press F5 again.",
-                error=True,
-            )
-            self.notify(problem, title="Test event", severity="error")
-            self._show_bottom("result")
-            self._point_at_event_error(text)
-            return
         self.code_editor.flush()
+        text = self.event_panel.text
+        panel = self.event_panel
+        outcome = self.session.test(self.config(), text, panel.display_name)
+        if isinstance(outcome, NotRun):
+            self._not_run(outcome, text)
+            return
+        self.bar.remember_event(panel.saved_name, panel.template_name, text)
         for name in self.code_editor.conflicts:
             self.notify(
                 f"{name}: testing the version on disk (your edits wait: keep mine or reload theirs).",
                 title="Code",
                 severity="warning",
             )
-        config = store.to_config(self.code_dir, self.settings)
-        try:
-            check(config)
-        except ConfigError as exc:
-            self.result_pane.show_message("Execution result: not run", f"Configuration problem:\n\n{exc}", error=True)
-            self.notify(str(exc), title="Configuration", severity="error")
-            return
-        if self.invocation_type != "RequestResponse":
-            self._invoke_other(config, text)
-            return
-        self._cancel = threading.Event()
-        self.indicator.start(on_show=self._show_running)
-        self.log_pane.start_live()
-        self._live = LiveLog()
-        if self._live_timer is None:
-            self._live_timer = self.set_interval(LIVE_DELIVERY_S, self._drain_live)
-        else:
-            self._live_timer.resume()
-        self._invoke(config, text, self.event_panel.display_name, self._cancel, self._live)
+        self._show_bottom("result")  # what comes back takes the room
+        if isinstance(outcome, Started):
+            self.indicator.start(on_show=self._show_running)
+            self.log_pane.start_live()
+        elif isinstance(outcome, DryRunPassed):
+            self.result_pane.show_message(
+                "DryRun: 204 No Content",
+                "The configuration and the handler check out: the function would run.\nNothing was invoked.",
+            )
+            self.log_pane.show_note("DryRun: nothing ran, so there is no log.")
+        elif isinstance(outcome, Accepted):
+            self.log_pane.start_live()
+            self.result_pane.show_message(
+                f"Event: 202 Accepted ─ {outcome.request_id[:8]} ─ event {panel.display_name}",
+                f"Request ID {outcome.request_id}\n\nThe event is queued and runs in the background, "
+                "retried twice on errors like Lambda (after 1 and 2 minutes). Each attempt's log appears "
+                "in Log output; the last attempt's result replaces this note. F12 opens the Monitor.",
+            )
+
+    def _not_run(self, outcome: NotRun, text: str) -> None:
+        self.result_pane.show_message(outcome.title, outcome.message, error=True)
+        self.log_pane.show_note("The test did not run: no log.")
+        self._show_bottom("result")
+        if outcome.what == "event":
+            self.notify(outcome.detail, title="Test event", severity="error")
+            self._point_at_event_error(text)
+        elif outcome.what == "config":
+            self.notify(outcome.detail, title="Configuration", severity="error")
 
     def _point_at_event_error(self, text: str) -> None:
         """Put the cursor where the JSON breaks, in the event editor (shown if it was hidden)."""
@@ -210,277 +221,153 @@ class MainScreen(Screen[None]):
         editor.focus()
         editor.selection = Selection.cursor((position[0] - 1, max(0, position[1] - 1)))
 
-    @work(thread=True, group="invoke", exit_on_error=False)
-    def _invoke(self, config: Any, text: str, event_name: str, cancel: threading.Event, live: LiveLog) -> None:
-        engine = self.app.engine
-        # Hand the result to the UI without waiting for it; live output goes into `live`, which
-        # the UI drains on a timer (one callback per chunk would starve the event loop in a flood).
-        to_ui = self.app.call_soon_from_thread
-        try:
-            result = engine.invoke(config, text.encode("utf-8"), cancel=cancel, on_log=live.add)
-        except Exception as exc:  # an engine failure must not take the console down
-            to_ui(self._invoke_failed, exc)
-            return
-        to_ui(self._invoke_done, result, event_name, text)
-
-    # The worker's results can arrive after the screen closed (quit or function switch mid-run).
-
-    def _drain_live(self) -> None:
-        if self._live is None or not self.is_attached:
-            return
-        text = self._live.take()
-        if text:
-            self.log_pane.append_live(text)
-
     def _show_running(self) -> None:
         # Only for runs that take a while: a quick run goes straight to its result in one repaint.
         # The previous result goes, so it is not read as this run's.
-        self.result_pane.show_message(
-            "Execution result: running…", "The test is running; its result appears here. Esc cancels."
-        )
+        if self.running:
+            self.result_pane.show_message(
+                "Execution result: running…", "The test is running; its result appears here. Esc cancels."
+            )
 
-    def _finish_run(self) -> None:
-        self._cancel = None
-        self._live = None
-        if self._live_timer is not None:
-            self._live_timer.pause()
+    @on(LiveLogChunk)
+    def _live_log(self, message: LiveLogChunk) -> None:
+        if self.session.is_current(message.source):
+            self.log_pane.append_live(message.text)
+
+    @on(InvocationFinished)
+    def _finished(self, message: InvocationFinished) -> None:
+        entry = self.app.record(self.function_name, message.event_name, message.event_text, message.result)
+        if self.session.is_current(message.run_id):
+            self.show_entry(entry, live=True)
+        self._end_run(message.run_id)
+
+    @on(InvocationFailed)
+    def _failed(self, message: InvocationFailed) -> None:
+        if self.session.is_current(message.run_id):
+            self.result_pane.show_message("Execution result: not run", f"{message.title}:\n\n{message.error}", error=True)
+            self.log_pane.show_note("The test did not run: no log.")
+        self.notify(message.error, title=message.title, severity="error")
+        self._end_run(message.run_id)
+
+    def _end_run(self, run_id: int) -> None:
         self.indicator.stop()
-        if self._rerun_pending:
-            self._rerun_pending = False
+        if self.session.finished(run_id):
             self.action_test()
 
-    def _invoke_failed(self, exc: Exception) -> None:
-        if not self.is_attached:
+    @on(AsyncEventUpdate)
+    def _async_update(self, message: AsyncEventUpdate) -> None:
+        """An Event invocation's happening: in the panes while it is the newest invocation,
+        else only in the history (a background retry never replaces a newer result)."""
+        update = message.update
+        current = self.session.is_current(update.request_id)
+        if update.kind == "attempt" and update.result is not None:
+            event_name = self.session.event_names.get(update.request_id, "")
+            entry = self.app.record(self.function_name, event_name, "", update.result, f"Event attempt {update.attempt}")
+            if current:
+                self.result_pane.show_result(update.result, note=entry.note)
+                self.log_pane.show_log(update.result.log)
+            else:
+                word = "succeeded" if update.result.succeeded else "failed"
+                self.notify(
+                    f"Event {update.request_id[:8]} attempt {update.attempt} {word} (History #{entry.number}, F3).",
+                    title="Event invocation",
+                    severity="information" if update.result.succeeded else "warning",
+                )
+        elif not current:
             return
-        self.result_pane.show_message("Execution result: not run", f"The engine could not run the test:\n\n{exc}", error=True)
-        self.notify(str(exc), title="Engine", severity="error")
-        self._finish_run()
-
-    def _invoke_done(self, result: Any, event_name: str, text: str) -> None:
-        if not self.is_attached:
-            return
-        self._drain_live()  # the tail of what streamed, so an unchanged log is not drawn twice
-        self.app.metrics.record_invocation(self.function_name, result)
-        entry = self.app.record(self.function_name, event_name, text, result)
-        self.show_entry(entry, live=True)
-        self._finish_run()
-
-    # -- Event and DryRun invocations (the Invoke API's other types) -----------------------------
-
-    def _invoke_other(self, config: Any, text: str) -> None:
-        from console.service.errors import InvokeError
-        from console.service.invocation_types import invoke
-
-        kind = self.invocation_type
-        try:
-            outcome = invoke(
-                self.app.engine,
-                config,
-                text.encode("utf-8"),
-                kind,
-                async_queue=self.app.async_queue if kind == "Event" else None,
-            )
-        except ConfigError as exc:
-            self.result_pane.show_message(f"{kind}: would fail", f"{exc}", error=True)
-            return
-        except InvokeError as exc:
-            self.result_pane.show_message(f"{kind}: refused", f"{exc}", error=True)
-            return
-        if kind == "DryRun":
-            self.result_pane.show_message(
-                "DryRun: 204 No Content",
-                "The configuration and the handler check out: the function would run.\n"
-                "Nothing was invoked.",
-            )
-            return
-        self._followed.add(outcome.request_id)
-        self.log_pane.start_live()
-        self.result_pane.show_message(
-            f"Event: 202 Accepted ─ {outcome.request_id[:8]}",
-            f"Request ID {outcome.request_id}\n\nThe event is queued and runs in the background, "
-            "retried twice on errors like Lambda (after 1 and 2 minutes). Each attempt's log appears "
-            "in Log output; the last attempt's result replaces this note. F12 opens the Monitor.",
-        )
-
-    def on_async_update(self, update: Any) -> None:
-        """Follow this screen's Event invocations in the panes (called by the app)."""
-        if update.request_id not in self._followed or not self.is_attached:
-            return
-        if update.kind == "log":
-            self.log_pane.append_live(update.text)
         elif update.kind == "start":
             if update.attempt > 1:
                 self.log_pane.start_live()
             self.log_pane.append_live(f"── {update.text} (Event {update.request_id[:8]}) ──\n")
-        elif update.kind == "attempt" and update.result is not None:
-            self.app.record(self.function_name, f"Event attempt {update.attempt}", "", update.result)
-            self.result_pane.show_result(update.result, note=f"Event attempt {update.attempt}")
-            self.log_pane.show_log(update.result.log)
         elif update.text:
             self.log_pane.append_live(f"── {update.text} ──\n")
-            if update.kind in ("destination", "dropped"):
-                self._followed.discard(update.request_id)
 
     def action_cycle_invocation_type(self) -> None:
-        from ..widgets.function_bar import INVOCATION_TYPES
+        from ..session import INVOCATION_TYPES
 
         index = INVOCATION_TYPES.index(self.invocation_type)
         self.bar.set_invocation_type(INVOCATION_TYPES[(index + 1) % len(INVOCATION_TYPES)])
 
     @on(FunctionBar.InvocationTypeChanged)
     def _invocation_type_changed(self, event: FunctionBar.InvocationTypeChanged) -> None:
-        if event.invocation_type == self.invocation_type:
+        if event.invocation_type == self.session.invocation_type:
             return  # the Select announcing its initial value
-        self.invocation_type = event.invocation_type
+        self.session.invocation_type = event.invocation_type
         self.notify(f"F5 now invokes as {event.invocation_type}.", title="Invoke as")
-
-    def action_monitor(self) -> None:
-        from .monitor import MonitorScreen
-
-        self.app.push_screen(MonitorScreen())
 
     def show_entry(self, entry: HistoryEntry, live: bool = False) -> None:
         """Show an invocation (just finished or from history) in the result and log panes."""
-        note = None if live else f"history #{entry.number}"
+        note = entry.note if live else f"{entry.note} ─ history #{entry.number}"
         self.result_pane.show_result(entry.result, note=note)
         self.log_pane.show_log(entry.result.log)
         self._show_bottom("result")
 
     def action_cancel(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
+        if self.session.cancel():
             self.indicator.set_label("Cancelling")
 
-    # -- environment, history, configuration --------------------------------------------------
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    # -- environment, history, configuration, monitor ------------------------------------------
 
     def action_new_environment(self) -> None:
-        config = store.to_config(self.code_dir, self.settings)
-        self._new_environment(config)
+        self.session.force_cold_next = True
         self.notify("The next test starts a new execution environment (cold start).", title="New environment")
-
-    @work(thread=True, group="env", exit_on_error=False)
-    def _new_environment(self, config: Any) -> None:
-        self.app.engine.new_environment(config)
 
     def action_history(self) -> None:
         from .history import HistoryModal
 
         def chosen(entry: HistoryEntry | None) -> None:
             if entry is not None:
+                self.session.latest = None  # the panes now describe a past invocation
                 self.show_entry(entry)
 
         self.app.push_screen(HistoryModal(self.app.history), chosen)
+
+    def action_monitor(self) -> None:
+        from .monitor import MonitorScreen
+
+        self.app.push_screen(MonitorScreen(self.function_name))
 
     def action_config(self) -> None:
         from .config import ConfigModal
 
         def done(settings: Settings | None) -> None:
             if settings is not None:
-                self._apply_settings(settings, save_now=True)
+                self.bar.apply(settings)
+                self._update_titles()
                 self.notify("Configuration saved.", title="Configuration")
 
         self.app.push_screen(ConfigModal(self.code_dir, self.settings), done)
 
-    def _apply_settings(self, settings: Settings, save_now: bool = False) -> None:
-        self.settings = settings
-        self.bar.set_settings(settings)
-        self._update_titles()
-        if self._settings_timer is not None:
-            self._settings_timer.stop()
-        if save_now:
-            self._save_settings()
-        else:
-            self._settings_timer = self.set_timer(SETTINGS_SAVE_DELAY_S, self._save_settings)
-
-    def _save_settings(self) -> None:
-        self._settings_timer = None
-        try:
-            store.save_settings(self.code_dir, self.settings)
-        except Exception as exc:
-            self.notify(f"Could not save the configuration: {exc}", severity="error")
-
-    @on(FunctionBar.HandlerChanged)
-    def _handler_changed(self, event: FunctionBar.HandlerChanged) -> None:
-        if event.handler != self.settings.handler:
-            self.settings = store.updated(self.settings, handler=event.handler)
-            if self._settings_timer is not None:
-                self._settings_timer.stop()
-            self._settings_timer = self.set_timer(SETTINGS_SAVE_DELAY_S, self._save_settings)
-
     @on(FunctionBar.RuntimeChanged)
-    def _runtime_changed(self, event: FunctionBar.RuntimeChanged) -> None:
-        self._apply_settings(store.updated(self.settings, runtime=event.runtime), save_now=True)
+    def _runtime_changed(self) -> None:
+        self._update_titles()
 
     @on(FunctionBar.ConfigRequested)
     def _config_requested(self) -> None:
         self.action_config()
 
-    # -- code changes ------------------------------------------------------------------------
+    # -- code ------------------------------------------------------------------------------------
+
+    def _code_on_disk_changed(self) -> None:
+        """The editor wrote the function's files, or found another program's change: the next
+        invocation must run what is on disk (called before any message, so F5 right after sees it)."""
+        self.app.invoker.code_changed(self.code_dir)
 
     @on(CodeEditor.CodeChanged)
     def _code_changed(self, event: CodeEditor.CodeChanged) -> None:
         self.bar.recheck()
         self._update_titles()
         if self.run_on_save and event_problem(self.event_panel.text) is None:
-            if self.running:
-                self._rerun_pending = True
-            else:
+            if not self.session.request_rerun():
                 self.action_test()
 
-    @on(CodeEditor.Conflict)
-    def _code_conflict(self, event: CodeEditor.Conflict) -> None:
-        self.offer_conflict(event.name)
-
-    def offer_conflict(self, name: str | None = None) -> None:
-        """Ask whether to keep the editor's text or load the other program's (autosave waits)."""
-        from .prompt import Choice
-
-        conflicts = self.code_editor.conflicts
-        if name is None:
-            if not conflicts:
-                self.notify("No file is in conflict with its copy on disk.", title="Code")
-                return
-            name = conflicts[0]
-        if name not in conflicts or name in self._offered:
-            return
-        self._offered.add(name)
-
-        def answered(answer: str | None) -> None:
-            self._offered.discard(name)
-            if answer is None:
-                self.notify(
-                    f"Autosave of {name} stays paused until you choose (palette: Resolve file changed on disk).",
-                    title="Code",
-                    severity="warning",
-                )
-                return
-            try:
-                aside = self.code_editor.resolve(name, keep_mine=answer == "mine")
-            except OSError as exc:
-                self.notify(f"Could not resolve {name}: {exc}", severity="error")
-                return
-            if aside is None:
-                return
-            what = "The other editor's version" if answer == "mine" else "Your version"
-            self.notify(f"{what} of {name} was saved as {aside}", title="Code", timeout=15)
-            self.bar.recheck()
-
-        self.app.push_screen(
-            Choice(
-                f"{name} changed on disk",
-                f"Another program changed {name} while you had unsaved edits here. Autosave of this file "
-                "is paused. Which version do you want? The other one is saved aside in "
-                ".lambda-console/conflicts/ in the function folder.",
-                [("mine", "Keep mine"), ("theirs", "Reload theirs")],
-            ),
-            answered,
-        )
-
-    def action_resolve_conflict(self) -> None:
-        self.offer_conflict()
-
     @on(CodeEditor.DirtyChanged)
-    def _dirty_changed(self) -> None:
+    def _dirty_changed(self, event: CodeEditor.DirtyChanged) -> None:
+        if event.dirty:
+            self._set_editing(True)
         self._update_titles()
 
     def action_toggle_run_on_save(self) -> None:
@@ -497,264 +384,53 @@ class MainScreen(Screen[None]):
         """Write pending code and settings (final: the editor closes, as on quit or switching function)."""
         if self.is_mounted:
             self.code_editor.flush(final=final)
-        if self._settings_timer is not None:
-            self._settings_timer.stop()
-            self._save_settings()
-
-    def on_unmount(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
-
-    # -- events --------------------------------------------------------------------------------
-
-    def action_pick_template(self) -> None:
-        from .pickers import TemplatePicker
-
-        def chosen(choice: tuple[str, str] | None) -> None:
-            if choice is not None:
-                self.event_panel.use_template(*choice)
-                self._show_top("event")
-
-        self.app.push_screen(TemplatePicker(), chosen)
-
-    def action_save_event(self) -> None:
-        panel = self.event_panel
-        problem = event_problem(panel.text)
-        if problem:
-            self.notify(f"Not saved: {problem}", title="Test event", severity="error")
-            return
-        if panel.saved_name:
-            self._save_event_as(panel.saved_name)
-            return
-        from .prompt import NamePrompt
-
-        def chosen(name: str | None) -> None:
-            if name:
-                self._save_event_as(name)
-
-        existing = set(store.saved_events(self.code_dir))
-        self.app.push_screen(
-            NamePrompt(
-                "Save test event as",
-                value=_suggest_event_name(panel.template_name, existing),
-                check=lambda n: _event_name_problem(n, existing),
-                hint="Up to 25 letters, digits, '.', '_' or '-'.",
-            ),
-            chosen,
-        )
-
-    def _save_event_as(self, name: str) -> None:
-        try:
-            store.save_event(self.code_dir, name, self.event_panel.text)
-        except Exception as exc:
-            self.notify(f"Could not save the event: {exc}", severity="error")
-            return
-        self.event_panel.mark_saved(name)
-        self.notify(f"The test event {name} was successfully saved.", title="Test event")
-
-    def action_format_event(self) -> None:
-        if not self.event_panel.format_json():
-            self.notify(event_problem(self.event_panel.text) or "Not JSON", title="Test event", severity="error")
-
-    def action_rename_event(self) -> None:
-        panel = self.event_panel
-        if not panel.saved_name:
-            self.notify("Select a saved event first (unsaved events have no name yet).", severity="warning")
-            return
-        from .prompt import NamePrompt
-
-        old = panel.saved_name
-        existing = set(store.saved_events(self.code_dir)) - {old}
-
-        def chosen(name: str | None) -> None:
-            if name and name != old:
-                try:
-                    store.rename_event(self.code_dir, old, name)
-                except Exception as exc:
-                    self.notify(f"Could not rename: {exc}", severity="error")
-                    return
-                panel.mark_saved(name)
-                self.notify(f"Renamed {old} to {name}.", title="Test event")
-
-        self.app.push_screen(
-            NamePrompt(f"Rename test event {old}", value=old, check=lambda n: _event_name_problem(n, existing)),
-            chosen,
-        )
-
-    def action_delete_event(self) -> None:
-        panel = self.event_panel
-        if not panel.saved_name:
-            self.notify("Select a saved event to delete.", severity="warning")
-            return
-        from .prompt import Confirm
-
-        name = panel.saved_name
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                try:
-                    store.delete_event(self.code_dir, name)
-                except Exception as exc:
-                    self.notify(f"Could not delete: {exc}", severity="error")
-                    return
-                panel.saved_name = None
-                panel.draft = panel.text
-                panel.refresh_saved()
-                panel._update_title()
-                self.notify(f"Deleted the test event {name}; its text stays in the editor.", title="Test event")
-
-        self.app.push_screen(Confirm(f"Delete the saved test event {name}?", yes="Delete"), answered)
-
-    # -- files -----------------------------------------------------------------------------------
+        if self.is_mounted:
+            self.bar.flush()
 
     def action_new_file(self) -> None:
-        from .prompt import NamePrompt
+        self.code_editor.new_file()
 
-        def chosen(name: str | None) -> None:
-            if name:
-                try:
-                    self.code_editor.create_file(name)
-                except OSError as exc:
-                    self.notify(str(exc), severity="error")
+    def action_open_file(self) -> None:
+        self.code_editor.ask_open()
 
-        self.app.push_screen(NamePrompt("New file", value="utils.py", check=self._file_name_problem), chosen)
+    def action_toggle_files(self) -> None:
+        self._show_top("code")
+        self.code_editor.toggle_tree()
+
+    def action_delete_file(self) -> None:
+        self.code_editor.delete_file()
 
     def action_rename_file(self) -> None:
-        from .prompt import NamePrompt
+        self.code_editor.ask_rename()
 
-        current = self.code_editor.current
-        if current is None:
-            return
+    def action_resolve_conflict(self) -> None:
+        self.code_editor.offer_conflict()
 
-        def chosen(name: str | None) -> None:
-            if name and name != current:
-                try:
-                    self.code_editor.rename_file(name)
-                except OSError as exc:
-                    self.notify(str(exc), severity="error")
-                self.bar.recheck()
+    # -- the test event (the panel does the work) ------------------------------------------------
 
-        self.app.push_screen(NamePrompt(f"Rename {current}", value=current, check=self._file_name_problem), chosen)
+    def action_pick_template(self) -> None:
+        self.event_panel.pick_template()
 
-    def _file_name_problem(self, name: str) -> str | None:
-        if "/" in name or "\\" in name or name.startswith(".") or name in ("..",):
-            return "A plain file name in the function folder, like utils.py"
-        if (self.code_dir / name).exists():
-            return f"{name} already exists"
-        return None
-
-    # -- functions -------------------------------------------------------------------------------
-
-    def action_blueprints(self) -> None:
-        from .pickers import BlueprintPicker
-
-        self.app.push_screen(BlueprintPicker(), self._blueprint_chosen)
-
-    def _blueprint_chosen(self, blueprint: Any, suggestion: str | None = None) -> None:
-        if blueprint is None:
-            return
-        from .prompt import Choice, NamePrompt
-
-        def named(name: str | None) -> None:
-            if not name:
-                return
-            if store.function_exists(name):
-
-                def answered(answer: str | None) -> None:
-                    if answer == "open":
-                        self.app.open_function(store.function_dir(name))
-                        self.app.notify(f"Opened the existing function {name}.", title="Open function")
-                    elif answer == "rename":
-                        self._blueprint_chosen(blueprint, _free_name(name))
-
-                self.app.push_screen(
-                    Choice(
-                        f"{name} already exists",
-                        f"A function named {name} already exists in the workspace; it is never overwritten.",
-                        [("open", f"Open {name}"), ("rename", "Choose another name")],
-                    ),
-                    answered,
-                )
-                return
-            try:
-                new_dir = store.create_from_blueprint(blueprint, name)
-            except Exception as exc:
-                self.notify(f"Could not create the function: {exc}", severity="error")
-                return
-            self.app.open_function(new_dir)
-            self.app.notify(f"Created {name} from the {blueprint.name} blueprint.", title="New function")
-
-        self.app.push_screen(
-            NamePrompt(
-                f"Name of the new function ({blueprint.name} blueprint)",
-                value=suggestion or _free_name(blueprint.name),
-                check=_function_name_problem,
-                hint="An existing function is never overwritten (you can open it instead).",
-            ),
-            named,
-        )
-
-    def action_open_function(self) -> None:
-        from .pickers import FunctionPicker
-
-        def chosen(folder: Path | None) -> None:
-            if folder is None:
-                return
-            if Path(folder).resolve() == self.code_dir:
-                return
-            self.app.open_function(folder)
-
-        self.app.push_screen(FunctionPicker(self.code_dir), chosen)
-
-    # -- panes on narrow terminals ----------------------------------------------------------------
-
-    def _show_top(self, which: str) -> None:
-        self.query_one("#top").set_class(which == "event", "-show-event")
-
-    def _show_bottom(self, which: str) -> None:
-        self.query_one("#bottom").set_class(which == "log", "-show-log")
-
-    def action_switch_top(self) -> None:
-        top = self.query_one("#top")
-        showing_event = top.has_class("-show-event")
-        self._show_top("code" if showing_event else "event")
-        (self.code_editor.text_area if showing_event else self.event_panel.editor).focus()
-
-    def action_switch_bottom(self) -> None:
-        bottom = self.query_one("#bottom")
-        self._show_bottom("result" if bottom.has_class("-show-log") else "log")
-
-    def action_focus_code(self) -> None:
-        self._show_top("code")
-        self.code_editor.text_area.focus()
-
-    def action_focus_event(self) -> None:
+    @on(EventPanel.Shown)
+    def _event_shown(self) -> None:
         self._show_top("event")
-        self.event_panel.editor.focus()
 
-    def action_focus_handler(self) -> None:
-        self.query_one("#handler").focus()
+    def action_save_event(self) -> None:
+        self.event_panel.save_event()
 
-    def action_select_all(self) -> None:
-        """Select the whole text of the focused editor or input (the code editor when none is)."""
-        from textual.widgets import Input, TextArea
+    def action_format_event(self) -> None:
+        self.event_panel.format_event()
 
-        focused = self.app.focused
-        if isinstance(focused, TextArea):
-            focused.select_all()
-        elif isinstance(focused, Input):
-            focused.select_all()
-        else:
-            self.action_focus_code()
-            self.code_editor.text_area.select_all()
+    def action_rename_event(self) -> None:
+        self.event_panel.rename_event()
+
+    def action_delete_event(self) -> None:
+        self.event_panel.delete_event()
 
     def action_step_functions(self) -> None:
         """Open the Step Functions view (Escape comes back here)."""
-        try:
-            from ..stepfunctions_screen import StepFunctionsScreen
-        except ImportError as exc:
-            self.notify(f"The Step Functions view is not available: {exc}", severity="warning")
-            return
+        from ..stepfunctions_screen import StepFunctionsScreen
+
         self.code_editor.flush()
         self.app.push_screen(StepFunctionsScreen())
 
@@ -762,38 +438,3 @@ class MainScreen(Screen[None]):
         from .help import HelpModal
 
         self.app.push_screen(HelpModal())
-
-
-def _event_name_problem(name: str, existing: set[str]) -> str | None:
-    if not store.valid_event_name(name):
-        return "Use up to 25 letters, digits, '.', '_' or '-'"
-    if name in existing:
-        return f"There is already a saved event named {name}"
-    return None
-
-
-def _suggest_event_name(base: str | None, existing: set[str]) -> str:
-    """A valid, free event name from a template's name ('timeout-demo event' -> 'timeout-demo-event')."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", base or "").strip("-.")[:22] or "my-event"
-    name, n = stem, 1
-    while name in existing or not store.valid_event_name(name):
-        n += 1
-        name = f"{stem[:22]}-{n}"
-        if n > 99:
-            return ""
-    return name
-
-
-def _function_name_problem(name: str) -> str | None:
-    if not store.valid_function_name(name):
-        return "Use 1-64 letters, digits, hyphens or underscores"
-    return None  # an existing name is offered to be opened instead
-
-
-def _free_name(base: str) -> str:
-    if not store.function_exists(base):
-        return base
-    n = 2
-    while store.function_exists(f"{base}-{n}"):
-        n += 1
-    return f"{base}-{n}"

@@ -16,6 +16,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from console.catalog import CatalogError
+from console.workspace import WorkspaceError
+
 from .. import store
 from ..widgets.panes import palette_for
 
@@ -132,7 +135,7 @@ class TemplatePicker(_Picker):
     def load_items(self) -> list[Any]:
         try:
             return store.sample_events()
-        except Exception as exc:
+        except (OSError, CatalogError) as exc:
             self.notify(f"Could not load the sample events: {exc}", severity="error")
             return []
 
@@ -146,7 +149,7 @@ class TemplatePicker(_Picker):
     def preview(self, item: Any) -> Any:
         try:
             text = item.text()
-        except Exception as exc:
+        except (OSError, CatalogError) as exc:
             return Text(f"Cannot read this template: {exc}")
         head = Text(getattr(item, "title", item.name), style="bold")
         return Group(head, Text(""), _syntax(text, "json", self.query_one("#preview")))
@@ -165,7 +168,7 @@ class BlueprintPicker(_Picker):
     def load_items(self) -> list[Any]:
         try:
             return store.blueprints()
-        except Exception as exc:
+        except (OSError, CatalogError) as exc:
             self.notify(f"Could not load the blueprints: {exc}", severity="error")
             return []
 
@@ -208,7 +211,7 @@ class FunctionPicker(_Picker):
     def load_items(self) -> list[Any]:
         try:
             return store.workspace_functions()
-        except Exception as exc:
+        except (OSError, WorkspaceError) as exc:
             self.notify(f"Could not list the workspace's functions: {exc}", severity="error")
             return []
 

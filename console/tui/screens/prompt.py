@@ -12,6 +12,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 
+# Arrow keys move between a dialog's buttons (Enter presses the one with the focus).
+BUTTON_KEYS = [
+    Binding("left,up", "app.focus_previous", "Previous button", show=False),
+    Binding("right,down", "app.focus_next", "Next button", show=False),
+]
+
+
 class NamePrompt(ModalScreen[str | None]):
     """Returns the name typed, or None; `check` returns an error message to block bad names."""
 
@@ -64,7 +71,11 @@ class Confirm(ModalScreen[bool]):
     """Yes/no question; Escape means no."""
 
     CSS_PATH = "modals.tcss"
-    BINDINGS = [Binding("escape", "no", "Cancel"), Binding("y", "yes", "Yes", show=False)]
+    BINDINGS = [
+        Binding("escape", "no", "Cancel"),
+        Binding("y", "yes", "Yes", show=False),
+        *BUTTON_KEYS,
+    ]
 
     def __init__(self, question: str, yes: str = "Yes") -> None:
         super().__init__(classes="modal")
@@ -95,7 +106,7 @@ class Choice(ModalScreen[str | None]):
     """A question with a few answers (button id -> label); Escape returns None (decide later)."""
 
     CSS_PATH = "modals.tcss"
-    BINDINGS = [Binding("escape", "later", "Later")]
+    BINDINGS = [Binding("escape", "later", "Later"), *BUTTON_KEYS]
 
     def __init__(self, title: str, question: str, answers: list[tuple[str, str]]) -> None:
         super().__init__(classes="modal")

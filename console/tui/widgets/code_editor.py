@@ -1,10 +1,10 @@
-"""The code editor: file tabs over a TextArea, debounced atomic autosave, and on-disk change polling."""
+"""The code editor: file tabs over a TextArea; the files themselves live in a FileModel (filemodel.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import ast
 from pathlib import Path
+from typing import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,10 +12,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Tab, Tabs, TextArea
+from textual.document._history import EditHistory
+from textual.containers import Horizontal
+from textual.widgets import DirectoryTree, Tab, Tabs, TextArea
 
-from .. import store
+from ..filemodel import FileModel, FlushResult, check_relative
 from .editor_area import EditorArea
+from .file_actions import FileActions
+from .file_tree import FunctionTree
 from .highlighting import follow_app_theme, set_language
 
 AUTOSAVE_DELAY_S = 0.6
@@ -23,31 +27,10 @@ POLL_INTERVAL_S = 1.0
 _LANGUAGES = {".py": "python", ".json": "json"}
 
 
-@dataclass
-class Buffer:
-    """One file's text in the editor and what is on disk."""
-
-    name: str
-    text: str
-    saved_text: str
-    stamp: tuple[int, int] | None  # (mtime_ns, size) after our last read or write
-    conflict: str | None = None  # another program's text, when it changed the file under our edits
-
-    @property
-    def dirty(self) -> bool:
-        return self.text != self.saved_text
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size)
-
-
-class CodeEditor(Vertical):
+class CodeEditor(FileActions, Vertical):
     """Edits the function's real files; nothing typed is lost on quit or crash."""
+
+    ALLOW_MAXIMIZE = True  # Alt+Z zooms it
 
     BINDINGS = [
         Binding("ctrl+pageup", "previous_file", "Prev file", show=False),
@@ -62,40 +45,53 @@ class CodeEditor(Vertical):
             self.external = external
             self.names = names
 
-    class Conflict(Message):
-        """Another program changed a file holding unsaved edits here: autosave of it is paused."""
-
-        def __init__(self, name: str) -> None:
-            super().__init__()
-            self.name = name
-
     class DirtyChanged(Message):
         def __init__(self, dirty: bool) -> None:
             super().__init__()
             self.dirty = dirty
 
-    def __init__(self, code_dir: Path, id: str | None = None) -> None:
+    def __init__(self, code_dir: Path, on_disk_change: Callable[[], object] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.code_dir = Path(code_dir)
-        self.buffers: dict[str, Buffer] = {}
+        self.model = FileModel(self.code_dir, on_disk_change)
         self.current: str | None = None
         self._save_timer: Timer | None = None
         self._loading = False
-        self._known: dict[str, tuple[int, int] | None] = {}
         self._was_dirty = False
+        self._offered: set[str] = set()  # files whose keep-mine/reload-theirs question is open
+        self._syntax: str | None = None  # the current file's syntax error, for the title
+        self._set_by_us: set[str] = set()  # tab ids activated by open_file, not by the user
+        self._histories: dict[str, tuple[object, str]] = {}  # undo history of files not shown, with their text
 
     def compose(self) -> ComposeResult:
-        yield Tabs(id="file-tabs")
-        # The language is set per file when one is opened (see highlighting.py).
-        yield EditorArea.code_editor("", id="code", soft_wrap=False)
+        with Horizontal(id="code-row"):
+            tree = FunctionTree(self.code_dir, id="file-tree")
+            tree.display = False  # Alt+F shows it
+            yield tree
+            with Vertical(id="code-column"):
+                yield Tabs(id="file-tabs")
+                # The language is set per file when one is opened (see highlighting.py).
+                yield EditorArea.code_editor("", id="code", soft_wrap=False)
+
+    @on(DirectoryTree.FileSelected, "#file-tree")
+    def _tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+        self.open_from_tree(event)
 
     @property
     def text_area(self) -> TextArea:
         return self.query_one("#code", TextArea)
 
+    @property
+    def buffers(self) -> dict:
+        return self.model.buffers
+
     def on_mount(self) -> None:
         follow_app_theme(self.text_area)
-        self._scan(initial=True)
+        self.model.scan()
+        self._sync_tabs()
+        if self.model.names:
+            self.open_file(self.model.names[0])
+        self._after_scan()
         self.set_interval(POLL_INTERVAL_S, self.poll_disk)
 
     # -- files -------------------------------------------------------------------------------
@@ -103,57 +99,78 @@ class CodeEditor(Vertical):
     def _tab_id(self, name: str) -> str:
         return "file-" + "".join(c if c.isalnum() else "_" for c in name) + f"-{abs(hash(name)) % 10_000}"
 
-    def _read(self, name: str) -> Buffer:
-        path = self.code_dir / name
-        text = path.read_text(encoding="utf-8", errors="replace")
-        return Buffer(name, text, text, _stamp(path))
-
-    def _scan(self, initial: bool = False) -> None:
-        names = store.code_files(self.code_dir)
+    def _sync_tabs(self) -> None:
+        """One tab per buffer, in the model's order."""
         tabs = self.query_one("#file-tabs", Tabs)
-        for name in names:
-            if name not in self.buffers:
-                try:
-                    self.buffers[name] = self._read(name)
-                except OSError:
-                    continue
-                tabs.add_tab(Tab(name, id=self._tab_id(name)))
-        for name in list(self.buffers):
-            if name not in names and not self.buffers[name].dirty:
-                del self.buffers[name]
-                tabs.remove_tab(self._tab_id(name))
-        self._known = {n: _stamp(self.code_dir / n) for n in names}
-        if initial and self.buffers:
-            self.open_file(next(iter(sorted(self.buffers, key=names.index))))
+        wanted = {self._tab_id(n): n for n in self.model.names}
+        for tab in list(tabs.query(Tab)):
+            if tab.id not in wanted:
+                tabs.remove_tab(tab.id)
+        present = {tab.id for tab in tabs.query(Tab)}
+        for tab_id, name in wanted.items():
+            if tab_id not in present:
+                tabs.add_tab(Tab(name, id=tab_id))
+
+    def _after_scan(self) -> None:
+        if self.current is not None and self.current not in self.model.buffers:
+            self.current = None
+            if self.model.names:  # the file shown was deleted by another program
+                self.open_file(self.model.names[0])
         # Nothing to edit (an empty folder): typing would go nowhere, so say how to start.
         self.text_area.read_only = self.current is None
-        if self.current is None:
-            self._update_title()
-        self.query_one("#file-tabs").display = len(self.buffers) > 1 or not self.buffers
+        self._update_title()
+        self.query_one("#file-tabs").display = len(self.model.buffers) > 1 or not self.model.buffers
+
+    def _keep_typing(self) -> None:
+        """Hand the text area's text to the model (before the model reads or writes)."""
+        if self.current is not None:
+            self.model.set_text(self.current, self.text_area.text)
 
     def open_file(self, name: str) -> None:
-        if name not in self.buffers:
+        if name not in self.model.buffers:
             return
-        if self.current and self.current in self.buffers:
-            self.buffers[self.current].text = self.text_area.text
-        self.current = name
-        buffer = self.buffers[name]
-        self._loading = True
+        self._keep_typing()
         area = self.text_area
+        if self.current is not None:
+            # load_text clears the area's history in place: keep this one, give the area a new one.
+            kept_history = area.history
+            self._histories[self.current] = (kept_history, area.text)
+            area.history = EditHistory(
+                kept_history.max_checkpoints, kept_history.checkpoint_timer, kept_history.checkpoint_max_characters
+            )
+        self.current = name
+        buffer = self.model.buffers[name]
+        self._loading = True
         set_language(area, _LANGUAGES.get(Path(name).suffix.lower()))
         area.load_text(buffer.text)
+        kept = self._histories.pop(name, None)
+        if kept is not None and kept[1] == buffer.text:
+            area.history = kept[0]  # undo reaches back across file switches (and autosaves)
         self._loading = False
+        self.check_syntax()
         area.read_only = False
+        self._activate_tab(name)
+        self._update_title()
+
+    def _activate_tab(self, name: str) -> None:
+        """Show `name`'s tab as the active one (once it is mounted: adding a tab takes a refresh)."""
+        if name != self.current:
+            return
         tabs = self.query_one("#file-tabs", Tabs)
         tab_id = self._tab_id(name)
-        if tabs.active != tab_id:
+        if not tabs.query(f"#tabs-list > #{tab_id}"):
+            self.call_after_refresh(self._activate_tab, name)
+        elif tabs.active != tab_id:
+            self._set_by_us.add(tab_id)  # its TabActivated message comes later: not the user's choice
             tabs.active = tab_id
-        self._update_title()
 
     @on(Tabs.TabActivated, "#file-tabs")
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
         event.stop()
-        for name in self.buffers:
+        if event.tab.id in self._set_by_us:
+            self._set_by_us.discard(event.tab.id)
+            return
+        for name in self.model.buffers:
             if self._tab_id(name) == event.tab.id and name != self.current:
                 self.open_file(name)
                 break
@@ -165,164 +182,118 @@ class CodeEditor(Vertical):
         self.query_one("#file-tabs", Tabs).action_previous_tab()
 
     def create_file(self, name: str) -> None:
-        path = self.code_dir / name
-        if path.exists():
-            raise FileExistsError(f"{name} already exists")
-        store.atomic_write_text(path, "")
-        self._scan()
+        self._keep_typing()
+        self.model.create(name)
+        if self.tree.display:
+            self.tree.reload()
+        name = check_relative(name)
+        self._sync_tabs()
         self.open_file(name)
+        self._after_scan()
 
     def rename_file(self, new: str) -> None:
         if self.current is None:
             return
+        self._keep_typing()
         old = self.current
-        self.flush()
-        src, dst = self.code_dir / old, self.code_dir / new
-        if dst.exists():
-            raise FileExistsError(f"{new} already exists")
-        src.rename(dst)
-        del self.buffers[old]
-        self.query_one("#file-tabs", Tabs).remove_tab(self._tab_id(old))
+        self.model.rename(old, new)
+        if self.tree.display:
+            self.tree.reload()
+        new = check_relative(new)
         self.current = None
-        self._scan()
+        self._sync_tabs()
         self.open_file(new)
+        self._after_scan()
+        self.post_message(self.CodeChanged(external=False, names=[old, new]))
 
     # -- editing and saving ------------------------------------------------------------------
 
     @property
     def dirty(self) -> bool:
-        if self.current in self.buffers:
-            self.buffers[self.current].text = self.text_area.text
-        return any(b.dirty for b in self.buffers.values())
+        self._keep_typing()
+        return self.model.dirty
+
+    @property
+    def conflicts(self) -> list[str]:
+        return self.model.conflicts
 
     def _update_title(self) -> None:
         name = self.current or "(no files: Ctrl+P › New file)"
-        marker = " ● unsaved" if self.dirty else ""
-        if self.conflicts:
+        dirty = self.dirty
+        marker = " ● unsaved" if dirty else ""
+        if self.model.conflicts:
             marker += " ⚠ changed on disk (autosave paused)"
+        if self._syntax:
+            marker += f" {self._syntax}"
         self.border_title = f"Code ─ {name}{marker}"
-        if self.dirty != self._was_dirty:
-            self._was_dirty = self.dirty
-            self.post_message(self.DirtyChanged(self._was_dirty))
+        if dirty != self._was_dirty:
+            self._was_dirty = dirty
+            self.post_message(self.DirtyChanged(dirty))
 
     @on(TextArea.Changed, "#code")
     def _edited(self, event: TextArea.Changed) -> None:
         event.stop()
         if self._loading or self.current is None:
             return
-        self.buffers[self.current].text = self.text_area.text
+        self._keep_typing()
         self._update_title()
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(AUTOSAVE_DELAY_S, self.flush)
 
-    @property
-    def conflicts(self) -> list[str]:
-        """Files changed by another program while they held unsaved edits here."""
-        return [b.name for b in self.buffers.values() if b.conflict is not None]
-
-    def _changed_under_us(self, buffer: Buffer, path: Path) -> bool:
-        """True when the file on disk is no longer what we loaded or last wrote (and says so)."""
-        stamp = _stamp(path)
-        if stamp is None or stamp == buffer.stamp:
-            return False
-        try:
-            disk = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
-        buffer.stamp = stamp
-        if disk in (buffer.saved_text, buffer.text):
-            buffer.saved_text = disk  # touched, or the same edit made twice: nothing to lose
-            return False
-        buffer.conflict = disk
-        return True
-
     def flush(self, final: bool = False) -> list[str]:
-        """Write every unsaved buffer now (atomic); returns the names written.
-
-        A file another program changed since we loaded it is never written over: its autosave
-        waits for the user's choice (keep mine / reload theirs). When the console closes
-        (final=True) the user's text of such a file is saved aside instead.
-        """
+        """Write every unsaved buffer now (see FileModel.flush); returns the names written."""
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        if self.current in self.buffers:
-            self.buffers[self.current].text = self.text_area.text
-        written: list[str] = []
-        new_conflicts: list[str] = []
-        for buffer in self.buffers.values():
-            if not buffer.dirty:
-                continue
-            path = self.code_dir / buffer.name
-            if buffer.conflict is None and self._changed_under_us(buffer, path):
-                new_conflicts.append(buffer.name)
-            if buffer.conflict is not None:
-                if final:
-                    try:
-                        aside = self.save_aside(buffer.name, buffer.text, "mine")
-                    except OSError:
-                        continue
-                    buffer.saved_text = buffer.text  # kept aside: closing again must not repeat it
-                    self.notify(f"Your unsaved {buffer.name} was saved as {aside}", title="Code", severity="warning")
-                continue
-            try:
-                store.atomic_write_text(path, buffer.text)
-            except OSError as exc:
-                self.notify(f"Could not save {buffer.name}: {exc}", severity="error")
-                continue
-            buffer.saved_text = buffer.text
-            buffer.stamp = _stamp(path)
-            self._known[buffer.name] = buffer.stamp
-            written.append(buffer.name)
+        self._keep_typing()
+        result = self.model.flush(final=final)
         if self.is_mounted:
-            self._update_title()
-            if written:
-                self.post_message(self.CodeChanged(external=False, names=written))
-            for name in new_conflicts:
-                self.post_message(self.Conflict(name))
-        return written
+            self.check_syntax()
+        self._report(result)
+        return result.written
 
-    def save_aside(self, name: str, text: str, whose: str) -> Path:
-        """Keep a version that is not in the editor: .lambda-console/conflicts/<name>.<whose>-<time>."""
-        folder = self.code_dir / ".lambda-console" / "conflicts"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.{whose}-{datetime.now():%Y%m%d-%H%M%S}"
-        n = 1
-        while path.exists():
-            n += 1
-            path = folder / f"{name}.{whose}-{datetime.now():%Y%m%d-%H%M%S}-{n}"
-        store.atomic_write_text(path, text)
-        return path
+    def check_syntax(self) -> None:
+        """Mark the line of the current Python file's syntax error (the one its import would raise)."""
+        area = self.text_area
+        problem, line = None, None
+        if self.current is not None and self.current.endswith(".py"):
+            try:
+                ast.parse(area.text, filename=self.current)
+            except SyntaxError as exc:
+                line = max(1, exc.lineno or 1)
+                problem = f"✖ line {line}: {exc.msg}"
+            except ValueError as exc:  # source with NUL bytes
+                problem = f"✖ {exc}"
+        area.mark_error(None if line is None else line - 1)
+        if problem != self._syntax:
+            self._syntax = problem
+            self._update_title()
+
+    def _report(self, result: FlushResult) -> None:
+        for name, aside in result.saved_aside:
+            self.notify(f"Your unsaved {name} was saved as {aside}", title="Code", severity="warning")
+        for name, why in result.errors:
+            self.notify(f"Could not save {name}: {why}", severity="error")
+        if not self.is_mounted:
+            return
+        self._update_title()
+        if result.written:
+            self.post_message(self.CodeChanged(external=False, names=result.written))
+        for name in result.conflicts:
+            self.offer_conflict(name)
+
+    # -- conflicts with other programs (the question is in file_actions.py) -----------------
 
     def resolve(self, name: str, keep_mine: bool) -> Path | None:
-        """End a conflict: keep the editor's text (theirs saved aside) or load theirs (mine aside).
-        Returns where the other version went."""
-        buffer = self.buffers.get(name)
-        if buffer is None or buffer.conflict is None:
-            return None
-        if name == self.current:
-            buffer.text = self.text_area.text
-        path = self.code_dir / name
-        try:
-            theirs = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            theirs = buffer.conflict
-        if keep_mine:
-            aside = self.save_aside(name, theirs, "disk")
-            buffer.conflict = None
-            buffer.stamp = _stamp(path)
-            buffer.saved_text = theirs
-            self.flush()
-        else:
-            aside = self.save_aside(name, buffer.text, "mine")
-            buffer.conflict = None
-            buffer.text = buffer.saved_text = theirs
-            buffer.stamp = self._known[name] = _stamp(path)
-            if name == self.current:
-                self._load_into_area(theirs)
-            self.post_message(self.CodeChanged(external=True, names=[name]))
+        """End a conflict (see FileModel.resolve); returns where the other version went."""
+        self._keep_typing()
+        aside = self.model.resolve(name, keep_mine)
+        if aside is not None and not keep_mine and name == self.current:
+            self._load_into_area(self.model.buffers[name].text)
         self._update_title()
+        if aside is not None:
+            self.post_message(self.CodeChanged(external=not keep_mine, names=[name]))
         return aside
 
     def _load_into_area(self, text: str) -> None:
@@ -330,58 +301,22 @@ class CodeEditor(Vertical):
         area = self.text_area
         cursor = area.cursor_location
         area.load_text(text)
-        try:
-            area.cursor_location = cursor
-        except Exception:
-            pass
+        last = area.document.line_count - 1
+        row = min(cursor[0], last)
+        area.cursor_location = (row, min(cursor[1], len(area.document.get_line(row))))
         self._loading = False
-
-    # -- changes made by other programs ------------------------------------------------------
 
     def poll_disk(self) -> None:
         """Pick up files changed, added or removed on disk since we last looked."""
-        names = store.code_files(self.code_dir)
-        stamps = {n: _stamp(self.code_dir / n) for n in names}
-        if stamps == self._known:
-            return
-        changed = [n for n in names if stamps[n] != self._known.get(n)]
-        removed = [n for n in self._known if n not in stamps]
-        reloaded: list[str] = []
-        kept: list[str] = []
-        if self.current in self.buffers:
-            self.buffers[self.current].text = self.text_area.text
-        for name in changed:
-            buffer = self.buffers.get(name)
-            if buffer is None:
-                continue  # a new file: _scan adds it
-            if buffer.stamp == stamps[name]:
-                continue
-            if buffer.dirty:
-                if buffer.conflict is None:
-                    if self._changed_under_us(buffer, self.code_dir / name):
-                        kept.append(name)
-                else:
-                    buffer.stamp = stamps[name]
-                    try:
-                        buffer.conflict = (self.code_dir / name).read_text(encoding="utf-8", errors="replace")
-                    except OSError:
-                        pass
-                continue
-            try:
-                fresh = self._read(name)
-            except OSError:
-                continue
-            if fresh.text != buffer.saved_text:
-                reloaded.append(name)
-            self.buffers[name] = fresh
-            if name == self.current:
-                self._load_into_area(fresh.text)
-        self._scan()
-        self._update_title()
-        if reloaded:
-            self.notify(f"Reloaded {', '.join(reloaded)}: changed on disk", title="Code")
-        for name in kept:
-            self.post_message(self.Conflict(name))
-        added = [n for n in changed if n not in reloaded and n not in kept]
-        if reloaded or added or removed:
-            self.post_message(self.CodeChanged(external=True, names=reloaded + added + removed))
+        self._keep_typing()
+        result = self.model.poll()
+        self._sync_tabs()
+        if self.current in result.reloaded:
+            self._load_into_area(self.model.buffers[self.current].text)
+        self._after_scan()
+        if result.reloaded:
+            self.notify(f"Reloaded {', '.join(result.reloaded)}: changed on disk", title="Code")
+        for name in result.conflicts:
+            self.offer_conflict(name)
+        if result.changed:
+            self.post_message(self.CodeChanged(external=True, names=result.changed))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Select, Static, TextArea
+
+from console.workspace import WorkspaceError
 
 from .. import store
 from ..render import event_problem
@@ -20,6 +24,11 @@ UNSAVED = "(unsaved event)"
 
 class EventPanel(Vertical):
     """Holds the event being edited; 'Test before saving' uses whatever is in the editor."""
+
+    ALLOW_MAXIMIZE = True  # Alt+Z zooms it
+
+    class Shown(Message):
+        """The panel was given something to show (on a narrow screen, bring it forward)."""
 
     def __init__(self, code_dir: Path, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -53,10 +62,16 @@ class EventPanel(Vertical):
 
     def on_mount(self) -> None:
         follow_app_theme(self.editor)
-        self.template_name, self.draft = store.initial_event(self.code_dir)
+        settings, _ = store.load_settings(self.code_dir)
+        self.template_name, self.draft = store.initial_event(self.code_dir, settings)
+        saved, template, text = store.last_event(settings)
+        if template and text is not None:  # the draft last tested
+            self.template_name, self.draft = template, text
         self.refresh_saved()
         self._set_text(self.draft)
         self._update_title()
+        if saved and saved in store.saved_events(self.code_dir):  # the saved event last tested
+            self.query_one("#saved-events", Select).value = saved
 
     def refresh_saved(self, select: str | None = None) -> None:
         names = store.saved_events(self.code_dir)
@@ -125,7 +140,7 @@ class EventPanel(Vertical):
     def show_saved(self, name: str) -> None:
         try:
             text = store.load_event(self.code_dir, name)
-        except Exception as exc:
+        except (OSError, WorkspaceError, UnicodeDecodeError) as exc:
             self.notify(f"Could not read the saved event {name!r}: {exc}", severity="error", timeout=10)
             return
         if self.saved_name is None:
@@ -168,4 +183,120 @@ class EventPanel(Vertical):
     @on(Button.Pressed, "#template-button")
     def _template(self, event: Button.Pressed) -> None:
         event.stop()
-        self.app.run_action("screen.pick_template")
+        self.pick_template()
+
+    # -- saved-event actions (the screen's keys and the palette call these) ---------------------
+
+    def pick_template(self) -> None:
+        from ..screens.pickers import TemplatePicker
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is not None:
+                self.use_template(*choice)
+                self.post_message(self.Shown())
+
+        self.app.push_screen(TemplatePicker(), chosen)
+
+    def save_event(self) -> None:
+        """Ctrl+S: save in place when the event has a name, else ask for one."""
+        problem = event_problem(self.text)
+        if problem:
+            self.notify(f"Not saved: {problem}", title="Test event", severity="error")
+            return
+        if self.saved_name:
+            self._save_as(self.saved_name)
+            return
+        from ..screens.prompt import NamePrompt
+
+        existing = set(store.saved_events(self.code_dir))
+        self.app.push_screen(
+            NamePrompt(
+                "Save test event as",
+                value=suggest_event_name(self.template_name, existing),
+                check=lambda n: event_name_problem(n, existing),
+                hint="Up to 25 letters, digits, '.', '_' or '-'.",
+            ),
+            lambda name: self._save_as(name) if name else None,
+        )
+
+    def _save_as(self, name: str) -> None:
+        try:
+            store.save_event(self.code_dir, name, self.text)
+        except (OSError, WorkspaceError) as exc:
+            self.notify(f"Could not save the event: {exc}", severity="error")
+            return
+        self.mark_saved(name)
+        self.notify(f"The test event {name} was successfully saved.", title="Test event")
+
+    def format_event(self) -> None:
+        if not self.format_json():
+            self.notify(event_problem(self.text) or "Not JSON", title="Test event", severity="error")
+
+    def rename_event(self) -> None:
+        if not self.saved_name:
+            self.notify("Select a saved event first (unsaved events have no name yet).", severity="warning")
+            return
+        from ..screens.prompt import NamePrompt
+
+        old = self.saved_name
+        existing = set(store.saved_events(self.code_dir)) - {old}
+
+        def chosen(name: str | None) -> None:
+            if not name or name == old:
+                return
+            try:
+                store.rename_event(self.code_dir, old, name)
+            except (OSError, WorkspaceError) as exc:
+                self.notify(f"Could not rename: {exc}", severity="error")
+                return
+            self.mark_saved(name)
+            self.notify(f"Renamed {old} to {name}.", title="Test event")
+
+        self.app.push_screen(
+            NamePrompt(f"Rename test event {old}", value=old, check=lambda n: event_name_problem(n, existing)),
+            chosen,
+        )
+
+    def delete_event(self) -> None:
+        if not self.saved_name:
+            self.notify("Select a saved event to delete.", severity="warning")
+            return
+        from ..screens.prompt import Confirm
+
+        name = self.saved_name
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                store.delete_event(self.code_dir, name)
+            except (OSError, WorkspaceError) as exc:
+                self.notify(f"Could not delete: {exc}", severity="error")
+                return
+            self.saved_name = None
+            self.draft = self.text
+            self.refresh_saved()
+            self._update_title()
+            self.notify(f"Deleted the test event {name}; its text stays in the editor.", title="Test event")
+
+        self.app.push_screen(Confirm(f"Delete the saved test event {name}?", yes="Delete"), answered)
+
+
+def event_name_problem(name: str, existing: set[str]) -> str | None:
+    if not store.valid_event_name(name):
+        return "Use up to 25 letters, digits, '.', '_' or '-'"
+    if name in existing:
+        return f"There is already a saved event named {name}"
+    return None
+
+
+def suggest_event_name(base: str | None, existing: set[str]) -> str:
+    """A valid, free event name from a template's name ('timeout-demo event' -> 'timeout-demo-event')."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", base or "").strip("-.")[:22] or "my-event"
+    name, n = stem, 1
+    while name in existing or not store.valid_event_name(name):
+        n += 1
+        name = f"{stem[:22]}-{n}"
+        if n > 99:
+            return ""
+    return name

@@ -1,4 +1,5 @@
-"""The function bar: name, runtime, handler (checked as typed), limits, running indicator."""
+"""The function bar: name, runtime, handler (checked as typed), limits, running indicator; it keeps
+the function's settings and saves them (a typed handler after a short pause, the rest at once)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
 from console.engine import RUNTIMES
 
-from console.engine.handler_check import check_handler
+from console.workspace import WorkspaceError
+
 from .. import store
 from ..store import HOST_PYTHON, Settings
 from .running import RunningIndicator
 
 
-# The Invoke API's types (console.service.invocation_types.INVOCATION_TYPES), console's first.
-INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+from ..session import INVOCATION_TYPES, handler_problem
+
+SETTINGS_SAVE_DELAY_S = 0.5
 
 
 class FunctionBar(Vertical):
@@ -48,6 +52,7 @@ class FunctionBar(Vertical):
         self.code_dir = code_dir
         self.function_name = function_name
         self.settings = settings
+        self._save_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="bar-row"):
@@ -98,6 +103,39 @@ class FunctionBar(Vertical):
         stand_in = store.stand_in_python(s.runtime, s.interpreter)
         return f"runs on Python {stand_in}" if stand_in else ""
 
+    def apply(self, settings: Settings) -> None:
+        """New settings (the Config dialog's): shown and saved now."""
+        self.set_settings(settings)
+        self.save_soon(0)
+
+    def save_soon(self, delay: float = SETTINGS_SAVE_DELAY_S) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        if delay <= 0:
+            self._save()
+        else:
+            self._save_timer = self.set_timer(delay, self._save)
+
+    def remember_event(self, saved_name: str | None, template_name: str, text: str) -> None:
+        """The test event just used is shown again when the function is reopened."""
+        settings = store.remember_event(self.settings, saved_name, template_name, text)
+        if settings is not self.settings:
+            self.settings = settings
+            self.save_soon(0)
+
+    def flush(self) -> None:
+        """Save a pending change now (quitting, switching function)."""
+        if self._save_timer is not None:
+            self.save_soon(0)
+
+    def _save(self) -> None:
+        self._save_timer = None
+        try:
+            store.save_settings(self.code_dir, self.settings)
+        except (OSError, WorkspaceError) as exc:
+            self.notify(f"Could not save the configuration: {exc}", severity="error")
+
     def set_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.query_one("#limits", Static).update(self._limits_text())
@@ -116,7 +154,7 @@ class FunctionBar(Vertical):
     def recheck(self) -> None:
         """Run the static handler check again (after edits to the handler or the code)."""
         handler = self.query_one("#handler", Input).value
-        problem = check_handler(self.code_dir, handler)
+        problem = handler_problem(store.to_config(self.code_dir, store.updated(self.settings, handler=handler)))
         ok = self.query_one("#handler-ok", Static)
         line = self.query_one("#handler-problem", Static)
         if problem is None:
@@ -127,7 +165,7 @@ class FunctionBar(Vertical):
         else:
             ok.update("✖")
             ok.set_class(True, "-bad")
-            line.update(f"⚠ {problem.message} ({problem.error_type})")
+            line.update(f"⚠ {problem}")
             line.display = True
 
     @property
@@ -138,12 +176,17 @@ class FunctionBar(Vertical):
     def _handler_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.recheck()
+        if event.value != self.settings.handler:
+            self.settings = store.updated(self.settings, handler=event.value)
+            self.save_soon()
         self.post_message(self.HandlerChanged(event.value))
 
     @on(Select.Changed, "#runtime")
     def _runtime_changed(self, event: Select.Changed) -> None:
         event.stop()
         if isinstance(event.value, str) and event.value != self.settings.runtime:
+            self.settings = store.updated(self.settings, runtime=event.value)
+            self.save_soon(0)
             self.post_message(self.RuntimeChanged(event.value))
 
     @on(Select.Changed, "#invoke-as")

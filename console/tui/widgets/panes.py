@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from rich.console import Console
@@ -49,6 +50,8 @@ def palette_for(widget: Any) -> Palette:
 class ResultPane(VerticalScroll):
     """'Execution result: succeeded/failed', the response pretty-printed, and the Summary."""
 
+    ALLOW_MAXIMIZE = True  # Alt+Z zooms it
+
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self.result: Any = None
@@ -76,9 +79,9 @@ class ResultPane(VerticalScroll):
             return
         palette = palette_for(self)
         title = banner_text(self.result, palette)
-        title.append(f" ─ {self.result.request_id[:8]}", style=palette.muted)
-        if getattr(self, "_note", None):
+        if getattr(self, "_note", None):  # which test event: more telling than the request id
             title.append(f" ─ {self._note}")
+        title.append(f" ─ {self.result.request_id[:8]}", style=palette.muted)
         self.border_title = title
         self.set_class(not self.result.succeeded, "-failed")
         self.set_class(self.result.succeeded, "-succeeded")
@@ -104,6 +107,19 @@ class ResultPane(VerticalScroll):
         self.body.update(renderable)
 
 
+_CUT_MARKER = re.compile(r"^\[lambda-console: ([\d,]+) bytes of log output cut here")
+
+
+def flood_notice(hidden: list[str], shown: int) -> str:
+    """The line above a long log's tail: how many lines are not shown here, and the runtime's own
+    note when its log buffer cut output among them (otherwise that note could not be reached)."""
+    notice = f"… {len(hidden)} earlier lines not shown here (the last {shown} follow)"
+    for line in hidden:
+        if _CUT_MARKER.match(line):
+            return f"{notice}; among them: {line.strip().strip('[]')}"
+    return notice
+
+
 MAX_SHOWN_LINES = 1000  # the console itself only ever shows the log's last 4 KB
 LIVE_BATCH_LINES = 300  # a flood's batch draws only its tail: the whole log is drawn when the run ends
 LIVE_FLUSH_S = 0.05
@@ -111,6 +127,8 @@ LIVE_FLUSH_S = 0.05
 
 class LogPane(RichLog):
     """The invocation log, coloured by kind; live while running, whole once finished."""
+
+    ALLOW_MAXIMIZE = True  # Alt+Z zooms it
 
     def __init__(self, id: str | None = None) -> None:
         # min_width=1: RichLog would otherwise render every line at least 78 cells wide.
@@ -156,8 +174,9 @@ class LogPane(RichLog):
             and log.count("\n") < MAX_SHOWN_LINES
         )
         if streamed and not (self._clear_pending and not self._live_chunks):
-            # Already streamed live: draw what is pending instead of rendering it all again.
-            self._flush_live()
+            # Already streamed live: draw what is pending (all of it: the run is over) instead of
+            # rendering the whole log again.
+            self._flush_live(final=True)
             if self._partial:  # the last line had no newline
                 classified, self._in_error = classify_from([self._partial], self._in_error)
                 self._partial = ""
@@ -174,12 +193,24 @@ class LogPane(RichLog):
         lines = split_lines(log)
         if len(lines) > MAX_SHOWN_LINES:
             hidden = len(lines) - MAX_SHOWN_LINES
-            self.write(Text(f"… {hidden} earlier lines not shown (the last {MAX_SHOWN_LINES} follow)", style=palette.warning))
+            self.write(Text(flood_notice(lines[:hidden], MAX_SHOWN_LINES), style=palette.warning))
             # Classify from the start so an [ERROR] block cut in half keeps its colour.
             classified = classify_from(lines, False)[0][hidden:]
         else:
             classified = classify_from(lines, False)[0]
         self._write_classified(classified, palette)
+
+    def show_note(self, note: str) -> None:
+        """Nothing ran for what the Result pane shows (a test that did not run, a DryRun): say so,
+        instead of leaving another invocation's log under it."""
+        self._in_error = False
+        self._skipped_live = False
+        self._log_text = ""
+        self._partial = ""
+        self._live_chunks.clear()
+        self._clear_pending = False
+        self.clear()
+        self.write(Text(note, style=f"italic {palette_for(self).muted}"))
 
     def _write_classified(self, classified: list[tuple[str, str]], palette: Palette) -> None:
         """Write log lines wrapped here (continuations indented), as one block: one render per
@@ -216,7 +247,8 @@ class LogPane(RichLog):
             self._flush_scheduled = True
             self.set_timer(LIVE_FLUSH_S, self._flush_live)
 
-    def _flush_live(self) -> None:
+    def _flush_live(self, final: bool = False) -> None:
+        """Draw the text that arrived; a big batch draws only its tail unless the run is over."""
         self._flush_scheduled = False
         if not self._live_chunks:
             return
@@ -233,7 +265,7 @@ class LogPane(RichLog):
             self._partial = ""
         classified, self._in_error = classify_from(lines, self._in_error)
         palette = palette_for(self)
-        if len(classified) > LIVE_BATCH_LINES:
+        if len(classified) > LIVE_BATCH_LINES and not final:
             skipped = len(classified) - LIVE_BATCH_LINES
             classified = classified[skipped:]
             self._skipped_live = True  # so the finished log is drawn again in full
