@@ -298,7 +298,8 @@ def run(args: argparse.Namespace) -> int:
         remaining = invoker.close()
         engine.close()
         if remaining:
-            print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} remain queued; they run on "
+            verb = "remain queued; they run" if remaining != 1 else "remains queued; it runs"
+            print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} {verb} on "
                   "the next start (serve, invoke or the console).", file=sys.stderr)
     assert outcome.result is not None
     return _print(args, outcome.result)
