@@ -39,3 +39,45 @@ def test_the_execution_environment_does_not_import_the_console_package():
     bootstrap = Path(__file__).resolve().parents[1] / "console" / "engine" / "runtime" / "bootstrap.py"
     source = bootstrap.read_text()
     assert "import console" not in source and "from console" not in source
+
+
+def test_version_imports_no_command_module_and_no_argparse():
+    code = (
+        "import contextlib, io\n"
+        "from console.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    assert main(['--version']) == 0\n"
+        "from console import __version__\n"
+        "assert out.getvalue() == f'lambda-console {__version__}\\n'\n"
+    )
+    modules = _modules_after(code)
+    assert "argparse" not in modules
+    assert not {m for m in modules if m.startswith("console.") and m != "console.cli"}
+
+
+def test_a_command_imports_only_the_module_that_registers_it():
+    code = (
+        "import contextlib, io\n"
+        "from console.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['invoke', '--blueprint', 'hello-world', '--json']) == 0\n"
+    )
+    modules = _modules_after(code)
+    others = {"console.cli.sfn", "console.cli.source", "console.cli.suite", "console.cli.serve", "console.cli.api"}
+    assert not modules & others
+    assert "console.eventsources.run" not in modules
+
+
+def test_every_command_is_mapped_to_the_module_that_registers_it():
+    import argparse
+    import importlib
+
+    from console.cli import COMMAND_MODULES, COMMANDS
+
+    for name in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(name).register(sub)
+        for command in sub.choices:
+            assert COMMANDS.get(command) == name, f"add {command!r}: {name!r} to console.cli.COMMANDS"
+    assert set(COMMANDS.values()) <= set(COMMAND_MODULES)

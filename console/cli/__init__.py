@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 # Each module exposes register(subparsers) and keeps its heavy imports inside its run function,
 # so that `lambda-console invoke` never pays for Textual.
@@ -20,32 +23,61 @@ COMMAND_MODULES = (
     "console.cli.source",
     "console.cli.suite",
 )
+# Which module registers each command: `lambda-console invoke ...` builds the parser of that one
+# command only (a test keeps this in step with COMMAND_MODULES; a command missing here still works,
+# through the whole parser).
+COMMANDS = {
+    "invoke": "console.cli.invoke",
+    "blueprints": "console.cli.catalog_cmds",
+    "events": "console.cli.catalog_cmds",
+    "sfn": "console.cli.sfn",
+    "serve": "console.cli.serve",
+    "metrics": "console.cli.serve",
+    "api": "console.cli.api",
+    "runtimes": "console.cli.runtimes",
+    "build": "console.cli.build",
+    "source": "console.cli.source",
+    "test": "console.cli.suite",
+}
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors in one line, as scripts expect from this command (exit status 2)."""
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse  # not for --version: the command starts about as fast as Python itself
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+    class _Parser(argparse.ArgumentParser):
+        """Usage errors in one line, as scripts expect from this command (exit status 2)."""
+
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+    return _Parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: tuple[str, ...] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """The command's parser with the subcommands `modules` register (by default all of them)."""
     from console import __version__
 
-    parser = _Parser(
+    parser = _parser_class()(
         prog="lambda-console",
         description="The AWS Lambda console's test cycle, locally. Without a command it opens the console.",
     )
     parser.add_argument("--version", action="version", version=f"lambda-console {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    if argv == ["--version"]:
+        from console import __version__
+
+        print(f"lambda-console {__version__}")
+        return 0
+    # A known command needs its own module only (no other command's imports on its start-up).
+    module = COMMANDS.get(argv[0]) if argv else None
+    parser = build_parser((module,) if module in COMMAND_MODULES else COMMAND_MODULES)
     commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
     if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help", "--version")):
         first = argv[0] if argv else ""

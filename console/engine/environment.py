@@ -27,6 +27,8 @@ from .config import FunctionConfig
 from .envvars import RUNTIME_DIR, build_environment
 from .launch import Launch
 from .logs import LogBuffer
+from .launcher import LAUNCHER
+from .procwait import wait_exit
 from .zygote import Zygote, ZygoteUnavailable
 
 BOOTSTRAP = str(Path(RUNTIME_DIR) / "bootstrap.py")
@@ -188,7 +190,8 @@ class Environment:
                     raise  # it may still fork onto these descriptors: the caller starts afresh
                 # otherwise start a process of our own instead
         # -S: nothing of the interpreter's site-packages; the runtime builds Lambda's sys.path.
-        flags = ["-S"] if interpreter_settings else ["-I", "-S"]
+        # -c LAUNCHER: the runtime imported from its cached bytecode, not compiled as a script.
+        flags = (["-S"] if interpreter_settings else ["-I", "-S"]) + ["-c", LAUNCHER]
         lib = f"--lib={launch.lib}" if launch is not None else "--lib="
         return subprocess.Popen(
             [python, *flags, BOOTSTRAP, str(chan), str(data_mb), json.dumps(layout), lib],
@@ -244,10 +247,7 @@ class Environment:
                     os.killpg(group, signal.SIGKILL)
                 except OSError:
                     pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        wait_exit(self.process, 5)
         self._selector.close()
         self._resp_selector.close()
         self._chan.close()

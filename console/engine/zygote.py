@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import proctree
 from .envvars import RUNTIME_DIR
+from .procwait import wait_exit
 
 ZYGOTE = str(Path(RUNTIME_DIR) / "zygote.py")
 READY_TIMEOUT_S = 10.0
@@ -192,9 +193,7 @@ class Zygote:
             self._sock.close()
         except OSError:
             pass
-        try:
-            self._process.wait(timeout=1)
-        except subprocess.TimeoutExpired:
+        if wait_exit(self._process, 1) is None:
             try:
                 os.killpg(self._process.pid, signal.SIGKILL)
             except OSError:

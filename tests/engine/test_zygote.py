@@ -66,3 +66,24 @@ def test_a_dead_zygote_falls_back_to_starting_processes(engine, make_function):
         time.sleep(0.02)
     r = engine.invoke(config, b"{}", force_cold=True)
     assert r.succeeded and r.cold_start
+
+
+RUNTIME_VIEW = """
+import sys
+def lambda_handler(event, context):
+    main = sys.modules["__main__"]
+    return {"argv": sys.argv, "main_file": getattr(main, "__file__", None), "main_name": main.__name__,
+            "path": [p for p in sys.path if p], "handler_module": __name__}
+"""
+
+
+def test_a_started_environment_sees_the_runtime_as_a_forked_one_does(engine, make_function):
+    """Started environments run the runtime through a launcher (its cached bytecode); the function
+    must not tell the difference from a forked one: same argv, __main__ and sys.path."""
+    config = make_function(RUNTIME_VIEW)
+    forked = json.loads(engine.invoke(config, b"{}").payload)
+    with Engine(use_zygote=False) as started_engine:
+        started = json.loads(started_engine.invoke(config, b"{}").payload)
+    assert started == forked
+    assert started["argv"] == [started["main_file"]] and started["main_file"].endswith("bootstrap.py")
+    assert started["main_name"] == "__main__"
