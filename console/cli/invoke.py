@@ -298,7 +298,8 @@ def run(args: argparse.Namespace) -> int:
         remaining = invoker.close()
         engine.close()
         if remaining:
-            print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} remain queued; they run on "
+            verb = "remain queued; they run" if remaining != 1 else "remains queued; it runs"
+            print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} {verb} on "
                   "the next start (serve, invoke or the console).", file=sys.stderr)
     assert outcome.result is not None
     return _print(args, outcome.result)
@@ -316,19 +317,10 @@ def _refusals() -> tuple[type[Exception], ...]:
     return (ConfigError, InvokeError)
 
 
-def _shallow_json(result) -> dict:
-    return {"status": result.status, "functionError": result.function_error, "requestId": result.request_id,
-            "logs": result.log, "summary": result.summary.to_json()}
-
-
 def _print(args: argparse.Namespace, result) -> int:
     if args.json:
-        try:
-            text = json.dumps(result.to_json(), ensure_ascii=False)
-        except RecursionError:  # a returned body nested too deeply to parse: given as text
-            data = {**_shallow_json(result), "payload": result.payload.decode("utf-8", "replace")}
-            text = json.dumps(data, ensure_ascii=False)
-        sys.stdout.write(text + "\n")
+        # A body too deeply nested to parse comes as its text (InvocationResult.payload_value).
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
     else:
         from console.cli.render import render
 
