@@ -570,7 +570,10 @@ def install_state_machine_functions(blueprint: catalog.Blueprint, root: Path | N
             except FunctionExistsError:
                 pass  # created meanwhile by another process: theirs stands
         if target.is_dir():
-            out.append(load_function(target, name=str(name)))
+            # Read-only, as every headless caller: a corrupt settings file is the user's to fix (the
+            # task that calls the function fails saying so), never renamed behind their back.
+            settings, problem = load_function_config(target, move_aside=False)
+            out.append(Function(name=str(name), dir=target.resolve(), settings=settings, warning=problem))
     return out
 
 

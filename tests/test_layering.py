@@ -82,9 +82,7 @@ def test_only_the_invoker_calls_engine_invoke():
         if path not in allowed
         for line in _engine_invoke_calls(path)
     ]
-    # The console's main screen still calls it until the TUI's invocation moves to app.invoker.
-    pending = [c for c in callers if c.startswith("console/tui/screens/main.py")]
-    assert [c for c in callers if c not in pending] == []
+    assert callers == []
     assert _engine_invoke_calls(CONSOLE / "service" / "invoker.py"), "the Invoker is the caller"
 
 

@@ -45,7 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="python3.7 … python3.14 (default: the newest); the code runs on that Python when it is "
         "installed, else on the nearest (see `lambda-console runtimes`)",
     )
-    p.add_argument("--event", metavar="NAME|FILE|-", help="a sample event name, a JSON file, or - for stdin")
+    p.add_argument(
+        "--event", metavar="NAME|FILE|JSON|-",
+        help="a saved or sample event name, a JSON file, JSON text ('{\"key1\": 1}'), or - for stdin",
+    )
     p.add_argument("--timeout", type=int, metavar="S", help="timeout in seconds (1-900, default 3)")
     p.add_argument("--memory", type=int, metavar="MB", help="memory in MB (128-10240, default 128)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="an environment variable (repeatable)")
@@ -134,8 +137,10 @@ def _load_target(args: argparse.Namespace) -> Target:
             bp = catalog.get_blueprint(args.blueprint)
         except catalog.CatalogError as exc:
             raise UsageError(str(exc).strip("'\"")) from exc
+        if bp.kind == "sam-project":
+            raise UsageError(f"blueprint '{bp.name}' is a SAM project; serve it with `lambda-console api --blueprint {bp.name}`")
         if bp.kind != "function":
-            raise UsageError(f"blueprint '{bp.name}' is a {bp.kind}; run it with `lambda-console sfn run`")
+            raise UsageError(f"blueprint '{bp.name}' is a {bp.kind}; run it with `lambda-console sfn run {bp.name}`")
         return Target(bp.path, workspace.FunctionSettings.from_blueprint(bp), bp.event_bytes(), bp.name)
     code_dir = Path(args.dir or os.getcwd())
     if not code_dir.is_dir():
@@ -190,6 +195,8 @@ def _event_source(spec: str, code_dir: Path | None, cap: int) -> tuple[bytes, st
             raise UsageError(f"cannot read event file {spec}: {exc.strerror}") from exc
     if Path(spec).is_dir():
         raise UsageError(f"--event {spec} is a directory; give a JSON file, a sample event name or -")
+    if spec.lstrip()[:1] in ("{", "["):  # no event name starts so: JSON text, as `sfn run --input` takes
+        return spec.encode("utf-8")[:cap], "--event"
     if code_dir is not None:
         from console import workspace
 
@@ -291,7 +298,8 @@ def run(args: argparse.Namespace) -> int:
         remaining = invoker.close()
         engine.close()
         if remaining:
-            print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} remain queued; they run on "
+            verb = "remain queued; they run" if remaining != 1 else "remains queued; it runs"
+            print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} {verb} on "
                   "the next start (serve, invoke or the console).", file=sys.stderr)
     assert outcome.result is not None
     return _print(args, outcome.result)
@@ -309,19 +317,10 @@ def _refusals() -> tuple[type[Exception], ...]:
     return (ConfigError, InvokeError)
 
 
-def _shallow_json(result) -> dict:
-    return {"status": result.status, "functionError": result.function_error, "requestId": result.request_id,
-            "logs": result.log, "summary": result.summary.to_json()}
-
-
 def _print(args: argparse.Namespace, result) -> int:
     if args.json:
-        try:
-            text = json.dumps(result.to_json(), ensure_ascii=False)
-        except RecursionError:  # a returned body nested too deeply to parse: given as text
-            data = {**_shallow_json(result), "payload": result.payload.decode("utf-8", "replace")}
-            text = json.dumps(data, ensure_ascii=False)
-        sys.stdout.write(text + "\n")
+        # A body too deeply nested to parse comes as its text (InvocationResult.payload_value).
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
     else:
         from console.cli.render import render
 

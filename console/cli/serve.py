@@ -164,7 +164,8 @@ def _serve_until_stopped(server) -> int:
     finally:
         server.close()  # saves the metrics and stops the execution environments
     if server.remaining_events:
-        print(f"{_events(server.remaining_events)} remain queued; they run on the next start "
+        verb = "remain queued; they run" if server.remaining_events != 1 else "remains queued; it runs"
+        print(f"{_events(server.remaining_events)} {verb} on the next start "
               "(serve, invoke or the console).", flush=True)
     return 0
 

@@ -56,21 +56,27 @@ def register(subparsers: Any) -> None:
         help="check a definition without running it",
         description="Report every problem in DEFINITION.json the way statelint does. Exit 0 when valid, 2 otherwise.",
     )
-    check.add_argument("definition", metavar="DEFINITION.json")
-    check.set_defaults(run=validate_command)
+    check.add_argument(
+        "definition",
+        metavar="DEFINITION.json",
+        help="the state machine definition, or the name of a state-machine blueprint (as for sfn run)",
+    )
+    check.set_defaults(run=validate_command, input=None)
 
 
 def validate_command(args: argparse.Namespace) -> int:
     from console.stepfunctions import DefinitionError, load
 
+    shown = args.definition
+    resolve_blueprint(args)
     try:
         load(args.definition)
     except DefinitionError as exc:
-        print(f"{args.definition}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        print(f"{shown}: {len(exc.problems)} problem(s)", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    print(f"{args.definition}: valid")
+    print(f"{shown}: valid")
     return 0
 
 

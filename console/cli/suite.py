@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         if args.pattern:
             return usage(f"no saved event of {where} matches -k {args.pattern!r}")
         if args.update:
-            return usage(f"{where} has no saved test events to record")
+            return usage(f"{where} {'has' if len(functions) == 1 else 'have'} no saved test events to record")
         return usage(
             f"no saved event of {where} has an expected answer yet; record them with "
             "`lambda-console test --update` (or Save as expected in the console)"

@@ -77,11 +77,12 @@ class InvocationResult:
         return self.platform_error
 
     def payload_value(self) -> Any:
-        """The payload parsed as strict JSON, or as text when it is not (NaN included)."""
+        """The payload parsed as strict JSON, or as text when it is not (NaN included) or when it
+        is nested deeper than Python's parser goes (a function may return any bytes)."""
         text = self.payload.decode("utf-8", errors="replace")
         try:
             return json.loads(text, parse_constant=_reject_constant)
-        except ValueError:
+        except (ValueError, RecursionError):
             return text
 
     def to_json(self) -> dict[str, Any]:

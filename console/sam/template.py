@@ -89,8 +89,8 @@ def parse_template_text(text: str, where: str = "template") -> dict[str, Any]:
                 at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
                 problem = exc.problem or exc.context or "invalid YAML"
                 raise TemplateError(f"{where} is not valid YAML: {problem}{at}") from None
-            except yaml.YAMLError as exc:
-                raise TemplateError(f"{where} is not valid YAML: {exc}") from None
+            except yaml.YAMLError as exc:  # e.g. a control character: PyYAML's text spans two lines
+                raise TemplateError(f"{where} is not valid YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise TemplateError(f"{where} is nested too deeply to be a template") from None
     if not isinstance(data, dict):

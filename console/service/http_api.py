@@ -395,6 +395,8 @@ def v1_response(payload: bytes, api: Api, request: HttpRequest) -> HttpResponse:
         value = json.loads(payload)
     except ValueError:
         raise MalformedResponse("the function's answer is not JSON") from None
+    except RecursionError:
+        raise MalformedResponse("the function's answer is nested too deeply to read") from None
     if not isinstance(value, dict):
         raise MalformedResponse(f"the function returned {type(value).__name__}, not an object with statusCode")
     if api.kind == "rest":
@@ -443,6 +445,12 @@ def v2_response(payload: bytes) -> HttpResponse:
         value = json.loads(payload)
     except ValueError:
         raise MalformedResponse("the function's answer is not JSON") from None
+    except RecursionError:
+        # Too deep to read: an array or string is sent on as the body, as any non-object
+        # answer is; an object may hold statusCode, so it cannot be sent on unread.
+        if payload.lstrip()[:1] == b"{":
+            raise MalformedResponse("the function's answer is nested too deeply to read") from None
+        return HttpResponse(200, [("Content-Type", "application/json")], payload)
     if not isinstance(value, dict) or "statusCode" not in value:
         return HttpResponse(200, [("Content-Type", "application/json")], payload)
     status = _status(value["statusCode"])

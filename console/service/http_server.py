@@ -3,7 +3,6 @@ HTTP APIs on one port, each function URL on its own), every request invoked thro
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
 import socketserver
@@ -12,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from email.utils import formatdate
+from http import HTTPStatus
 from pathlib import Path
 from typing import Callable
 
@@ -33,11 +33,15 @@ from .http_api import (
     translate_response,
 )
 from .http_cors import apply_cors, preflight
+from .http_parsing import BadRequest, header_value, log_safe, open_reader, read_request
 from .invoker import Invoker
 
 DEFAULT_PORT = 3000  # what `sam local start-api` listens on
-# API Gateway refuses request bodies over 10 MB.
+# API Gateway refuses request bodies over 10 MB, a function URL over Lambda's 6 MB. A larger
+# body is read and dropped up to MAX_DRAIN (so the client reads the 413), never kept in memory.
 MAX_BODY = 10 * 1024 * 1024
+MAX_URL_BODY = 6 * 1024 * 1024
+MAX_DRAIN = 64 * 1024 * 1024
 IDLE_TIMEOUT_S = 120.0
 # Connection threads at most (as the Invoke API caps its own).
 MAX_CONNECTIONS = 128
@@ -221,7 +225,7 @@ class HttpApiServer:
             self.log(f"internal error: {type(exc).__name__}: {exc}")
             response = failure_response("rest")
         elapsed = (time.perf_counter() - started) * 1000
-        self.log(f"{time.strftime('%H:%M:%S')} {request.method} {request.target} -> {target} {response.status} {elapsed:.1f} ms")
+        self.log(log_safe(f"{time.strftime('%H:%M:%S')} {request.method} {request.target} -> {target} {response.status} {elapsed:.1f} ms"))
         return response
 
     def _answer(self, listener: str, request: HttpRequest) -> tuple[HttpResponse, str]:
@@ -299,7 +303,7 @@ def _any_method_match(router: Router, path: str) -> tuple[Route, dict[str, str]]
     return None
 
 
-class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+class _ThreadingServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
@@ -348,79 +352,76 @@ class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
             print(f"lambda-console api: connection error from {client_address}: {exc!r}", file=sys.stderr)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _Handler(socketserver.BaseRequestHandler):
+    """One client connection: requests are read strictly (the parser `serve` uses) and answered
+    in turn while it stays alive."""
 
+    def setup(self) -> None:
+        self.rfile = open_reader(self.request, IDLE_TIMEOUT_S)
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes: without TCP_NODELAY, Nagle's algorithm and the
-    # client's delayed ACK add ~40 ms to every keep-alive response.
-    disable_nagle_algorithm = True
-    timeout = IDLE_TIMEOUT_S
-    server_version = "lambda-console"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass  # the app logs one line per request itself
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks, total = [], 0
-            while True:
-                size = int(self.rfile.readline(1024).split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                total += size
-                if total > MAX_BODY:
-                    raise _BodyTooLarge
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(1024)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
-        if length > MAX_BODY:
-            raise _BodyTooLarge
-        return self.rfile.read(length) if length else b""
-
-    def _serve(self) -> None:
-        app: HttpApiServer = self.server.app  # type: ignore[attr-defined]
+    def finish(self) -> None:
         try:
-            body = self._read_body()
-        except _BodyTooLarge:
-            self.close_connection = True
-            self._send(json_response(413, {"message": "Request Entity Too Large"}))
-            return
-        except ValueError:
-            self.close_connection = True
-            self._send(json_response(400, {"message": "Bad Request"}))
-            return
-        request = HttpRequest(
-            method=self.command,
-            target=self.path,
-            headers=list(self.headers.items()),
-            body=body,
-            source_ip=self.client_address[0],
-            port=self.server.server_address[1],
-            protocol=self.request_version,
-        )
-        self._send(app.handle(self.server.listener_name, request))  # type: ignore[attr-defined]
+            self.rfile.close()
+        except OSError:
+            pass
 
-    def _send(self, response: HttpResponse) -> None:
-        self.send_response_only(response.status)
-        self.send_header("Date", formatdate(usegmt=True))
-        for key, value in response.headers:
-            self.send_header(key, value)
-        head_only = self.command == "HEAD" or response.status in (204, 304)
-        if response.status != 204:
-            self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(response.body)
+    def handle(self) -> None:
+        app: HttpApiServer = self.server.app  # type: ignore[attr-defined]
+        name: str = self.server.listener_name  # type: ignore[attr-defined]
+        sock: socket.socket = self.request
+        # API Gateway's payload limit for the APIs, Lambda's for a function URL.
+        max_body = MAX_BODY if name == "api" else MAX_URL_BODY
+        try:
+            while True:
+                try:
+                    parsed = read_request(self.rfile, max_body=max_body, max_drain=MAX_DRAIN, send=sock.sendall)
+                except BadRequest as exc:
+                    message = "Request Entity Too Large" if exc.status == 413 else f"Bad Request: {exc}"
+                    app.log(log_safe(f"{time.strftime('%H:%M:%S')} refused: {exc.status} {exc}"))
+                    sock.sendall(_encode(json_response(exc.status, {"message": message}), "GET", False))
+                    return
+                if parsed is None:
+                    return
+                keep_alive = parsed.keep_alive
+                if parsed.body is None:  # past the limit: drained, or not read at all
+                    app.log(log_safe(f"{time.strftime('%H:%M:%S')} {parsed.method} {parsed.target} 413 body too large"))
+                    response = json_response(413, {"message": "Request Entity Too Large"})
+                else:
+                    request = HttpRequest(
+                        method=parsed.method,
+                        target=parsed.target,
+                        headers=parsed.fields,
+                        body=parsed.body,
+                        source_ip=str(self.client_address[0]),
+                        port=self.server.server_address[1],
+                        protocol=parsed.version,
+                    )
+                    response = app.handle(name, request)
+                sock.sendall(_encode(response, parsed.method, keep_alive))
+                if not keep_alive:
+                    return
+        except (OSError, ValueError):
+            return  # the client went away or timed out; nothing to answer
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+def _encode(response: HttpResponse, method: str, keep_alive: bool) -> bytes:
+    status = response.status
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Unknown"
+    lines = [f"HTTP/1.1 {status} {reason}", f"Date: {formatdate(usegmt=True)}"]
+    for key, value in response.headers:
+        if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+            lines.append(f"{header_value(key)}: {header_value(value)}")
+    if status != 204:
+        lines.append(f"Content-Length: {len(response.body)}")
+    if not keep_alive:
+        lines.append("Connection: close")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+    if method == "HEAD" or status in (204, 304):
+        return head
+    return head + response.body
 
 
 def serve_template_paths(server: HttpApiServer) -> list[str]:

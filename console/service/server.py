@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import socket
 import socketserver
 import sys
@@ -12,19 +11,16 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Callable, Iterable
 
-from console.display import neutralise
-
 from .api import InvokeApi, Response
 from .concurrency import DEFAULT_CONCURRENCY, ConcurrencyLimiter
 from .events import SYNC_PAYLOAD_LIMIT, too_large
+from .http_parsing import BadRequest, header_value, log_safe, open_reader, read_request
 from .invoker import Invoker
 from .metrics import MetricsRegistry, metrics_path
 from .registry import FunctionRegistry
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3001  # what `sam local start-lambda` listens on, so existing scripts just work
-MAX_LINE = 65536
-MAX_HEADERS = 100
 # No request body the API accepts is larger than Lambda's sync limit: a larger one is read and
 # thrown away (so the client sees the 413, not a reset) up to MAX_DRAIN, never kept in memory.
 MAX_BODY = SYNC_PAYLOAD_LIMIT
@@ -33,11 +29,6 @@ IDLE_TIMEOUT_S = 300.0
 # Connection threads at most: past it the longest-idle keep-alive connection is closed to make
 # room, and when none is idle the new one is answered 503 at once.
 MAX_CONNECTIONS = 128
-_DIGITS = re.compile(rb"[0-9]{1,18}")
-_HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
-_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-# One header value as _encode may write it: visible ASCII, spaces and tabs, nothing else.
-_UNSAFE_HEADER = re.compile(r"[^\x20-\x7e\t]")
 FLUSH_INTERVAL_S = 5.0
 _REASONS = {
     100: "Continue", 200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request",
@@ -46,12 +37,6 @@ _REASONS = {
     429: "Too Many Requests", 503: "Service Unavailable", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
     501: "Not Implemented", 505: "HTTP Version Not Supported",
 }
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class _Date:
@@ -78,11 +63,8 @@ class _Connection(socketserver.BaseRequestHandler):
     server: _TCPServer
 
     def setup(self) -> None:
-        sock: socket.socket = self.request
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.settimeout(IDLE_TIMEOUT_S)
-        self.rfile = sock.makefile("rb", buffering=65536)
-        self.server.track(sock, True)
+        self.rfile = open_reader(self.request, IDLE_TIMEOUT_S)
+        self.server.track(self.request, True)
 
     def finish(self) -> None:
         self.server.track(self.request, False)
@@ -99,7 +81,7 @@ class _Connection(socketserver.BaseRequestHandler):
                 try:
                     self.server.idle(sock, True)
                     request = self._read_request()
-                except _BadRequest as exc:
+                except BadRequest as exc:
                     if exc.status == 413:
                         sock.sendall(_encode(_too_large(), False))
                         return
@@ -129,122 +111,21 @@ class _Connection(socketserver.BaseRequestHandler):
         error = dict(response.headers).get("x-amzn-ErrorType") or dict(response.headers).get("X-Amz-Function-Error", "")
         stamp = time.strftime("%H:%M:%S")
         line = f"{stamp} {method} {target.split('?')[0]} {kind} {response.status} {error} {ms:.1f} ms".replace("  ", " ")
-        # What a client sent reaches the terminal harmless: no escape sequences, no line breaks.
-        line = neutralise(line).replace("\n", "\\n").replace("\t", "\\t")
+        line = log_safe(line)
         try:
             self.server.access_log(line)  # type: ignore[misc]
         except Exception:
             pass  # a broken log sink must not fail the request
 
     def _read_request(self) -> tuple[str, str, dict[str, str], bytes | None, bool] | None:
-        rfile = self.rfile
-        line = rfile.readline(MAX_LINE + 1)
-        while line in (b"\r\n", b"\n"):  # tolerate stray CRLF between requests (RFC 9112 2.2)
-            line = rfile.readline(MAX_LINE + 1)
-        if not line:
+        sock: socket.socket = self.request
+        request = read_request(
+            self.rfile, max_body=MAX_BODY, max_drain=MAX_DRAIN, send=sock.sendall,
+            started=lambda: self.server.idle(sock, False),
+        )
+        if request is None:
             return None
-        self.server.idle(self.request, False)
-        if len(line) > MAX_LINE:
-            raise _BadRequest(414, "Request line too long")
-        parts = line.split()
-        if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
-            raise _BadRequest(400, "Malformed request line")
-        method, target, version = (p.decode("latin-1") for p in parts)
-        headers: dict[str, str] = {}
-        seen = 0
-        while True:
-            h = rfile.readline(MAX_LINE + 1)
-            if h in (b"\r\n", b"\n"):
-                break
-            if not h:
-                return None
-            seen += 1
-            if len(h) > MAX_LINE or seen > MAX_HEADERS:
-                raise _BadRequest(431, "Request header fields too large")
-            key, sep, value = h.partition(b":")
-            # No space before the colon, no folded lines (RFC 9112 5.1): both are smuggling tools.
-            if not sep or not _TOKEN.fullmatch(key):
-                raise _BadRequest(400, "Malformed header line")
-            name = key.lower().decode("latin-1")
-            if name in headers and name in ("content-length", "transfer-encoding", "host"):
-                raise _BadRequest(400, f"Duplicate {name} header")
-            text = value.strip().decode("latin-1")
-            headers[name] = f"{headers[name]}, {text}" if name in headers else text
-        connection = headers.get("connection", "").lower()
-        keep_alive = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
-        if "transfer-encoding" in headers:
-            if "content-length" in headers:
-                raise _BadRequest(400, "Both Transfer-Encoding and Content-Length")
-            if headers["transfer-encoding"].strip().lower() != "chunked":
-                raise _BadRequest(501, "Only the chunked transfer coding is supported")
-            self._continue(headers)
-            body = self._read_chunked()
-            return method, target, headers, body, keep_alive and body is not None
-        raw_length = headers.get("content-length", "0").strip() or "0"
-        if not _DIGITS.fullmatch(raw_length.encode("latin-1")):
-            raise _BadRequest(400, "Invalid Content-Length")
-        length = int(raw_length)
-        if length > MAX_DRAIN:
-            return method, target, headers, None, False
-        self._continue(headers)
-        if length > MAX_BODY:
-            if not self._discard(length):
-                return None
-            return method, target, headers, None, keep_alive
-        body = rfile.read(length) if length else b""
-        if len(body) < length:
-            return None
-        return method, target, headers, body, keep_alive
-
-    def _continue(self, headers: dict[str, str]) -> None:
-        if headers.get("expect", "").lower() == "100-continue":
-            self.request.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-
-    def _discard(self, length: int) -> bool:
-        """Read and drop `length` bytes in small pieces; False when the client went away."""
-        while length > 0:
-            piece = self.rfile.read(min(length, 65536))
-            if not piece:
-                return False
-            length -= len(piece)
-        return True
-
-    def _read_chunked(self) -> bytes | None:
-        """The body of a chunked request (RFC 9112 7.1), parsed strictly: hexadecimal sizes only,
-        every chunk ends in CRLF. Past MAX_BODY the rest is dropped (None: answer 413), past
-        MAX_DRAIN reading stops."""
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            size_line = self.rfile.readline(MAX_LINE + 1)
-            if not size_line.endswith(b"\n"):
-                raise _BadRequest(400, "Malformed chunk")
-            digits = size_line.split(b";", 1)[0].strip()
-            if not _HEX.fullmatch(digits):
-                raise _BadRequest(400, "Malformed chunk size")
-            size = int(digits, 16)
-            if size == 0:
-                for _ in range(MAX_HEADERS + 1):  # trailers, ignored
-                    trailer = self.rfile.readline(MAX_LINE + 1)
-                    if trailer in (b"\r\n", b"\n", b""):
-                        break
-                else:
-                    raise _BadRequest(431, "Too many trailer fields")
-                return b"".join(chunks) if total <= MAX_BODY else None
-            total += size
-            if total > MAX_DRAIN:
-                raise _BadRequest(413, "Request body too large")
-            if total > MAX_BODY:
-                chunks.clear()
-                if not self._discard(size):
-                    raise _BadRequest(400, "Truncated chunk")
-            else:
-                data = self.rfile.read(size)
-                if len(data) < size:
-                    raise _BadRequest(400, "Truncated chunk")
-                chunks.append(data)
-            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
-                raise _BadRequest(400, "Malformed chunk")
+        return request.method, request.target, request.headers, request.body, request.keep_alive
 
 
 def _too_large() -> Response:
@@ -259,20 +140,14 @@ def _encode(response: Response, keep_alive: bool) -> bytes:
     if response.request_id:
         lines.append(f"x-amzn-RequestId: {response.request_id}")
     if response.body or status not in (202, 204):
-        lines.append(f"Content-Type: {_header_value(response.content_type) or 'application/json'}")
+        lines.append(f"Content-Type: {header_value(response.content_type) or 'application/json'}")
     for key, value in response.headers:
-        lines.append(f"{key}: {_header_value(value)}")
+        lines.append(f"{key}: {header_value(value)}")
     if status != 204:
         lines.append(f"Content-Length: {len(response.body)}")
     lines.append("Connection: keep-alive" if keep_alive else "Connection: close")
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return head + response.body if status != 204 else head
-
-
-def _header_value(value: str) -> str:
-    """A header value that cannot end its line: CR, LF and other control bytes are removed
-    (a second guard; the API already refuses content types that are not media types)."""
-    return _UNSAFE_HEADER.sub("", value)
 
 
 class _TCPServer(socketserver.ThreadingTCPServer):

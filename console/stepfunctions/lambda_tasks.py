@@ -154,6 +154,8 @@ def _run_arn(ctx: TaskContext, resource: str, ref: FunctionRef, params: Any, tim
         value = json.loads(payload.decode("utf-8")) if payload.strip() else None
     except ValueError:
         raise fail(LAMBDA_UNKNOWN, f"The function returned a response that is not JSON: {payload[:200]!r}") from None
+    except RecursionError:
+        raise fail(LAMBDA_UNKNOWN, "The function returned a response nested too deeply to read") from None
     ctx.history.add(
         ctx.lane,
         "LambdaFunctionSucceeded",
@@ -221,13 +223,13 @@ def _run_invoke(ctx: TaskContext, params: Any, timeout_s: Optional[float]) -> An
         text = payload.decode("utf-8", errors="replace")
         try:
             cause = compact(json.loads(text))  # the integration re-serializes the error compactly
-        except ValueError:
+        except (ValueError, RecursionError):
             cause = text
         raise fail(_error_name(payload), cause)
     text = payload.decode("utf-8", errors="replace")
     try:
         value = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read: as text
         value = text
     request_id = getattr(outcome, "request_id", "") or str(uuid.uuid4())
     result = invoke_response(value, len(payload), request_id, ref.qualifier)
@@ -279,7 +281,7 @@ def invoke_response(payload: Any, length: int, request_id: str, qualifier: Optio
 def _error_name(payload: bytes) -> str:
     try:
         value = json.loads(payload.decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return LAMBDA_UNKNOWN
     if isinstance(value, dict) and isinstance(value.get("errorType"), str) and value["errorType"]:
         return value["errorType"]

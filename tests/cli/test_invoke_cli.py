@@ -200,3 +200,24 @@ def test_cli_invocations_count_in_the_functions_metrics(function_dir):
     totals = json.loads(proc.stdout)["functions"][function_dir.name]["totals"]
     assert totals["Invocations"] == 2 and totals["Errors"] == 1
     assert not list((function_dir / ".lambda-console").glob("*.lock"))
+
+
+@pytest.mark.parametrize(
+    ("blueprint", "advice"),
+    [("sam-orders-api", "lambda-console api --blueprint sam-orders-api"),
+     ("sfn-create-account", "lambda-console sfn run sfn-create-account")],
+)
+def test_invoking_a_blueprint_that_is_not_a_function_names_the_command_that_runs_it(blueprint, advice):
+    proc = run_cli("invoke", "--blueprint", blueprint)
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert advice in err and len(err.strip().splitlines()) == 1
+
+
+def test_event_given_as_json_text_is_sent_and_invalid_json_text_is_refused(function_dir):
+    proc = run_cli("invoke", str(function_dir), "--event", '{"key1": "inline"}', "--json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "inline" in json.loads(proc.stdout)["logs"]
+    proc = run_cli("invoke", str(function_dir), "--event", '{"key1": ')
+    assert proc.returncode == 2
+    assert proc.stderr.decode().count("\n") == 1 and "not" in proc.stderr.decode() and "json" in proc.stderr.decode()

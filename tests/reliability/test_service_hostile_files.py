@@ -94,6 +94,10 @@ def test_a_deeply_nested_raw_returned_body_is_shown_not_a_crash(tmp_path):
         proc = _cli("invoke", str(folder), "--event", "-", *extra, stdin=b"{}")
         assert b"Traceback" not in proc.stderr, proc.stderr[-2000:]
         assert proc.returncode == 0, proc.stderr[-2000:]
+    # --json keeps its documented shape; the body too deep to parse is given as its text.
+    out = json.loads(proc.stdout)
+    assert list(out) == ["status", "functionError", "payload", "requestId", "logs", "summary"]
+    assert out["payload"] == DEEP.decode()
 
 
 def test_serve_starts_and_serves_every_other_function_when_one_folder_is_broken(tmp_path):

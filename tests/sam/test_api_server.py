@@ -21,6 +21,7 @@ import requests
 
 from console.sam.functions import load_project
 from console.service.http_server import HttpApiServer
+from log_lines import Lines
 
 TEMPLATE = """
 AWSTemplateFormatVersion: '2010-09-09'
@@ -141,31 +142,6 @@ def _write_project(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def project_path(tmp_path_factory) -> Path:
     return _write_project(tmp_path_factory.mktemp("api-project"))
-
-
-class Lines:
-    """A log sink tests can wait on."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, line: str) -> None:
-        with self._cond:
-            self.lines.append(line)
-            self._cond.notify_all()
-
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for line in self.lines:
-                    if text in line:
-                        return line
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no log line with {text!r} in {self.lines}")
-                self._cond.wait(left)
 
 
 @pytest.fixture(scope="module")

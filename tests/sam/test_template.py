@@ -64,6 +64,14 @@ def test_broken_yaml_names_the_file_and_line(tmp_path):
         load_template(path)
 
 
+def test_a_control_character_in_a_template_is_one_line(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_bytes(b"\x00\x01binary")
+    with pytest.raises(TemplateError) as caught:
+        load_template(path)
+    assert "\n" not in str(caught.value) and "not valid YAML" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

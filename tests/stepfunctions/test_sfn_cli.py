@@ -127,6 +127,15 @@ def test_validate_subcommand(tmp_path):
     assert 'State Machine.States.A must have "Next" or "End": true' in err.getvalue()
 
 
+
+def test_validate_takes_a_state_machine_blueprint_name_as_run_does():
+    from console.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        assert main(["sfn", "validate", "sfn-create-account"]) == 0
+    assert out.getvalue() == "sfn-create-account: valid\n"
+
 def test_functions_beside_the_definition_are_found_without_flags():
     code, out, _ = cli(str(BLUEPRINT / "statemachine.json"), "--input", '{"username": "fresh_user"}', "--json")
     result = json.loads(out)

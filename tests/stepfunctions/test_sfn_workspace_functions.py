@@ -89,3 +89,14 @@ async def test_the_console_view_runs_tasks_through_the_apps_invoker():
         assert exported["CreateAccount"]["totals"]["Errors"] == 1
         assert exported["SuggestAccountName"]["totals"]["Invocations"] == 1
     assert os.path.isdir(workspace.functions_dir() / "CreateAccount")
+
+
+def test_a_corrupt_settings_file_of_a_blueprint_function_fails_its_task_and_is_left_in_place():
+    run_blueprint("new-username")
+    config = workspace.functions_dir() / "CreateAccount" / ".lambda-console" / "config.json"
+    config.write_text('{"handler": ')
+    result = run_blueprint("taken-username")
+    assert result["status"] == "FAILED"
+    assert "config.json" in (result["cause"] or "") and "corrupt" in result["cause"]
+    assert config.read_text() == '{"handler": '
+    assert not list(config.parent.glob("config.json.corrupt-*"))

@@ -189,3 +189,11 @@ def test_a_saved_event_that_is_not_json_is_an_error_naming_its_file_and_line(mak
     assert code == 1
     assert f"{fn / '.lambda-console/events/basic.json'}, line 3: the saved event is not valid JSON" in out
     assert "PASS   err" in out
+
+
+def test_update_over_several_functions_without_saved_events_says_they_have_none(tmp_path, capsys):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "lambda_function.py").write_text("def lambda_handler(e, c):\n    return 1\n")
+    code, _, err = run(capsys, str(tmp_path / "a"), str(tmp_path / "b"), "--update")
+    assert code == 2 and "2 functions have no saved test events to record" in err

@@ -46,3 +46,18 @@ async def test_config_modal_refuses_ephemeral_storage_lambda_would_refuse(defaul
         await press_button(pilot, "#save")
         await wait_for(pilot, lambda: "Ephemeral storage must be between 512 and 10240" in str(
             app.screen.query_one("#config-problem").render()))
+
+
+async def test_the_function_bar_says_when_another_python_stands_in(default_dir, engine, monkeypatch):
+    from console.engine import interpreters
+
+    host = interpreters.host_interpreter()
+    monkeypatch.setenv(interpreters.env_var("python3.14"), host.path)  # 3.14 runs on the host's
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=(160, 48)) as pilot:
+        bar = app.main_screen().query_one("#stand-in")
+        await wait_for(pilot, lambda: bar.display and f"runs on Python {host.version}" in str(bar.render()))
+        # A runtime with its own Python says nothing there.
+        own = "python%d.%d" % host.minor
+        app.main_screen().query_one("#function-bar").set_settings(store.updated(store.load_settings(default_dir)[0], runtime=own))
+        await wait_for(pilot, lambda: not bar.display)

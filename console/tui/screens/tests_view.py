@@ -41,7 +41,6 @@ from console.testing.runner import (
 # The last outcome of each (function folder, event) this session, kept per app so reopening the
 # view shows them.
 _OUTCOMES: weakref.WeakKeyDictionary[App, dict[tuple[str, str], CaseResult]] = weakref.WeakKeyDictionary()
-_INVOKERS: weakref.WeakKeyDictionary[App, Any] = weakref.WeakKeyDictionary()
 
 _MARKS = {PASS: ("✓", "green"), FAIL: ("✗", "red"), ERROR: ("!", "yellow"), UNCHECKED: ("·", "")}
 
@@ -51,17 +50,8 @@ def session_outcomes(app: App) -> dict[tuple[str, str], CaseResult]:
 
 
 def app_invoker(app: App) -> Any:
-    """The app's invoker (the one invocation path); an older app without one gets an Invoker over
-    its engine and metrics, so tests run in the same warm environments and count the same."""
-    invoker = getattr(app, "invoker", None)
-    if invoker is not None:
-        return invoker
-    if app not in _INVOKERS:
-        from console.service.invoker import Invoker
-
-        # The app saves its own metrics registry when it closes.
-        _INVOKERS[app] = Invoker(app.engine, metrics=app.metrics, persist_metrics=False)  # type: ignore[attr-defined]
-    return _INVOKERS[app]
+    """The app's invoker: the one invocation path (warm environments and metrics shared with F5)."""
+    return app.invoker  # type: ignore[attr-defined]
 
 
 def _key(code_dir: Path, event: str) -> tuple[str, str]:

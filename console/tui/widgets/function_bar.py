@@ -83,6 +83,10 @@ class FunctionBar(Vertical):
                 "DryRun only validates",
             )
             yield RunningIndicator(id="running")
+            text = self._stand_in_text()
+            stand_in = Static(text, id="stand-in")
+            stand_in.display = bool(text)  # nothing to say: no room taken either
+            yield stand_in
         # The handler check's whole message, on a line of its own, only when there is a problem.
         yield Static("", id="handler-problem")
 
@@ -91,9 +95,13 @@ class FunctionBar(Vertical):
 
     def _limits_text(self) -> str:
         s = self.settings
-        text = f"Timeout {s.timeout_s} s · Memory {s.memory_mb} MB · Env {len(s.environment)}"
+        return f"Timeout {s.timeout_s} s · Memory {s.memory_mb} MB · Env {len(s.environment)}"
+
+    def _stand_in_text(self) -> str:
+        """Said when the runtime has no Python of its own here and the nearest runs the code."""
+        s = self.settings
         stand_in = store.stand_in_python(s.runtime, s.interpreter)
-        return text + (f" · on Python {stand_in}" if stand_in else "")
+        return f"runs on Python {stand_in}" if stand_in else ""
 
     def apply(self, settings: Settings) -> None:
         """New settings (the Config dialog's): shown and saved now."""
@@ -131,6 +139,10 @@ class FunctionBar(Vertical):
     def set_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.query_one("#limits", Static).update(self._limits_text())
+        stand_in = self.query_one("#stand-in", Static)
+        text = self._stand_in_text()
+        stand_in.update(text)
+        stand_in.display = bool(text)
         handler_input = self.query_one("#handler", Input)
         if handler_input.value != settings.handler:
             handler_input.value = settings.handler
