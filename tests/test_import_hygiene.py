@@ -69,6 +69,19 @@ def test_a_command_imports_only_the_module_that_registers_it():
     assert "console.eventsources.run" not in modules
 
 
+def test_invoking_a_folder_without_a_template_does_not_import_yaml(tmp_path):
+    (tmp_path / "lambda_function.py").write_text("def lambda_handler(event, context):\n    return 1\n")
+    code = (
+        "import contextlib, io\n"
+        "from console.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['invoke', {str(tmp_path)!r}, '--json']) == 0\n"
+    )
+    modules = _modules_after(code)
+    assert "console.engine.engine" in modules
+    assert "yaml" not in modules
+
+
 def test_every_command_is_mapped_to_the_module_that_registers_it():
     import argparse
     import importlib

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing, which --version does not need
 if TYPE_CHECKING:
     import argparse
 
@@ -64,7 +63,7 @@ def build_parser(modules: tuple[str, ...] = COMMAND_MODULES) -> argparse.Argumen
     parser.add_argument("--version", action="version", version=f"lambda-console {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in modules:
-        importlib.import_module(name).register(sub)
+        __import__(name, fromlist=["register"]).register(sub)
     return parser
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 # CloudFormation's own limit for a template uploaded through S3; past it nobody deploys the file.
@@ -29,11 +31,23 @@ def find_template(folder: Path | str) -> Path | None:
     return None
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loading, with CloudFormation's short tags and dates kept as text."""
+@functools.lru_cache(maxsize=None)
+def _loader() -> type:
+    """The YAML loader, made on first use: finding a template (as every `lambda-console invoke
+    DIR` does) must not pay for importing YAML."""
+    import yaml
+
+    class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        """Safe YAML loading, with CloudFormation's short tags and dates kept as text."""
+
+    _Loader.add_multi_constructor("!", _intrinsic)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+    return _Loader
 
 
 def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    import yaml
+
     name = tag_suffix
     key = name if name in _BARE_TAGS else f"Fn::{name}"
     if isinstance(node, yaml.ScalarNode):
@@ -53,10 +67,6 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     return loader.construct_scalar(node)
 
 
-_Loader.add_multi_constructor("!", _intrinsic)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
-
-
 def parse_template_text(text: str, where: str = "template") -> dict[str, Any]:
     """The template as dicts and lists, intrinsic short tags turned into their long forms
     (`!Sub x` -> {"Fn::Sub": "x"}); TemplateError with the line for a broken file."""
@@ -70,8 +80,10 @@ def parse_template_text(text: str, where: str = "template") -> dict[str, Any]:
                     f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
                 ) from None
         else:
+            import yaml
+
             try:
-                data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+                data = yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader subclass
             except yaml.MarkedYAMLError as exc:
                 mark = exc.problem_mark or exc.context_mark
                 at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""

@@ -99,7 +99,8 @@ class Bare(App):
         self.query_one("#s").update("Execution result: succeeded - " + uuid.uuid4().hex[:8])
 Bare().run()
 """
-RESULT_ID = re.compile(rb"Execution result: succeeded \S{1,3} ([0-9a-f]{8})")  # "-" or "─"
+# The bare app's title ("-" or "─" before the id), or the console's result pane's Request ID row.
+RESULT_ID = re.compile(rb"(?:Execution result: succeeded \S{1,3} |Request ID +)([0-9a-f]{8})")
 
 
 def test_key_figures(tests: int) -> dict[str, list[float]]:
