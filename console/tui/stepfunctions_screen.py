@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets.data_table import ColumnKey
 from textual.widgets.option_list import Option
 
 from textual.message import Message
@@ -123,6 +124,51 @@ def known_definitions() -> list[KnownDefinition]:
     return found
 
 
+class HistoryTable(DataTable):
+    """The event history: its Details column takes whatever width the other columns leave (it
+    would otherwise sit past the right edge, a few characters of it visible); the whole event is
+    shown in the state pane when its row is highlighted. Where the pane is too narrow the State
+    column gives way first; below their least widths the table scrolls sideways."""
+
+    def on_resize(self) -> None:
+        self.fit_details()
+
+    DETAILS_MIN = 14
+    # Where the room is short, these give way first, down to these widths (a state name keeps its
+    # start). The event type is never cut: its ending is its meaning.
+    SHRINKABLE = {"state": 10}
+
+    def fit_details(self) -> None:
+        details = self.columns.get(ColumnKey("details"))
+        if details is None or self.size.width == 0:
+            return
+        room = self.scrollable_content_region.width
+        widths = {key.value: c.content_width for key, c in self.columns.items() if key != details.key}
+        pad = 2 * self.cell_padding
+        excess = sum(widths.values()) + pad * (len(widths) + 1) + self.DETAILS_MIN - room
+        for name, least in self.SHRINKABLE.items():
+            if excess <= 0:
+                break
+            if name in widths:
+                cut = min(excess, max(0, widths[name] - least))
+                widths[name] -= cut
+                excess -= cut
+        widths["details"] = max(self.DETAILS_MIN, room - sum(widths.values()) - pad * (len(widths) + 1))
+        changed = False
+        for key, column in self.columns.items():
+            width = widths[key.value]
+            fixed = key == details.key or width < column.content_width
+            if fixed and (column.auto_width or column.width != width):
+                column.auto_width, column.width, changed = False, width, True
+            elif not fixed and not column.auto_width:
+                column.auto_width, changed = True, True
+        if changed:
+            # Textual's own steps when widths change: drop the rendered rows, re-measure on idle.
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
+
+
 class OpenDefinition(ModalScreen["KnownDefinition | None"]):
     """Pick a known definition, or type the path of any definition file."""
 
@@ -226,7 +272,7 @@ class StepFunctionsScreen(Screen[None]):
                 yield OptionList(id="sfn-path")
             with Vertical(id="sfn-events-pane", classes="sfn-pane"):
                 yield Label("Event history", classes="sfn-pane-title")
-                yield DataTable(id="sfn-events", cursor_type="row", zebra_stripes=True)
+                yield HistoryTable(id="sfn-events", cursor_type="row", zebra_stripes=True)
             with Vertical(id="sfn-detail-pane", classes="sfn-pane"):
                 yield Label("State input / output", classes="sfn-pane-title", id="sfn-detail-title")
                 with VerticalScroll(id="sfn-detail-scroll"):
@@ -235,7 +281,11 @@ class StepFunctionsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#sfn-events", DataTable)
-        table.add_columns("ID", "Type", "State", "Prev", "Time", "Details")
+        # As the Step Functions console's "Started after": ms since the execution started. The
+        # timestamp and previousEventId are in the state pane with the rest of the event.
+        for label in ("ID", "Type", "State", "Elapsed"):
+            table.add_column(label, key=label.lower())
+        table.add_column("Details", key="details")
         try:
             from console.tui.widgets.highlighting import set_language
 
@@ -246,10 +296,15 @@ class StepFunctionsScreen(Screen[None]):
         self.query_one("#sfn-definition", TextArea).focus()
 
     def _title(self) -> str:
-        where = str(self.definition_path) if self.definition_path else "(unsaved definition)"
+        """The definition's name (its blueprint's, else its file's), never an installed package's path."""
+        if self.definition_path is None:
+            return "Step Functions ─ (unsaved definition)"
         if self.read_only:
-            where += " (blueprint example: Ctrl+S saves a copy to your workspace)"
-        return f"Step Functions ─ {where}"
+            return f"Step Functions ─ blueprint {self.definition_path.parent.name} · Ctrl+S saves a copy to edit"
+        name = self.definition_path.name
+        if name == "statemachine.json" or self.definition_path.parent.joinpath("blueprint.json").is_file():
+            name = f"{self.definition_path.parent.name}/{name}"
+        return f"Step Functions ─ {name}"
 
     def _definition_text(self) -> str:
         if self.definition_path and self.definition_path.is_file():
@@ -460,11 +515,11 @@ class StepFunctionsScreen(Screen[None]):
         self.records = []
         self.events = []
         self.query_one("#sfn-path", OptionList).clear_options()
-        self.query_one("#sfn-events", DataTable).clear()
+        self.query_one("#sfn-events", DataTable).clear()  # keeps the columns and their fitted widths
         self._show_detail("State input / output", "Running…")
 
     def _add_event(self, event: Event) -> None:
-        from console.stepfunctions.history import event_summary, iso
+        from console.stepfunctions.history import event_summary
 
         self.events.append(event)
         table = self.query_one("#sfn-events", DataTable)
@@ -473,12 +528,12 @@ class StepFunctionsScreen(Screen[None]):
             str(event.id),
             Text(event.type, style=style),
             event.state_name or "",
-            str(event.previous_event_id),
-            iso(event.timestamp)[11:23],
+            Text(f"{(event.timestamp - self.events[0].timestamp).total_seconds() * 1000:.0f} ms", justify="right"),
             event_summary(event, 200),
             key=str(event.id),
         )
         table.move_cursor(row=table.row_count - 1)
+        table.call_after_refresh(table.fit_details)  # the other columns may have grown
 
     def _state_changed(self, record: StateRecord) -> None:
         if record not in self.records:

@@ -163,3 +163,37 @@ async def test_escape_during_a_run_aborts_it_and_marks_the_state():
         assert screen.result.status == "ABORTED"
         assert screen.records[0].display_status == "aborted"
         assert screen.app.screen is screen  # the first Escape only stops the run
+
+
+async def test_history_details_take_the_remaining_width_and_the_title_names_the_definition():
+    screen = StepFunctionsScreen(invoker_factory=fake_factory)  # the installed blueprint, read-only
+    async with Host(screen).run_test(size=(160, 48)) as pilot:
+        title = str(screen.query_one("#sfn-title", Static).render())
+        assert "blueprint sfn-create-account" in title and "Ctrl+S" in title
+        assert str(screen.definition_path.parent.parent) not in title  # no installed package path
+        await pilot.press("f5")
+        await wait_done(pilot, screen)
+        table = screen.query_one("#sfn-events", DataTable)
+        details = table.columns[table.ordered_columns[-1].key]
+
+
+        def used() -> int:
+            return sum(c.get_render_width(table) for c in table.ordered_columns)
+
+        for _ in range(200):  # the width is fitted after the rows' refresh
+            if not details.auto_width and used() == table.scrollable_content_region.width:
+                break
+            await pilot.pause(0.02)
+        assert not details.auto_width and used() == table.scrollable_content_region.width  # fills the pane
+        assert details.width >= 24  # was 8 visible characters of a 200-wide column
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no sideways scroll
+
+
+async def test_a_saved_definition_is_titled_by_its_file_name(tmp_path):
+    target = tmp_path / "orders.json"
+    target.write_text((BLUEPRINT / "statemachine.json").read_text())
+    screen = StepFunctionsScreen(definition_path=target, invoker_factory=fake_factory)
+    async with Host(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        title = str(screen.query_one("#sfn-title", Static).render())
+        assert title == "Step Functions ─ orders.json"
