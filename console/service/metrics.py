@@ -472,6 +472,34 @@ def render_table(export: dict[str, Any], *, minutes: int = 30, now: float | None
     return "\n".join(lines)
 
 
+def render_totals(export: dict[str, Any]) -> str:
+    """The totals per function as a narrow table for the console's Monitor (whose charts draw the
+    minutes): columns sized to their content, short headers, DestFail only where a destination
+    failed, so it fits an 80-column terminal."""
+    functions = export.get("functions", {})
+    columns: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+        ("Invocations", lambda t: str(t["Invocations"])),
+        ("Errors", lambda t: str(t["Errors"])),
+        ("Throttles", lambda t: str(t["Throttles"])),
+        ("Retries", lambda t: str(t["AsyncRetries"])),
+        ("p50 ms", lambda t: _ms(t["Duration"]["p50"])),
+        ("p99 ms", lambda t: _ms(t["Duration"]["p99"])),
+    ]
+    if any(data["totals"].get("DestinationDeliveryFailures") for data in functions.values()):
+        columns.insert(4, ("DestFail", lambda t: str(t.get("DestinationDeliveryFailures", 0))))
+    rows = [[name] + [cell(data["totals"]) for _, cell in columns] for name, data in functions.items()]
+    header = ["Function"] + [title for title, _ in columns]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return " ".join([cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:])])
+
+    lines = [line(header), "-" * (sum(widths) + len(widths) - 1)]
+    lines += [line(r) for r in rows] if rows else ["(no functions)"]
+    lines.extend(_event_source_rows(functions))
+    return "\n".join(lines)
+
+
 def _event_source_rows(functions: dict[str, Any]) -> list[str]:
     """A second table for functions behind event source mappings (only when there are any)."""
     rows = []

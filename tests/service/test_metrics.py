@@ -107,3 +107,16 @@ def test_two_writers_of_one_metrics_file_both_keep_their_counts(tmp_path):
     assert (totals["Invocations"], totals["Errors"], totals["Duration"]["count"]) == (4, 1, 4)
     # after saving, each writer shows the file's combined view
     assert console_.export()["functions"]["f"]["totals"]["Invocations"] == 4
+
+
+def test_render_totals_sizes_columns_to_content_and_fits_80_columns():
+    from console.service.metrics import render_totals
+
+    metrics = MetricsRegistry(clock=lambda: 6000.0)
+    metrics.record_invocation("hello-world", _result(2.5))
+    table = render_totals(metrics.export())
+    header, rule, row = table.splitlines()
+    assert header.split() == ["Function", "Invocations", "Errors", "Throttles", "Retries", "p50", "ms", "p99", "ms"]
+    assert row.split() == ["hello-world", "1", "0", "0", "0", "2.50", "2.50"]
+    assert max(len(line) for line in table.splitlines()) <= 66  # an 80-column terminal's Monitor dialog
+    assert len(rule) == len(header) == len(row)

@@ -58,7 +58,7 @@ class MonitorScreen(ModalScreen[None]):
             self.refresh_figures()
 
     def refresh_figures(self) -> None:
-        from console.service.metrics import render_table
+        from console.service.metrics import render_totals
 
         app = self.app
         export = app.metrics.export()
@@ -74,7 +74,7 @@ class MonitorScreen(ModalScreen[None]):
             chooser.value = self.function_name
         if self.function_name:
             self._draw(series(export, self.function_name, now=now))
-        table = render_table(export, minutes=30, now=now)
+        table = render_totals(export)  # the charts above draw the minutes; this fits 80 columns
         self.query_one("#metrics-table", Static).update(Text(table, no_wrap=True, overflow="crop"))
         queue = app.started_async_queue
         pending = queue.pending() if queue is not None else 0
