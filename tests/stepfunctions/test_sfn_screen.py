@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from textual.app import App
@@ -35,12 +36,13 @@ class Host(App):
         self.push_screen(self._sfn)
 
 
-async def wait_done(pilot, screen) -> None:
-    for _ in range(200):
+async def wait_done(pilot, screen, within: float = 60.0) -> None:
+    """Wait until the execution has finished: a deadline for a loaded machine, not a pause."""
+    deadline = time.monotonic() + within
+    while screen.result is None:
+        if time.monotonic() > deadline:
+            raise AssertionError("the run did not finish")
         await pilot.pause(0.02)
-        if screen.result is not None:
-            return
-    raise AssertionError("the run did not finish")
 
 
 async def test_running_the_seed_shows_the_caught_path_and_history():
