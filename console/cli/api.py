@@ -88,13 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         print(f"WARNING: listening on {args.host}: anyone who can reach it can invoke your functions", file=sys.stderr)
     print("Press Ctrl+C to stop.", flush=True)
-    from .serve import _stop_on_sigterm
+    from .serve import serve_until_stopped
 
-    _stop_on_sigterm()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    serve_until_stopped(server)
     return 0

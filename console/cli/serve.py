@@ -156,18 +156,23 @@ def _serve_until_stopped(server) -> int:
     if server.resumed_events:
         print(f"Resumed {_events(server.resumed_events)} queued before the last stop.")
     print("Press Ctrl+C to stop.", flush=True)
+    serve_until_stopped(server)  # closing saves the metrics and stops the execution environments
+    if server.remaining_events:
+        verb = "remain queued; they run" if server.remaining_events != 1 else "remains queued; it runs"
+        print(f"{_events(server.remaining_events)} {verb} on the next start "
+              "(serve, invoke or the console).", flush=True)
+    return 0
+
+
+def serve_until_stopped(server) -> None:
+    """Serve until Ctrl+C or SIGTERM, then close the server (shared by `serve` and `api`)."""
     _stop_on_sigterm()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()  # saves the metrics and stops the execution environments
-    if server.remaining_events:
-        verb = "remain queued; they run" if server.remaining_events != 1 else "remains queued; it runs"
-        print(f"{_events(server.remaining_events)} {verb} on the next start "
-              "(serve, invoke or the console).", flush=True)
-    return 0
+        server.close()
 
 
 def _events(n: int) -> str:
