@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -114,6 +113,8 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
         )
         body = body[:SHOW_LIMIT]
     if is_json and len(body) <= HIGHLIGHT_LIMIT:
+        from rich.syntax import Syntax  # pygments: off the start-up path (warmed after the first paint)
+
         syntax = Syntax(body, "json", theme="monokai" if palette.dark else "default", background_color=palette.background)
         parts.append(HangingLines(syntax.highlight(body.rstrip("\n")).split("\n", allow_blank=True)))
     else:
