@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Any

@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Callable
