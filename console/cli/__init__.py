@@ -80,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         from console.engine import preboot as prebooting
 
         if prebooting.wanted(argv):
+            if command_line:
+                # A process that imports ~130 modules, runs one invocation and exits: the cyclic
+                # garbage collector would only walk the growing heap of module objects (several
+                # passes, a few milliseconds) to find nothing worth freeing before the exit.
+                import gc
+
+                gc.disable()
             # The runtime's interpreter boots on the other core while this one imports and reads
             # the function's settings (see console/engine/preboot.py).
             preboot = prebooting.Preboot.start(argv)
