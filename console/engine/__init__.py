@@ -2,54 +2,25 @@
 
 Nothing here imports the UI; every front (CLI, TUI, Invoke API server, Step Functions runner)
 calls this API.
-
-The configuration names are imported at once (they are small); the engine itself, its records,
-`deps` and `interpreters` on first use (PEP 562), so a front that only reads or checks a
-configuration (the TUI's first screen, the CLI's light commands) does not pay for the whole engine.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-from .config import (
-    DEFAULT_HANDLER,
-    DEFAULT_MEMORY_MB,
-    DEFAULT_RUNTIME,
-    DEFAULT_TIMEOUT_S,
-    RUNTIMES,
-    ConfigError,
-    FunctionConfig,
-    check,
-    validate,
-)
-
-if TYPE_CHECKING:
-    from . import deps, interpreters
-    from .engine import Engine
-    from .records import InvocationResult, Summary
-
-# name -> (module, attribute or None for the module itself)
-_LAZY = {
-    "Engine": (".engine", "Engine"),
-    "InvocationResult": (".records", "InvocationResult"),
-    "Summary": (".records", "Summary"),
-    "deps": (".deps", None),
-    "interpreters": (".interpreters", None),
+# The names below are imported on first use (PEP 562): `import console.engine.preboot`, the first
+# thing a one-shot `lambda-console invoke` does, must not import the whole engine.
+_FROM = {
+    "DEFAULT_HANDLER": ".config",
+    "DEFAULT_MEMORY_MB": ".config",
+    "DEFAULT_RUNTIME": ".config",
+    "DEFAULT_TIMEOUT_S": ".config",
+    "RUNTIMES": ".config",
+    "ConfigError": ".config",
+    "FunctionConfig": ".config",
+    "check": ".config",
+    "validate": ".config",
+    "Engine": ".engine",
+    "InvocationResult": ".records",
+    "Summary": ".records",
 }
-
-
-def __getattr__(name: str) -> Any:
-    try:
-        module_name, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    module = importlib.import_module(module_name, __name__)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value
-    return value
-
+_SUBMODULES = ("deps", "interpreters")
 
 __all__ = [
     "DEFAULT_HANDLER",
@@ -67,3 +38,20 @@ __all__ = [
     "interpreters",
     "validate",
 ]
+
+
+def __getattr__(name: str):
+    from importlib import import_module
+
+    if name in _SUBMODULES:
+        return import_module(f"{__name__}.{name}")
+    where = _FROM.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(where, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

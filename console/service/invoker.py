@@ -5,10 +5,12 @@ from __future__ import annotations
 import atexit
 import sys
 import threading
-import uuid
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping
 
 from .events import check_event as _check_event
 from .invocation_types import InvokeOutcome, dry_run_problems, normalise_invocation_type
@@ -48,6 +50,7 @@ class Invoker:
         event_settings: EventInvokeConfig | None = None,
         persist_metrics: bool = True,
         async_queue: AsyncQueue | None = None,
+        background_flush: bool = True,
     ) -> None:
         from .metrics import MetricsRegistry
 
@@ -57,6 +60,9 @@ class Invoker:
         self.time_scale = time_scale
         self.limiter = limiter
         self.persist_metrics = persist_metrics
+        # False: metrics are saved on close (and at exit) only, for a front that closes right
+        # after its invocation (the one-shot CLI), which need not start a thread to save them.
+        self.background_flush = background_flush
         self._async_workers = async_workers
         self._event_settings = event_settings
         self._async_queue: AsyncQueue | None = None
@@ -160,7 +166,9 @@ class Invoker:
                 from console.engine import ConfigError
 
                 raise ConfigError("\n".join(problems))
-            return InvokeOutcome(204, "DryRun", str(uuid.uuid4()))
+            from console.engine.envvars import request_id
+
+            return InvokeOutcome(204, "DryRun", request_id())
         if invocation_type == "Event":
             from console.engine import check
 
@@ -253,7 +261,7 @@ class Invoker:
 
     def _flush_soon(self) -> None:
         """Save the metrics shortly, on the flusher thread (started on first use)."""
-        if not self.persist_metrics:
+        if not self.persist_metrics or not self.background_flush:
             return
         with self._flush_wanted:
             if self._closed:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -113,10 +114,7 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
         )
         body = body[:SHOW_LIMIT]
     if is_json and len(body) <= HIGHLIGHT_LIMIT:
-        from rich.syntax import Syntax  # pygments: off the start-up path (warmed after the first paint)
-
-        syntax = Syntax(body, "json", theme="monokai" if palette.dark else "default", background_color=palette.background)
-        parts.append(HangingLines(syntax.highlight(body.rstrip("\n")).split("\n", allow_blank=True)))
+        parts.append(HangingLines(list(highlighted_json(body, palette.dark, palette.background))))
     else:
         parts.append(HangingLines(Text(body.rstrip("\n")).split("\n", allow_blank=True)))
     if cut:
@@ -126,6 +124,17 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
     if getattr(result, "log_truncated", False):
         parts.append(Text("Log output was truncated.", style=palette.warning))
     return Group(*parts)
+
+
+@lru_cache(maxsize=8)
+def highlighted_json(body: str, dark: bool, background: str) -> tuple[Text, ...]:
+    """The response's lines highlighted by pygments, kept for the next test: a function tested
+    again usually answers the same, and highlighting is the costly part of a big response.
+    (Rendering never changes a Text, so the cached lines are shared safely.)"""
+    from rich.syntax import Syntax  # pygments: off the start-up path (the app warms it after the first paint)
+
+    syntax = Syntax(body, "json", theme="monokai" if dark else "default", background_color=background)
+    return tuple(syntax.highlight(body.rstrip("\n")).split("\n", allow_blank=True))
 
 
 class HangingLines:
@@ -144,6 +153,8 @@ class HangingLines:
             lead = len(line.plain) - len(line.plain.lstrip(" "))
             indent = min(lead + HANG_INDENT, max(0, width // 2))
             for piece in hanging_wrap(line, width, indent):
+                if piece is line:  # the lines may be shared (highlighted_json's cache): never altered
+                    piece = piece.copy()
                 piece.no_wrap = True
                 piece.overflow = "crop"
                 yield piece
