@@ -200,11 +200,15 @@ class MainScreen(PaneLayout, Screen[None]):
                 title="Code",
                 severity="warning",
             )
-        self._show_bottom("result")  # what comes back takes the room
         if isinstance(outcome, Started):
+            # The result panes take the room when the result (or, for a slow run, the running
+            # note) is painted: a quick run is one repaint, not a relayout now and the result
+            # a frame or two later (Textual paints at most once per 1/60 s after a paint).
             self.indicator.start(on_show=self._show_running)
             self.log_pane.start_live()
-        elif isinstance(outcome, DryRunPassed):
+            return
+        self._show_bottom("result")  # what comes back takes the room
+        if isinstance(outcome, DryRunPassed):
             self.result_pane.show_message(
                 "DryRun: 204 No Content",
                 "The configuration and the handler check out: the function would run.\nNothing was invoked.",
@@ -246,6 +250,7 @@ class MainScreen(PaneLayout, Screen[None]):
             self.result_pane.show_message(
                 "Execution result: running…", "The test is running; its result appears here. Esc cancels."
             )
+            self._show_bottom("result")
 
     @on(LiveLogChunk)
     def _live_log(self, message: LiveLogChunk) -> None:
@@ -264,6 +269,7 @@ class MainScreen(PaneLayout, Screen[None]):
         if self.session.is_current(message.run_id):
             self.result_pane.show_message("Execution result: not run", f"{message.title}:\n\n{message.error}", error=True)
             self.log_pane.show_note("The test did not run: no log.")
+            self._show_bottom("result")
         self.notify(message.error, title=message.title, severity="error")
         self._end_run(message.run_id)
 
