@@ -64,9 +64,14 @@ def build_environment(
     return env
 
 
-def trace_id() -> str:
-    """An X-Ray trace header shaped like the ones Lambda sets per invocation."""
-    return (
-        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
-        f"Parent={secrets.token_hex(8)};Sampled=0;Lineage=1:{secrets.token_hex(4)}:0"
-    )
+def trace_id(random: bytes | None = None) -> str:
+    """An X-Ray trace header shaped like the ones Lambda sets per invocation; `random` (24 bytes,
+    e.g. a slice of one larger read of os.urandom) supplies its random parts."""
+    if random is None or len(random) != TRACE_RANDOM_BYTES:
+        random = secrets.token_bytes(TRACE_RANDOM_BYTES)
+    digits = random.hex()
+    return f"Root=1-{int(time.time()):08x}-{digits[:24]};Parent={digits[24:40]};Sampled=0;Lineage=1:{digits[40:]}:0"
+
+
+# The random bytes of a trace header: 12 of its root, 8 of its parent, 4 of its lineage.
+TRACE_RANDOM_BYTES = 24
