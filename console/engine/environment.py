@@ -45,6 +45,7 @@ CONTENT_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKE
 MAX_CONTENT_TYPE = 256
 # The two the runtime sends (a str or dict answer, a bytes one): known good without the pattern.
 _USUAL_CONTENT_TYPES = frozenset({"application/json", "application/unknown"})
+_HEADER_DECODER = json.JSONDecoder()
 _INIT_TYPES = ("ready", "init_error", "oom")
 _INVOKE_TYPES = ("result", "error", "oom")
 # How often memory is sampled while user code runs: often enough to stop a runaway allocation
@@ -234,14 +235,22 @@ class Environment:
             self.frozen = True
 
     def thaw(self) -> None:
-        """Continue what freeze() stopped, before the environment gets an invocation. The keeper
-        and the runtime are continued in any case: another function (same user) may have
-        stopped them."""
+        """Continue what freeze() stopped, before the environment gets an invocation. Another
+        function (same user) may have stopped the keeper or the runtime too: a frozen
+        environment has them continued here with the rest, any other once its runtime has not
+        answered within QUICK_S (see wait), which a runtime that answers never costs a signal."""
+        if not self.frozen:
+            return
         frozen, self._frozen = self._frozen, []
         self.frozen = False
         targets = [self.pid, *frozen]
         if self.runtime_pid is not None and self.runtime_pid not in frozen:
             targets.append(self.runtime_pid)
+        proctree.signal_all(targets, signal.SIGCONT)
+
+    def _continue(self) -> None:
+        """Continue the keeper and the runtime, whoever stopped them."""
+        targets = [self.pid] if self.runtime_pid is None else [self.pid, self.runtime_pid]
         proctree.signal_all(targets, signal.SIGCONT)
 
     def kill(self) -> None:
@@ -312,6 +321,7 @@ class Environment:
         start = time.perf_counter()
         limit_kb = self.config.memory_mb * 1024
         resp_open = True
+        continued = False
         while True:
             now = time.perf_counter()
             remaining = deadline - now
@@ -328,6 +338,9 @@ class Environment:
             if cancel is not None:
                 step = min(step, CANCEL_POLL_S)
             quick = now - start < QUICK_S
+            if not quick and not continued:
+                continued = True
+                self._continue()
             poller = self._poll_resp if quick or not self._log_open else self._poll_all
             if quick:
                 step = min(step, QUICK_S)
@@ -408,7 +421,8 @@ class Environment:
 
     def _check_header(self, raw: bytes, request_id: str | None) -> tuple[dict | None, str]:
         try:
-            header = json.loads(raw)
+            # The runtime writes UTF-8; a prebuilt decoder skips json.loads' encoding detection.
+            header = _HEADER_DECODER.decode(raw.decode("utf-8"))
         except (ValueError, RecursionError):
             return None, "a frame header that is not JSON"
         if not isinstance(header, dict):
@@ -492,6 +506,7 @@ class Environment:
 
     def _died(self, log: LogBuffer, start: float, deadline: float) -> Reply:
         """The runtime closed its side: it exited. Collect the rest of its output and why."""
+        self._continue()  # a stopped keeper would neither reap the runtime nor exit
         while self._read_log(log):
             if time.perf_counter() > deadline:
                 break
