@@ -74,6 +74,22 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"lambda-console {__version__}")
         return 0
+    preboot = None
+    if argv and argv[0] == "invoke":
+        from console.engine import preboot as prebooting
+
+        if prebooting.wanted(argv):
+            # The runtime's interpreter boots on the other core while this one imports and reads
+            # the function's settings (see console/engine/preboot.py).
+            preboot = prebooting.Preboot.start(argv)
+    try:
+        return _run(argv, preboot)
+    finally:
+        if preboot is not None:
+            preboot.discard()  # unless an environment claimed it
+
+
+def _run(argv: list[str], preboot) -> int:
     # A known command needs its own module only (no other command's imports on its start-up).
     module = COMMANDS.get(argv[0]) if argv else None
     parser = build_parser((module,) if module in COMMAND_MODULES else COMMAND_MODULES)
@@ -91,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_tui(argv)
     args = parser.parse_args(argv)
+    args.preboot = preboot
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:

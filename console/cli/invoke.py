@@ -280,7 +280,10 @@ def run(args: argparse.Namespace) -> int:
     # One invocation needs no pre-started zygote: starting one and then forking from it costs more
     # than starting the environment's process directly. Event invocations may retry (several
     # environments), so they keep the zygote.
-    engine = Engine(use_zygote=args.invocation_type == "Event")
+    # It also looks at the code once, so it watches no folder, and it freezes no idle environment.
+    queued = args.invocation_type == "Event"
+    preboot = getattr(args, "preboot", None) if args.invocation_type == "RequestResponse" else None
+    engine = Engine(use_zygote=queued, freeze_idle=queued, watch_code=queued, preboot=preboot)
     # The one invocation path: payload rules, metrics (saved for `lambda-console metrics`) and
     # the Event queue's retries are the Invoker's, as for every other front.
     invoker = Invoker(engine, time_scale=args.time_scale)

@@ -15,12 +15,15 @@ import bisect
 import hashlib
 import os
 import stat
+import sys
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any
 
 _SKIP_DIRS = {"__pycache__"}
 CHUNK_BYTES = 1 << 20
@@ -31,16 +34,30 @@ RACY_NS = 2_000_000_000
 # Folders one engine keeps the state of at once (each watches its sub-folders on Linux).
 MAX_FOLDERS = 256
 
-try:  # inotify_simple is a dependency on Linux only
-    from inotify_simple import INotify, flags as _flags
+# inotify_simple is a dependency on Linux only. It is imported when the first watch is made: it
+# loads ctypes and looks libc up (an `ldconfig -p` process), which an engine that never watches
+# (the one-shot `lambda-console invoke`) must not pay for at start-up.
+_WATCHABLE = sys.platform.startswith("linux")
+INotify: Any = None
+_flags: Any = None
+_WATCH_MASK = 0
 
+
+def _load_inotify() -> None:
+    """Import inotify_simple (once); OSError when it is not there."""
+    global INotify, _flags, _WATCH_MASK
+    if INotify is not None:
+        return
+    try:
+        from inotify_simple import INotify as inotify, flags
+    except ImportError as exc:  # pragma: no cover - other platforms
+        raise OSError(f"inotify is not available: {exc}") from exc
+    _flags = flags
     _WATCH_MASK = (
-        _flags.MODIFY | _flags.ATTRIB | _flags.CLOSE_WRITE | _flags.CREATE | _flags.DELETE
-        | _flags.MOVED_FROM | _flags.MOVED_TO | _flags.DELETE_SELF | _flags.MOVE_SELF
+        flags.MODIFY | flags.ATTRIB | flags.CLOSE_WRITE | flags.CREATE | flags.DELETE
+        | flags.MOVED_FROM | flags.MOVED_TO | flags.DELETE_SELF | flags.MOVE_SELF
     )
-except ImportError:  # pragma: no cover - other platforms
-    INotify = None  # type: ignore[assignment,misc]
-    _WATCH_MASK = 0
+    INotify = inotify
 
 
 def _skipped(name: str) -> bool:
@@ -143,6 +160,7 @@ class _Watcher:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        _load_inotify()
         self._inotify = INotify(nonblocking=True)
         self._subs: dict[int, list[tuple[CodeFolder, str]]] = {}  # watch descriptor -> (folder, sub-folder)
         self._pending: dict[CodeFolder, list[tuple[int, str, str]]] = {}
@@ -209,7 +227,7 @@ RETRY_WATCHER_S = 30.0
 def _watcher() -> _Watcher | None:
     global _WATCHER, _WATCHER_FAILED_AT
     with _WATCHER_LOCK:
-        if _WATCHER is None and INotify is not None:
+        if _WATCHER is None and _WATCHABLE:
             if _WATCHER_FAILED_AT is not None and time.monotonic() - _WATCHER_FAILED_AT < RETRY_WATCHER_S:
                 return None
             try:
@@ -237,7 +255,7 @@ class CodeFolder:
         self._order: list[str] = []  # the files' paths, sorted (the hash's order)
         self._size = 0
         self._newest = 0
-        self._watch = watch and INotify is not None
+        self._watch = watch and _WATCHABLE
         self._watch_again_at = 0.0
 
     # ------------------------------------------------------------ public

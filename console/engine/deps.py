@@ -16,7 +16,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Callable
 
 from .config import ConfigError, FunctionConfig
 from .interpreters import Resolution
@@ -24,7 +26,8 @@ from .runtime_dirs import cache_root
 
 REQUIREMENTS = "requirements.txt"
 MANIFEST = ".lambda-console-build.json"
-Progress = Callable[[str], None]
+if TYPE_CHECKING:
+    Progress = Callable[[str], None]
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()

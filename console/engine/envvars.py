@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Sequence
 
 from .config import FunctionConfig
 
@@ -17,8 +18,23 @@ RUNTIME_DIR = str(Path(__file__).parent / "runtime")
 RUNTIME_API = "127.0.0.1:9001"
 
 
+def _hex(nbytes: int) -> str:
+    """secrets.token_hex, without importing secrets (and hmac, base64, random) on every start."""
+    return os.urandom(nbytes).hex()
+
+
+def request_id(random: bytes | None = None) -> str:
+    """A new request id: a random (version 4) UUID, as str(uuid.uuid4()) gives, without importing
+    uuid (which loads libuuid and platform) on every start. `random`: its 16 random bytes."""
+    b = bytearray(random if random is not None and len(random) == 16 else os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def log_stream_name() -> str:
-    return time.strftime("%Y/%m/%d", time.gmtime()) + "/[$LATEST]" + secrets.token_hex(16)
+    return time.strftime("%Y/%m/%d", time.gmtime()) + "/[$LATEST]" + _hex(16)
 
 
 def build_environment(
@@ -68,7 +84,7 @@ def trace_id(random: bytes | None = None) -> str:
     """An X-Ray trace header shaped like the ones Lambda sets per invocation; `random` (24 bytes,
     e.g. a slice of one larger read of os.urandom) supplies its random parts."""
     if random is None or len(random) != TRACE_RANDOM_BYTES:
-        random = secrets.token_bytes(TRACE_RANDOM_BYTES)
+        random = os.urandom(TRACE_RANDOM_BYTES)
     digits = random.hex()
     return f"Root=1-{int(time.time()):08x}-{digits[:24]};Parent={digits[24:40]};Sampled=0;Lineage=1:{digits[40:]}:0"
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 import threading
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +54,9 @@ def layer_root(layer: str) -> str:
                 digest.update(chunk)
     except OSError as exc:
         raise ConfigError(f"Layer {layer} cannot be read: {exc.strerror or exc}") from exc
+    import shutil
+    import zipfile  # a layer archive only: never on a start without one
+
     target = cache_root() / "layers" / digest.hexdigest()[:32]
     with _extract_lock:
         if target.is_dir():

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
-Status = Literal["Succeeded", "Failed"]
+if TYPE_CHECKING:
+    Status = Literal["Succeeded", "Failed"]
 
 
 def _reject_constant(name: str) -> Any:

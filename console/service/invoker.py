@@ -5,10 +5,11 @@ from __future__ import annotations
 import atexit
 import sys
 import threading
-import uuid
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping
 
 from .events import check_event as _check_event
 from .invocation_types import InvokeOutcome, dry_run_problems, normalise_invocation_type
@@ -160,7 +161,9 @@ class Invoker:
                 from console.engine import ConfigError
 
                 raise ConfigError("\n".join(problems))
-            return InvokeOutcome(204, "DryRun", str(uuid.uuid4()))
+            from console.engine.envvars import request_id
+
+            return InvokeOutcome(204, "DryRun", request_id())
         if invocation_type == "Event":
             from console.engine import check
 
