@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 
 if TYPE_CHECKING:

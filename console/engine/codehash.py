@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import bisect
-import hashlib
 import os
 import stat
 import sys
@@ -21,6 +20,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+
+from .sha import SMALL_BYTES, large_sha256, sha256
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Any
@@ -106,9 +108,12 @@ def fingerprint(code_dir: Path) -> tuple:
 
 def hash_file(path: Path | str) -> bytes | None:
     """SHA-256 of a file's bytes, read in chunks (bounded memory); None when it cannot be read."""
-    digest = hashlib.sha256()
     try:
         with open(path, "rb") as f:
+            chunk = f.read(CHUNK_BYTES)
+            if len(chunk) < CHUNK_BYTES:  # the whole file: a buffered read is short only at its end
+                return sha256(chunk).digest()
+            digest = large_sha256(chunk)
             while chunk := f.read(CHUNK_BYTES):
                 digest.update(chunk)
     except OSError:
@@ -122,7 +127,8 @@ def _record(rel: str, size: int, file_hash: bytes) -> bytes:
 
 
 def _combine(records: list[bytes]) -> str:
-    return base64.b64encode(hashlib.sha256(b"".join(records)).digest()).decode()
+    joined = b"".join(records)
+    return base64.b64encode((sha256(joined) if len(joined) <= SMALL_BYTES else large_sha256(joined)).digest()).decode()
 
 
 def code_sha256(code_dir: Path) -> str:

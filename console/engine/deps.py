@@ -4,7 +4,6 @@ runtime, cached by the requirements' content, with the runtime's own interpreter
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -16,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Callable
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 from .config import ConfigError, FunctionConfig
 from .interpreters import Resolution
 from .runtime_dirs import cache_root
+from .sha import sha256
 
 REQUIREMENTS = "requirements.txt"
 MANIFEST = ".lambda-console-build.json"
@@ -53,8 +54,8 @@ def requirements_of(code_dir: Path) -> Path | None:
 
 def build_folder(config: FunctionConfig, resolution: Resolution, requirements: bytes) -> Path:
     """<cache>/deps/<function folder>/<runtime>-<interpreter>-<requirements' content>."""
-    function_key = hashlib.sha256(str(config.code_dir).encode()).hexdigest()[:16]
-    content_key = hashlib.sha256(requirements).hexdigest()[:16]
+    function_key = sha256(str(config.code_dir).encode()).hexdigest()[:16]
+    content_key = sha256(requirements).hexdigest()[:16]
     name = f"{config.runtime}-{resolution.interpreter.version}-{content_key}"
     return cache_root() / "deps" / function_key / name
 
@@ -149,7 +150,7 @@ def _install(
                 continue
             raise BuildError(_failure(requirements, config.runtime, interp.version, output))
         manifest = {
-            "requirementsSha256": hashlib.sha256(text).hexdigest(),
+            "requirementsSha256": sha256(text).hexdigest(),
             "runtime": config.runtime,
             "interpreter": interp.path,
             "pythonVersion": interp.version,

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import weakref
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Any, Callable
@@ -225,8 +226,8 @@ class Engine:
                     pool.remove(env)
         return out
 
-    def _discard(self, env: Environment) -> None:
-        env.kill()
+    def _discard(self, env: Environment, wait: bool = True) -> None:
+        env.kill(wait)
         with self._lock:
             self._all.discard(env)
 
@@ -245,8 +246,9 @@ class Engine:
         for env in victims:
             self._discard(env)
 
-    def close(self) -> None:
-        """Kill every environment this engine started."""
+    def close(self, wait: bool = True) -> None:
+        """Kill every environment this engine started. wait=False: do not wait for their keepers
+        to be gone (their trees are, see Environment.kill), for a process that exits next."""
         if self._freezer is not None:
             self._freezer.stop()
         with self._lock:
@@ -257,7 +259,7 @@ class Engine:
             envs = list(self._all)
             self._idle.clear()
         for env in envs:
-            self._discard(env)
+            self._discard(env, wait)
         with self._lock:
             zygotes = [*self._zygotes.values(), *self._replaced]
             self._zygotes.clear()

@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Literal
@@ -291,8 +292,11 @@ class Environment:
         targets = [self.pid] if self.runtime_pid is None else [self.pid, self.runtime_pid]
         proctree.signal_all(targets, signal.SIGCONT)
 
-    def kill(self) -> None:
-        """Kill the runtime and everything it started, however it detached."""
+    def kill(self, wait: bool = True) -> None:
+        """Kill the runtime and everything it started, however it detached. Everything below the
+        keeper is dead when this returns; wait=False does not wait for the keeper itself to be
+        (SIGKILLed, it goes with its private /tmp mount: a process that exits next need not wait,
+        and leaves it to init to reap)."""
         with self._lock:
             if self._closed:
                 return
@@ -308,7 +312,8 @@ class Environment:
                     os.killpg(group, signal.SIGKILL)
                 except OSError:
                     pass
-        wait_exit(self.process, 5)
+        if wait:
+            wait_exit(self.process, 5)
         self._chan.close()
         _rmtree(self.tmp_dir)
         try:

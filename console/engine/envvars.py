@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Sequence

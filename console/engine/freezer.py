@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 
 if TYPE_CHECKING:

@@ -3,7 +3,6 @@ its built dependencies, its layers as /opt, the runtime's libraries, and the siz
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import threading
@@ -48,6 +47,8 @@ def layer_root(layer: str) -> str:
     if path.is_dir():
         return str(path)
     try:
+        import hashlib  # a layer archive only (and it may be large)
+
         digest = hashlib.sha256()
         with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):

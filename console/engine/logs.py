@@ -7,6 +7,7 @@ import json
 import time
 from collections import deque
 from dataclasses import dataclass
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Callable

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Any, Callable, Literal, Mapping
 
 from .errors import InvalidParameterValue
 from .events import check_event
-from console.engine.handler_check import check_handler
 
 if TYPE_CHECKING:
     from console.engine import Engine, FunctionConfig, InvocationResult
@@ -79,6 +79,7 @@ def check_payload(event_bytes: bytes, invocation_type: str = "RequestResponse") 
 def dry_run_problems(config: FunctionConfig) -> list[str]:
     """Everything that would stop the function from running: configuration, then handler."""
     from console.engine import validate
+    from console.engine.handler_check import check_handler
 
     problems = list(validate(config))
     if config.code_dir.is_dir():

@@ -7,6 +7,7 @@ import sys
 import threading
 import weakref
 from pathlib import Path
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Any, Callable, Mapping
@@ -49,6 +50,7 @@ class Invoker:
         event_settings: EventInvokeConfig | None = None,
         persist_metrics: bool = True,
         async_queue: AsyncQueue | None = None,
+        background_flush: bool = True,
     ) -> None:
         from .metrics import MetricsRegistry
 
@@ -58,6 +60,9 @@ class Invoker:
         self.time_scale = time_scale
         self.limiter = limiter
         self.persist_metrics = persist_metrics
+        # False: metrics are saved on close (and at exit) only, for a front that closes right
+        # after its invocation (the one-shot CLI), which need not start a thread to save them.
+        self.background_flush = background_flush
         self._async_workers = async_workers
         self._event_settings = event_settings
         self._async_queue: AsyncQueue | None = None
@@ -256,7 +261,7 @@ class Invoker:
 
     def _flush_soon(self) -> None:
         """Save the metrics shortly, on the flusher thread (started on first use)."""
-        if not self.persist_metrics:
+        if not self.persist_metrics or not self.background_flush:
             return
         with self._flush_wanted:
             if self._closed:
