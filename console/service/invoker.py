@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import sys
 import threading
+import time
 import uuid
 import weakref
 from pathlib import Path
@@ -252,11 +253,13 @@ class Invoker:
             self._flush_soon()
 
     def _flush_soon(self) -> None:
-        """Save the metrics shortly, on the flusher thread (started on first use)."""
-        if not self.persist_metrics:
-            return
+        """Save the metrics shortly, on the flusher thread (started on first use). Only the first
+        invocation after a save wakes it: the ones that follow within FLUSH_DELAY_S join that
+        save, so a busy server writes a function's metrics a few times a second, not per request."""
+        if not self.persist_metrics or self._flush_pending:
+            return  # a save is already due (read without the lock: at worst one extra wake-up)
         with self._flush_wanted:
-            if self._closed:
+            if self._closed or self._flush_pending:
                 return
             self._flush_pending = True
             if self._flusher is None:
@@ -270,8 +273,14 @@ class Invoker:
                 self._flush_wanted.wait_for(lambda: self._flush_pending or self._closed)
                 if self._closed:
                     return
-                # Let a burst of invocations settle into one write.
-                self._flush_wanted.wait(FLUSH_DELAY_S)
+                # Let a burst of invocations settle into one write: wait out the delay whatever
+                # wakes the condition meanwhile (only close() cuts it short).
+                due = time.monotonic() + FLUSH_DELAY_S
+                while not self._closed and (left := due - time.monotonic()) > 0:
+                    self._flush_wanted.wait(left)
+                if self._closed:
+                    return  # close() saves what is left itself
+                # Cleared before saving: what is recorded during the save is due for the next one.
                 self._flush_pending = False
             self.flush_metrics()
 
