@@ -170,19 +170,8 @@ class Invoker:
             request_id = self.async_queue.submit(config, body)
             return InvokeOutcome(202, "Event", request_id)
         name = config.function_name
-        running = 1
-        if self.limiter is not None:
-            running = self.limiter.try_acquire(name)
-            if not running:
-                from .errors import TooManyRequests
-
-                self._learn(config)
-                self.metrics.record_throttle(name)
-                self._flush_soon()
-                raise TooManyRequests("Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
+        self._take_slot(config)
         try:
-            if self.limiter is not None:
-                self.metrics.record_concurrency(name, running)
             result = self.engine.invoke(
                 config,
                 body,
@@ -196,8 +185,57 @@ class Invoker:
         finally:
             if self.limiter is not None:
                 self.limiter.release(name)
+        return self._record(config, result)
+
+    def start(
+        self,
+        config: FunctionConfig,
+        event: bytes | str,
+        *,
+        client_context: Mapping[str, Any] | None = None,
+        qualifier: str | None = None,
+    ) -> StartedInvocation | None:
+        """A RequestResponse invocation handed to a warm environment without waiting (an event
+        loop's way to invoke; see Engine.start), under every rule of invoke(): the event is
+        checked, a concurrency slot taken, and the metrics recorded when it ends.
+
+        None when no warm environment is idle: nothing was taken or recorded, and the caller runs
+        invoke() instead (on a thread: it may cold-start). Raises what invoke() raises."""
+        body = _check_event(event, "RequestResponse")
+        self._take_slot(config)
+        try:
+            pending = self.engine.start(
+                config, body, client_context=dict(client_context) if client_context is not None else None,
+                qualifier=qualifier,
+            )
+        except BaseException:
+            if self.limiter is not None:
+                self.limiter.release(config.function_name)
+            raise
+        if pending is None:
+            if self.limiter is not None:
+                self.limiter.release(config.function_name)
+            return None
+        return StartedInvocation(self, config, pending)
+
+    def _take_slot(self, config: FunctionConfig) -> None:
+        """A concurrency slot for one synchronous invocation, or TooManyRequests (counted)."""
+        if self.limiter is None:
+            return
+        name = config.function_name
+        running = self.limiter.try_acquire(name)
+        if not running:
+            from .errors import TooManyRequests
+
+            self._learn(config)
+            self.metrics.record_throttle(name)
+            self._flush_soon()
+            raise TooManyRequests("Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
+        self.metrics.record_concurrency(name, running)
+
+    def _record(self, config: FunctionConfig, result: InvocationResult) -> InvokeOutcome:
         self._learn(config)
-        self.metrics.record_invocation(name, result)
+        self.metrics.record_invocation(config.function_name, result)
         self._flush_soon()
         return InvokeOutcome(200, "RequestResponse", result.request_id, result)
 
@@ -326,6 +364,60 @@ class Invoker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class StartedInvocation:
+    """A synchronous invocation running in a warm environment (Invoker.start). `fileno()` becomes
+    readable when the function may have answered; `poll()` then gives its outcome without
+    blocking, or None. When `stalled`, or when it has run longer than a glance, `wait()` finishes
+    it, blocking (on a thread of its own). It ends once: the slot is released and the metrics
+    recorded whichever way it ends."""
+
+    def __init__(self, invoker: Invoker, config: FunctionConfig, pending: Any) -> None:
+        self._invoker = invoker
+        self._config = config
+        self._pending = pending
+        self._outcome: InvokeOutcome | None = None
+        self._ended = False
+        self.started = pending.started
+
+    def fileno(self) -> int:
+        return self._pending.fileno()
+
+    @property
+    def stalled(self) -> bool:
+        return self._pending.stalled
+
+    def poll(self) -> InvokeOutcome | None:
+        if self._ended:
+            return self._outcome
+        try:
+            result = self._pending.poll()
+        except BaseException:
+            self._end(None)
+            raise
+        return None if result is None else self._end(result)
+
+    def wait(self) -> InvokeOutcome:
+        if self._ended and self._outcome is not None:
+            return self._outcome
+        try:
+            result = self._pending.wait()
+        except BaseException:
+            self._end(None)
+            raise
+        return self._end(result)  # type: ignore[return-value]
+
+    def _end(self, result: InvocationResult | None) -> InvokeOutcome | None:
+        if self._ended:
+            return self._outcome
+        self._ended = True
+        invoker = self._invoker
+        if invoker.limiter is not None:
+            invoker.limiter.release(self._config.function_name)
+        if result is not None:
+            self._outcome = invoker._record(self._config, result)
+        return self._outcome
 
 
 # Invokers not closed when the interpreter exits still save their metrics (never lost at exit).
