@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any
 
 # A settings or metrics file past this is not one the console wrote.
 MAX_FILE_BYTES = 64 * 1024 * 1024

@@ -94,3 +94,32 @@ def test_every_command_is_mapped_to_the_module_that_registers_it():
         for command in sub.choices:
             assert COMMANDS.get(command) == name, f"add {command!r}: {name!r} to console.cli.COMMANDS"
     assert set(COMMANDS.values()) <= set(COMMAND_MODULES)
+
+
+# Modules a one-shot `lambda-console invoke` has no use for, each costing its start-up time (issue
+# 15): typing (annotations only), uuid and platform (a request id is 16 random bytes), secrets,
+# ctypes.util (runs `ldconfig -p`), inotify_simple (a one-shot engine watches no folder), zipfile
+# (layer archives only), queue (the zygote's), sqlite3 (the Event queue's) and the UI's.
+NOT_FOR_ONE_SHOT = {
+    "typing", "uuid", "platform", "secrets", "ctypes.util", "inotify_simple", "zipfile", "queue", "sqlite3",
+    "yaml", "textual", "rich",
+}
+
+
+def test_a_one_shot_invoke_of_a_folder_imports_nothing_it_does_not_need(tmp_path):
+    (tmp_path / "lambda_function.py").write_text("def lambda_handler(event, context):\n    return 1\n")
+    code = (
+        "import contextlib, io\n"
+        "from console.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['invoke', {str(tmp_path)!r}, '--json']) == 0\n"
+    )
+    modules = _modules_after(code)
+    assert "console.engine.engine" in modules  # it really invoked
+    assert not {m for m in modules if m in NOT_FOR_ONE_SHOT or m.split(".")[0] in NOT_FOR_ONE_SHOT}
+
+
+def test_the_preboot_module_imports_none_of_the_engine():
+    modules = _modules_after("import console.engine.preboot")
+    assert not {m for m in modules if m.startswith("console.") and m not in ("console.engine", "console.engine.preboot")}
+    assert "typing" not in modules and "pathlib" not in modules

@@ -68,12 +68,58 @@ def build_parser(modules: tuple[str, ...] = COMMAND_MODULES) -> argparse.Argumen
 
 
 def main(argv: list[str] | None = None) -> int:
+    command_line = argv is None  # the `lambda-console` process itself, not a caller in Python
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv == ["--version"]:
         from console import __version__
 
         print(f"lambda-console {__version__}")
         return 0
+    preboot = None
+    if argv and argv[0] == "invoke":
+        from console.engine import preboot as prebooting
+
+        if prebooting.wanted(argv):
+            if command_line:
+                # A process that imports ~130 modules, runs one invocation and exits: the cyclic
+                # garbage collector would only walk the growing heap of module objects (several
+                # passes, a few milliseconds) to find nothing worth freeing before the exit.
+                import gc
+
+                gc.disable()
+            # The runtime's interpreter boots on the other core while this one imports and reads
+            # the function's settings (see console/engine/preboot.py).
+            preboot = prebooting.Preboot.start(argv)
+    try:
+        status = _run(argv, preboot)
+    finally:
+        if preboot is not None:
+            preboot.discard()  # unless an environment claimed it
+    if preboot is not None and command_line:
+        _exit_now(status)
+    return status
+
+
+def _exit_now(status: int) -> None:
+    """End a one-shot invocation's process as soon as everything it owes is out: its atexit work
+    (none is left: the invoker saved the metrics and the engine stopped its environment on close),
+    then its output. What is skipped is only the interpreter tearing its modules down, which takes
+    a one-shot command about as long as running the function."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass  # the reader left (see _run), or the stream is closed
+    try:
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    os._exit(status)
+
+
+def _run(argv: list[str], preboot) -> int:
     # A known command needs its own module only (no other command's imports on its start-up).
     module = COMMANDS.get(argv[0]) if argv else None
     parser = build_parser((module,) if module in COMMAND_MODULES else COMMAND_MODULES)
@@ -91,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_tui(argv)
     args = parser.parse_args(argv)
+    args.preboot = preboot
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:

@@ -280,10 +280,13 @@ def run(args: argparse.Namespace) -> int:
     # One invocation needs no pre-started zygote: starting one and then forking from it costs more
     # than starting the environment's process directly. Event invocations may retry (several
     # environments), so they keep the zygote.
-    engine = Engine(use_zygote=args.invocation_type == "Event")
+    # It also looks at the code once, so it watches no folder, and it freezes no idle environment.
+    queued = args.invocation_type == "Event"
+    preboot = getattr(args, "preboot", None) if args.invocation_type == "RequestResponse" else None
+    engine = Engine(use_zygote=queued, freeze_idle=queued, watch_code=queued, preboot=preboot)
     # The one invocation path: payload rules, metrics (saved for `lambda-console metrics`) and
     # the Event queue's retries are the Invoker's, as for every other front.
-    invoker = Invoker(engine, time_scale=args.time_scale)
+    invoker = Invoker(engine, time_scale=args.time_scale, background_flush=queued)
     # A requirements.txt build (on demand) shows pip's progress on stderr.
     invoker.engine.on_build = _to_stderr
     try:
@@ -296,7 +299,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
     finally:
         remaining = invoker.close()
-        engine.close()
+        # A one-shot process exits next: its environment's tree is killed, its keeper not awaited.
+        engine.close(wait=queued)
         if remaining:
             verb = "remain queued; they run" if remaining != 1 else "remains queued; it runs"
             print(f"{remaining} Event invocation{'s' if remaining != 1 else ''} {verb} on "

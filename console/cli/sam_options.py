@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 
 if TYPE_CHECKING:
     from console.sam.functions import SamProject

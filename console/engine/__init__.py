@@ -4,20 +4,23 @@ Nothing here imports the UI; every front (CLI, TUI, Invoke API server, Step Func
 calls this API.
 """
 
-from .config import (
-    DEFAULT_HANDLER,
-    DEFAULT_MEMORY_MB,
-    DEFAULT_RUNTIME,
-    DEFAULT_TIMEOUT_S,
-    RUNTIMES,
-    ConfigError,
-    FunctionConfig,
-    check,
-    validate,
-)
-from . import deps, interpreters
-from .engine import Engine
-from .records import InvocationResult, Summary
+# The names below are imported on first use (PEP 562): `import console.engine.preboot`, the first
+# thing a one-shot `lambda-console invoke` does, must not import the whole engine.
+_FROM = {
+    "DEFAULT_HANDLER": ".config",
+    "DEFAULT_MEMORY_MB": ".config",
+    "DEFAULT_RUNTIME": ".config",
+    "DEFAULT_TIMEOUT_S": ".config",
+    "RUNTIMES": ".config",
+    "ConfigError": ".config",
+    "FunctionConfig": ".config",
+    "check": ".config",
+    "validate": ".config",
+    "Engine": ".engine",
+    "InvocationResult": ".records",
+    "Summary": ".records",
+}
+_SUBMODULES = ("deps", "interpreters")
 
 __all__ = [
     "DEFAULT_HANDLER",
@@ -35,3 +38,20 @@ __all__ = [
     "interpreters",
     "validate",
 ]
+
+
+def __getattr__(name: str):
+    from importlib import import_module
+
+    if name in _SUBMODULES:
+        return import_module(f"{__name__}.{name}")
+    where = _FROM.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(where, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

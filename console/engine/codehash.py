@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import base64
 import bisect
-import hashlib
 import os
 import stat
+import sys
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from .sha import SMALL_BYTES, large_sha256, sha256
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any
 
 _SKIP_DIRS = {"__pycache__"}
 CHUNK_BYTES = 1 << 20
@@ -31,16 +36,30 @@ RACY_NS = 2_000_000_000
 # Folders one engine keeps the state of at once (each watches its sub-folders on Linux).
 MAX_FOLDERS = 256
 
-try:  # inotify_simple is a dependency on Linux only
-    from inotify_simple import INotify, flags as _flags
+# inotify_simple is a dependency on Linux only. It is imported when the first watch is made: it
+# loads ctypes and looks libc up (an `ldconfig -p` process), which an engine that never watches
+# (the one-shot `lambda-console invoke`) must not pay for at start-up.
+_WATCHABLE = sys.platform.startswith("linux")
+INotify: Any = None
+_flags: Any = None
+_WATCH_MASK = 0
 
+
+def _load_inotify() -> None:
+    """Import inotify_simple (once); OSError when it is not there."""
+    global INotify, _flags, _WATCH_MASK
+    if INotify is not None:
+        return
+    try:
+        from inotify_simple import INotify as inotify, flags
+    except ImportError as exc:  # pragma: no cover - other platforms
+        raise OSError(f"inotify is not available: {exc}") from exc
+    _flags = flags
     _WATCH_MASK = (
-        _flags.MODIFY | _flags.ATTRIB | _flags.CLOSE_WRITE | _flags.CREATE | _flags.DELETE
-        | _flags.MOVED_FROM | _flags.MOVED_TO | _flags.DELETE_SELF | _flags.MOVE_SELF
+        flags.MODIFY | flags.ATTRIB | flags.CLOSE_WRITE | flags.CREATE | flags.DELETE
+        | flags.MOVED_FROM | flags.MOVED_TO | flags.DELETE_SELF | flags.MOVE_SELF
     )
-except ImportError:  # pragma: no cover - other platforms
-    INotify = None  # type: ignore[assignment,misc]
-    _WATCH_MASK = 0
+    INotify = inotify
 
 
 def _skipped(name: str) -> bool:
@@ -89,9 +108,12 @@ def fingerprint(code_dir: Path) -> tuple:
 
 def hash_file(path: Path | str) -> bytes | None:
     """SHA-256 of a file's bytes, read in chunks (bounded memory); None when it cannot be read."""
-    digest = hashlib.sha256()
     try:
         with open(path, "rb") as f:
+            chunk = f.read(CHUNK_BYTES)
+            if len(chunk) < CHUNK_BYTES:  # the whole file: a buffered read is short only at its end
+                return sha256(chunk).digest()
+            digest = large_sha256(chunk)
             while chunk := f.read(CHUNK_BYTES):
                 digest.update(chunk)
     except OSError:
@@ -105,7 +127,8 @@ def _record(rel: str, size: int, file_hash: bytes) -> bytes:
 
 
 def _combine(records: list[bytes]) -> str:
-    return base64.b64encode(hashlib.sha256(b"".join(records)).digest()).decode()
+    joined = b"".join(records)
+    return base64.b64encode((sha256(joined) if len(joined) <= SMALL_BYTES else large_sha256(joined)).digest()).decode()
 
 
 def code_sha256(code_dir: Path) -> str:
@@ -143,6 +166,7 @@ class _Watcher:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        _load_inotify()
         self._inotify = INotify(nonblocking=True)
         self._subs: dict[int, list[tuple[CodeFolder, str]]] = {}  # watch descriptor -> (folder, sub-folder)
         self._pending: dict[CodeFolder, list[tuple[int, str, str]]] = {}
@@ -209,7 +233,7 @@ RETRY_WATCHER_S = 30.0
 def _watcher() -> _Watcher | None:
     global _WATCHER, _WATCHER_FAILED_AT
     with _WATCHER_LOCK:
-        if _WATCHER is None and INotify is not None:
+        if _WATCHER is None and _WATCHABLE:
             if _WATCHER_FAILED_AT is not None and time.monotonic() - _WATCHER_FAILED_AT < RETRY_WATCHER_S:
                 return None
             try:
@@ -237,7 +261,7 @@ class CodeFolder:
         self._order: list[str] = []  # the files' paths, sorted (the hash's order)
         self._size = 0
         self._newest = 0
-        self._watch = watch and INotify is not None
+        self._watch = watch and _WATCHABLE
         self._watch_again_at = 0.0
 
     # ------------------------------------------------------------ public

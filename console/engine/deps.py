@@ -4,7 +4,6 @@ runtime, cached by the requirements' content, with the runtime's own interpreter
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -16,15 +15,20 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Callable
 
 from .config import ConfigError, FunctionConfig
 from .interpreters import Resolution
 from .runtime_dirs import cache_root
+from .sha import sha256
 
 REQUIREMENTS = "requirements.txt"
 MANIFEST = ".lambda-console-build.json"
-Progress = Callable[[str], None]
+if TYPE_CHECKING:
+    Progress = Callable[[str], None]
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -50,8 +54,8 @@ def requirements_of(code_dir: Path) -> Path | None:
 
 def build_folder(config: FunctionConfig, resolution: Resolution, requirements: bytes) -> Path:
     """<cache>/deps/<function folder>/<runtime>-<interpreter>-<requirements' content>."""
-    function_key = hashlib.sha256(str(config.code_dir).encode()).hexdigest()[:16]
-    content_key = hashlib.sha256(requirements).hexdigest()[:16]
+    function_key = sha256(str(config.code_dir).encode()).hexdigest()[:16]
+    content_key = sha256(requirements).hexdigest()[:16]
     name = f"{config.runtime}-{resolution.interpreter.version}-{content_key}"
     return cache_root() / "deps" / function_key / name
 
@@ -146,7 +150,7 @@ def _install(
                 continue
             raise BuildError(_failure(requirements, config.runtime, interp.version, output))
         manifest = {
-            "requirementsSha256": hashlib.sha256(text).hexdigest(),
+            "requirementsSha256": sha256(text).hexdigest(),
             "runtime": config.runtime,
             "interpreter": interp.path,
             "pythonVersion": interp.version,

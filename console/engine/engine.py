@@ -6,12 +6,14 @@ import json
 import os
 import math
 from pathlib import Path
-import platform
+import sys
 import threading
 import time
-import uuid
 import weakref
-from typing import Any, Callable
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 from . import logs
 from . import deps as deps_build
@@ -19,7 +21,7 @@ from . import interpreters
 from .codehash import CodeIndex
 from .config import DEFAULT_RUNTIME, ConfigError, FunctionConfig, check
 from .environment import MAX_RESPONSE_BYTES, Environment, Reply
-from .envvars import trace_id
+from .envvars import request_id as new_request_id, trace_id
 from .freezer import Freezer
 from .isolation import harden_process
 from .launch import Launch, layer_root, size_warning
@@ -27,6 +29,9 @@ from .runtime_dirs import private_lib, sdk_dir
 from .logs import LogBuffer
 from .records import InvocationResult, Summary
 from .zygote import ForkedProcess, Zygote, ZygoteUnavailable
+
+if TYPE_CHECKING:
+    from .preboot import Preboot
 
 __all__ = ["Engine", "MAX_RESPONSE_BYTES", "platform_error"]
 
@@ -37,7 +42,7 @@ ZYGOTE_RESTART_S = 1.0
 MAX_IDLE_PER_CONFIG = 16
 MAX_IDLE_TOTAL = 64
 IDLE_TTL_S = 15 * 60
-HOST_PYTHON = platform.python_version()
+HOST_PYTHON = sys.version.split()[0]  # platform.python_version()'s answer, without importing platform
 
 
 def platform_error(error_type: str, message: str) -> bytes:
@@ -65,9 +70,12 @@ def _shutdown(
     replaced: list[Zygote],
     freezer: Freezer | None,
     code: CodeIndex | None = None,
+    preboot: list[Preboot] | None = None,
 ) -> None:
     if freezer is not None:
         freezer.stop()
+    for unused in preboot or ():
+        unused.discard()
     for env in list(envs):
         env.kill()
     for zygote in [*zygotes.values(), *replaced]:
@@ -92,7 +100,14 @@ class Engine:
     started on the first invocation (cold) and reused by the next ones (warm). Thread-safe:
     concurrent invocations of one function get environments of their own."""
 
-    def __init__(self, *, use_zygote: bool = True, freeze_idle: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        use_zygote: bool = True,
+        freeze_idle: bool = True,
+        watch_code: bool = True,
+        preboot: Preboot | None = None,
+    ) -> None:
         # Functions run as the same user: keep them from reading this process's memory,
         # environment and descriptors through /proc.
         harden_process()
@@ -101,8 +116,9 @@ class Engine:
         self._all: set[Environment] = set()
         self._current: dict[tuple, tuple] = {}
         self._valid: set[tuple] = set()  # configurations already checked (they are immutable)
-        # Each function folder's code, kept exact and cheap to re-check (see codehash.CodeFolder).
-        self._code = CodeIndex()
+        # Each function folder's code, kept exact and cheap to re-check (see codehash.CodeFolder);
+        # watch_code=False: every look walks the folder (a one-shot engine looks once).
+        self._code = CodeIndex(watch=watch_code)
         # Where a dependency build's progress goes when the invocation has no log listener.
         self.on_build: Callable[[str], None] | None = None
         # Environments are forked from a pre-started runtime (the zygote) to make cold starts
@@ -117,6 +133,9 @@ class Engine:
         # measure what freezing costs (tests/benchmarks/bench_engine.py).
         self._freezer = Freezer(self._lock, self._idle) if freeze_idle else None
         self._zygote: Zygote | None = None
+        # A runtime started ahead of the first environment (a one-shot invocation, preboot.py);
+        # the first environment claims it, or it is killed unused.
+        self._preboot = [preboot] if preboot is not None else []
         if use_zygote:
             try:
                 python = interpreters.resolve(DEFAULT_RUNTIME).interpreter.path
@@ -124,7 +143,7 @@ class Engine:
             except (OSError, ConfigError):
                 self._zygote = None
         self._finalizer = weakref.finalize(
-            self, _shutdown, self._all, self._zygotes, self._replaced, self._freezer, self._code
+            self, _shutdown, self._all, self._zygotes, self._replaced, self._freezer, self._code, self._preboot
         )
 
     # ------------------------------------------------------------ pool
@@ -198,8 +217,8 @@ class Engine:
                     pool.remove(env)
         return out
 
-    def _discard(self, env: Environment) -> None:
-        env.kill()
+    def _discard(self, env: Environment, wait: bool = True) -> None:
+        env.kill(wait)
         with self._lock:
             self._all.discard(env)
 
@@ -218,15 +237,20 @@ class Engine:
         for env in victims:
             self._discard(env)
 
-    def close(self) -> None:
-        """Kill every environment this engine started."""
+    def close(self, wait: bool = True) -> None:
+        """Kill every environment this engine started. wait=False: do not wait for their keepers
+        to be gone (their trees are, see Environment.kill), for a process that exits next."""
         if self._freezer is not None:
             self._freezer.stop()
+        with self._lock:
+            unused, self._preboot[:] = list(self._preboot), []
+        for preboot in unused:
+            preboot.discard()
         with self._lock:
             envs = list(self._all)
             self._idle.clear()
         for env in envs:
-            self._discard(env)
+            self._discard(env, wait)
         with self._lock:
             zygotes = [*self._zygotes.values(), *self._replaced]
             self._zygotes.clear()
@@ -326,6 +350,10 @@ class Engine:
         return Launch(resolution, lib, sdk, deps, layers, (warning,) if warning else ())
 
     def _spawn(self, config: FunctionConfig, code_state: tuple, launch: Launch) -> Environment:
+        with self._lock:
+            preboot = self._preboot.pop() if self._preboot else None
+        if preboot is not None:
+            return self._adopt(Environment(config, code_state, None, launch, preboot=preboot))
         zygote = self._zygote_for(launch.python)
         try:
             env = Environment(config, code_state, zygote, launch)
@@ -338,6 +366,9 @@ class Engine:
         else:
             if zygote is not None and not isinstance(env.process, ForkedProcess):
                 self._retire_zygote(zygote)  # it is alive but could not fork: the next one will
+        return self._adopt(env)
+
+    def _adopt(self, env: Environment) -> Environment:
         with self._lock:
             self._all.add(env)
         return env
@@ -440,7 +471,7 @@ class Engine:
         if not snapshot.files and not config.code_dir.is_dir():
             check(config)  # the folder went away since it was checked: say so
         sha = self.code_sha256(config, code_state)
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or new_request_id()
         run = _Run(self, config, code_state, sha, request_id, LogBuffer(on_log), cancel)
         run.build_progress = on_log
         return run, body

@@ -7,9 +7,7 @@ import json
 import math
 import os
 import re
-import secrets
 import selectors
-import shutil
 import signal
 import socket
 import struct
@@ -20,7 +18,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Literal
 
 from . import proctree
 from .config import FunctionConfig
@@ -30,6 +31,9 @@ from .logs import LogBuffer
 from .launcher import LAUNCHER
 from .procwait import wait_exit
 from .zygote import Zygote, ZygoteUnavailable
+
+if TYPE_CHECKING:
+    from .preboot import Preboot
 
 BOOTSTRAP = str(Path(RUNTIME_DIR) / "bootstrap.py")
 _FRAME = struct.Struct("!II")
@@ -56,10 +60,11 @@ _F_SETPIPE_SZ = 1031
 # A backstop for allocations faster than the sampling: the kernel refuses data beyond this.
 DATA_LIMIT_HEADROOM_MB = 512
 
-Outcome = Literal[
-    "ready", "init_error", "result", "error", "timeout", "exited", "oom", "cancelled", "invalid", "too_large",
-    "eof",  # poll_reply() only: the runtime closed its side; wait() collects why
-]
+if TYPE_CHECKING:
+    Outcome = Literal[
+        "ready", "init_error", "result", "error", "timeout", "exited", "oom", "cancelled", "invalid", "too_large",
+        "eof",  # poll_reply() only: the runtime closed its side; wait() collects why
+    ]
 
 
 @dataclass
@@ -103,6 +108,12 @@ _SIGNAL_NAMES = {
 }
 
 
+def _rmtree(path: str) -> None:
+    import shutil  # when an environment ends, not on every start
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def _rss_kb(pid: int) -> int:
     return proctree.rss_kb(pid)
 
@@ -114,7 +125,12 @@ class Environment:
     the top of the environment's process tree. `runtime_pid` is the runtime process below it."""
 
     def __init__(
-        self, config: FunctionConfig, code_state: tuple, zygote: Zygote | None = None, launch: Launch | None = None
+        self,
+        config: FunctionConfig,
+        code_state: tuple,
+        zygote: Zygote | None = None,
+        launch: Launch | None = None,
+        preboot: Preboot | None = None,
     ) -> None:
         self.config = config
         self.code_state = code_state
@@ -125,28 +141,35 @@ class Environment:
         self.peak_kb = 0
         self.idle_since = 0.0
         self.runtime_pid: int | None = None
-        self.key = secrets.token_hex(16)
+        self.key = os.urandom(16).hex()  # secrets.token_hex(16)
         self._buffer = bytearray()
         self._header: dict | None = None  # the header of the frame being read, once checked
         self._seen: dict[int, int] = {}  # processes seen in the tree -> their start times
         self._frozen: list[int] = []
         self.frozen = False
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._chan = ours
-        self._log_r, log_w = os.pipe()
         self.started = time.perf_counter()
-        try:
-            # The key travels in the first frame, never in argv or the environment (readable in /proc).
+        claimed = self._claim(preboot, config, launch, self.tmp_dir) if preboot is not None else None
+        if claimed is not None:
+            # A runtime started ahead (preboot.py) now has this environment's settings.
+            ours, self._log_r, self.process = claimed
+            self._chan = ours
             self._send_frame({"k": self.key}, b"", None)
-            self.process = self._start(config, zygote, theirs.fileno(), log_w, launch, self.tmp_dir)
-        except BaseException:
-            ours.close()
-            os.close(self._log_r)
-            shutil.rmtree(self.tmp_dir, ignore_errors=True)
-            raise
-        finally:
-            theirs.close()
-            os.close(log_w)
+        else:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._chan = ours
+            self._log_r, log_w = os.pipe()
+            try:
+                # The key travels in the first frame, never in argv or the environment (readable in /proc).
+                self._send_frame({"k": self.key}, b"", None)
+                self.process = self._start(config, zygote, theirs.fileno(), log_w, launch, self.tmp_dir)
+            except BaseException:
+                ours.close()
+                os.close(self._log_r)
+                _rmtree(self.tmp_dir)
+                raise
+            finally:
+                theirs.close()
+                os.close(log_w)
         self.pid = self.process.pid
         try:
             import fcntl
@@ -165,6 +188,22 @@ class Environment:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ life cycle
+
+    @staticmethod
+    def _claim(preboot: Preboot, config: FunctionConfig, launch: Launch | None, tmp_dir: str):
+        """The preboot runtime, given what _start would have started the process with; None when
+        it was started otherwise (then _start starts one)."""
+        if launch is None:
+            preboot.discard()
+            return None
+        env = build_environment(config, launch.python, launch.layers, tmp_dir)
+        layout = launch.layout()
+        layout["tmp"] = {"dir": tmp_dir, "mb": config.ephemeral_storage_mb}
+        isolated = not any(key.startswith("PYTHON") for key in config.environment)
+        return preboot.claim(
+            launch.python, launch.lib, env, str(config.code_dir), config.memory_mb + DATA_LIMIT_HEADROOM_MB,
+            layout, isolated,
+        )
 
     @staticmethod
     def _start(
@@ -231,8 +270,11 @@ class Environment:
             targets.append(self.runtime_pid)
         proctree.signal_all(targets, signal.SIGCONT)
 
-    def kill(self) -> None:
-        """Kill the runtime and everything it started, however it detached."""
+    def kill(self, wait: bool = True) -> None:
+        """Kill the runtime and everything it started, however it detached. Everything below the
+        keeper is dead when this returns; wait=False does not wait for the keeper itself to be
+        (SIGKILLed, it goes with its private /tmp mount: a process that exits next need not wait,
+        and leaves it to init to reap)."""
         with self._lock:
             if self._closed:
                 return
@@ -248,11 +290,12 @@ class Environment:
                     os.killpg(group, signal.SIGKILL)
                 except OSError:
                     pass
-        wait_exit(self.process, 5)
+        if wait:
+            wait_exit(self.process, 5)
         self._selector.close()
         self._resp_selector.close()
         self._chan.close()
-        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        _rmtree(self.tmp_dir)
         try:
             os.close(self._log_r)
         except OSError:

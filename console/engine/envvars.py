@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Sequence
 
 from .config import FunctionConfig
 
@@ -17,8 +19,23 @@ RUNTIME_DIR = str(Path(__file__).parent / "runtime")
 RUNTIME_API = "127.0.0.1:9001"
 
 
+def _hex(nbytes: int) -> str:
+    """secrets.token_hex, without importing secrets (and hmac, base64, random) on every start."""
+    return os.urandom(nbytes).hex()
+
+
+def request_id() -> str:
+    """A new request id: a random (version 4) UUID, as str(uuid.uuid4()) gives, without importing
+    uuid (which loads libuuid and platform) on every start."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def log_stream_name() -> str:
-    return time.strftime("%Y/%m/%d", time.gmtime()) + "/[$LATEST]" + secrets.token_hex(16)
+    return time.strftime("%Y/%m/%d", time.gmtime()) + "/[$LATEST]" + _hex(16)
 
 
 def build_environment(
@@ -67,6 +84,6 @@ def build_environment(
 def trace_id() -> str:
     """An X-Ray trace header shaped like the ones Lambda sets per invocation."""
     return (
-        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
-        f"Parent={secrets.token_hex(8)};Sampled=0;Lineage=1:{secrets.token_hex(4)}:0"
+        f"Root=1-{int(time.time()):08x}-{_hex(12)};"
+        f"Parent={_hex(8)};Sampled=0;Lineage=1:{_hex(4)}:0"
     )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 
 if TYPE_CHECKING:
     from .environment import Environment

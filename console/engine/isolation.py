@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 PR_SET_DUMPABLE = 4
 PR_GET_DUMPABLE = 3
 
 
 def _libc() -> ctypes.CDLL | None:
+    # The process's own symbols, libc's among them: ctypes.util.find_library would run
+    # `ldconfig -p` (a process, several milliseconds) at every start of the console.
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return ctypes.CDLL(None, use_errno=True)
     except OSError:
         return None
 

@@ -3,12 +3,9 @@ its built dependencies, its layers as /opt, the runtime's libraries, and the siz
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import tempfile
 import threading
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,12 +47,17 @@ def layer_root(layer: str) -> str:
     if path.is_dir():
         return str(path)
     try:
+        import hashlib  # a layer archive only (and it may be large)
+
         digest = hashlib.sha256()
         with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError as exc:
         raise ConfigError(f"Layer {layer} cannot be read: {exc.strerror or exc}") from exc
+    import shutil
+    import zipfile  # a layer archive only: never on a start without one
+
     target = cache_root() / "layers" / digest.hexdigest()[:32]
     with _extract_lock:
         if target.is_dir():

@@ -7,7 +7,10 @@ import json
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Callable
 
 # What is kept of one invocation's own output; a flood beyond this is counted, not stored.
 HEAD_BYTES = 960 * 1024

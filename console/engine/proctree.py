@@ -10,6 +10,7 @@ parent in /proc/<pid>/stat).
 from __future__ import annotations
 
 import os
+import select
 import signal
 import time
 
@@ -184,5 +185,34 @@ def kill_tree(root: int, extra: dict[int, int] | None = None) -> None:
         if not alive or time.monotonic() > deadline:
             break
         signal_all(alive, signal.SIGKILL)
-        time.sleep(0.001)  # let them die: their children move up to the keeper
+        _await_exits(alive, deadline)  # let them die: their children move up to the keeper
     signal_all([root], signal.SIGKILL)
+
+
+def _await_exits(pids: list[int], deadline: float) -> None:
+    """Wait until these processes have exited (zombies count), on the kernel's word (pidfds),
+    or until the deadline; without pidfds (before Linux 5.3), a millisecond."""
+    fds = []
+    try:
+        for pid in pids:
+            try:
+                fds.append(os.pidfd_open(pid))
+            except ProcessLookupError:
+                continue  # gone already
+        poller = select.poll()
+        for fd in fds:
+            poller.register(fd, select.POLLIN)
+        pending = len(fds)
+        while pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            ready = poller.poll(remaining * 1000)
+            for fd, _ in ready:
+                poller.unregister(fd)
+            pending -= len(ready)
+    except (AttributeError, OSError):
+        time.sleep(0.001)
+    finally:
+        for fd in fds:
+            os.close(fd)

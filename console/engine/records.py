@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
 
-Status = Literal["Succeeded", "Failed"]
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+if TYPE_CHECKING:
+    Status = Literal["Succeeded", "Failed"]
 
 
 def _reject_constant(name: str) -> Any:

@@ -3,12 +3,13 @@ library (/var/runtime's helpers), the SDK Lambda bundles, and the console's cach
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import tempfile
 import threading
 from pathlib import Path
+
+from .sha import sha256
 
 # What Lambda's runtime ships beside the interpreter: boto3 and its dependencies only.
 SDK_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
@@ -50,7 +51,7 @@ def _link_farm(kind: str, modules: tuple[str, ...]) -> str:
         if known is not None and os.path.isdir(known):
             return known  # looked up once per process: a cold start does not search sys.path
     origins = {m: o for m in modules if (o := _origin(m)) is not None}
-    digest = hashlib.sha256(repr(sorted(origins.items())).encode()).hexdigest()[:16]
+    digest = sha256(repr(sorted(origins.items())).encode()).hexdigest()[:16]
     key = f"{kind}-{digest}"
     with _lock:
         for root in (cache_root() / "runtime", Path(tempfile.gettempdir()) / f"lambda-console-{os.getuid()}"):

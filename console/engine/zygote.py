@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import socket
 import subprocess
@@ -78,6 +77,8 @@ class Zygote:
         finally:
             theirs.close()
         self._spawn_lock = threading.Lock()
+        import queue  # a zygote's engine only: a one-shot invocation starts none
+
         self._replies: queue.Queue[dict] = queue.Queue()
         self._exits: dict[int, int] = {}
         self._cond = threading.Condition()
@@ -146,6 +147,8 @@ class Zygote:
         if not self._ready.is_set() or not self.alive:
             raise ZygoteUnavailable("the zygote did not start")
         request = json.dumps({"env": env, "cwd": cwd, "data_mb": data_mb, "layout": layout or {}}).encode()
+        import queue
+
         with self._spawn_lock:
             self.revive()
             try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class InvokeError(Exception):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any, Callable, Literal, Mapping
 
 from .errors import InvalidParameterValue
 from .events import check_event
-from console.engine.handler_check import check_handler
 
 if TYPE_CHECKING:
     from console.engine import Engine, FunctionConfig, InvocationResult
@@ -16,7 +18,8 @@ if TYPE_CHECKING:
     from .async_queue import AsyncQueue
     from .metrics import MetricsRegistry
 
-InvocationType = Literal["RequestResponse", "Event", "DryRun"]
+if TYPE_CHECKING:
+    InvocationType = Literal["RequestResponse", "Event", "DryRun"]
 INVOCATION_TYPES: tuple[str, ...] = ("RequestResponse", "Event", "DryRun")
 EXECUTED_VERSION = "$LATEST"
 STATUS_CODES = {"RequestResponse": 200, "Event": 202, "DryRun": 204}
@@ -76,6 +79,7 @@ def check_payload(event_bytes: bytes, invocation_type: str = "RequestResponse") 
 def dry_run_problems(config: FunctionConfig) -> list[str]:
     """Everything that would stop the function from running: configuration, then handler."""
     from console.engine import validate
+    from console.engine.handler_check import check_handler
 
     problems = list(validate(config))
     if config.code_dir.is_dir():

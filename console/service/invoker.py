@@ -6,10 +6,12 @@ import atexit
 import sys
 import threading
 import time
-import uuid
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping
 
 from .events import check_event as _check_event
 from .invocation_types import InvokeOutcome, dry_run_problems, normalise_invocation_type
@@ -49,6 +51,7 @@ class Invoker:
         event_settings: EventInvokeConfig | None = None,
         persist_metrics: bool = True,
         async_queue: AsyncQueue | None = None,
+        background_flush: bool = True,
     ) -> None:
         from .metrics import MetricsRegistry
 
@@ -58,6 +61,9 @@ class Invoker:
         self.time_scale = time_scale
         self.limiter = limiter
         self.persist_metrics = persist_metrics
+        # False: metrics are saved on close (and at exit) only, for a front that closes right
+        # after its invocation (the one-shot CLI), which need not start a thread to save them.
+        self.background_flush = background_flush
         self._async_workers = async_workers
         self._event_settings = event_settings
         self._async_queue: AsyncQueue | None = None
@@ -161,7 +167,9 @@ class Invoker:
                 from console.engine import ConfigError
 
                 raise ConfigError("\n".join(problems))
-            return InvokeOutcome(204, "DryRun", str(uuid.uuid4()))
+            from console.engine.envvars import request_id
+
+            return InvokeOutcome(204, "DryRun", request_id())
         if invocation_type == "Event":
             from console.engine import check
 
@@ -294,7 +302,7 @@ class Invoker:
         """Save the metrics shortly, on the flusher thread (started on first use). Only the first
         invocation after a save wakes it: the ones that follow within FLUSH_DELAY_S join that
         save, so a busy server writes a function's metrics a few times a second, not per request."""
-        if not self.persist_metrics or self._flush_pending:
+        if not self.persist_metrics or not self.background_flush or self._flush_pending:
             return  # a save is already due (read without the lock: at worst one extra wake-up)
         with self._flush_wanted:
             if self._closed or self._flush_pending:

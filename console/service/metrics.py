@@ -10,9 +10,11 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+
+TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable
 
 from console import jsonfile
 from console.jsonfile import JsonError
@@ -186,7 +188,7 @@ def sparkline(values: Iterable[float | None]) -> str:
 
 
 def _iso(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_s))  # UTC, as datetime's would
 
 
 class MetricsRegistry:
@@ -443,6 +445,8 @@ def load_exports(files: dict[str, Path], problems: list[str] | None = None) -> d
 
 def render_table(export: dict[str, Any], *, minutes: int = 30, now: float | None = None) -> str:
     """A text table: totals per function and sparklines of the last `minutes` minutes."""
+    from datetime import datetime, timezone
+
     now = time.time() if now is None else now
     last = int(now // BUCKET_S)
     first = last - minutes + 1

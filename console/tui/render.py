@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -114,8 +115,7 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
         )
         body = body[:SHOW_LIMIT]
     if is_json and len(body) <= HIGHLIGHT_LIMIT:
-        syntax = Syntax(body, "json", theme="monokai" if palette.dark else "default", background_color=palette.background)
-        parts.append(HangingLines(syntax.highlight(body.rstrip("\n")).split("\n", allow_blank=True)))
+        parts.append(HangingLines(list(highlighted_json(body, palette.dark, palette.background))))
     else:
         parts.append(HangingLines(Text(body.rstrip("\n")).split("\n", allow_blank=True)))
     if cut:
@@ -125,6 +125,15 @@ def render_result(result: Any, palette: Palette) -> RenderableType:
     if getattr(result, "log_truncated", False):
         parts.append(Text("Log output was truncated.", style=palette.warning))
     return Group(*parts)
+
+
+@lru_cache(maxsize=8)
+def highlighted_json(body: str, dark: bool, background: str) -> tuple[Text, ...]:
+    """The response's lines highlighted by pygments, kept for the next test: a function tested
+    again usually answers the same, and highlighting is the costly part of a big response.
+    (Rendering never changes a Text, so the cached lines are shared safely.)"""
+    syntax = Syntax(body, "json", theme="monokai" if dark else "default", background_color=background)
+    return tuple(syntax.highlight(body.rstrip("\n")).split("\n", allow_blank=True))
 
 
 class HangingLines:
@@ -143,6 +152,8 @@ class HangingLines:
             lead = len(line.plain) - len(line.plain.lstrip(" "))
             indent = min(lead + HANG_INDENT, max(0, width // 2))
             for piece in hanging_wrap(line, width, indent):
+                if piece is line:  # the lines may be shared (highlighted_json's cache): never altered
+                    piece = piece.copy()
                 piece.no_wrap = True
                 piece.overflow = "crop"
                 yield piece

@@ -105,7 +105,7 @@ def test_the_console_state_folder_and_caches_are_not_code(tmp_path):
 
 
 def _need_a_watch() -> None:
-    if codehash.INotify is None:
+    if not codehash._WATCHABLE:
         pytest.skip("inotify is Linux-only")
     if codehash._watcher() is None:
         # The kernel's per-user inotify instances are all taken (other programs): the engine then

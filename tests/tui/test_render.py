@@ -143,3 +143,18 @@ def test_the_flood_notice_counts_hidden_lines_and_carries_the_runtimes_cut_note(
     marker = "[lambda-console: 10,400,000 bytes of log output cut here; each invocation keeps the first 960 KiB and the last 64 KiB]"
     notice = flood_notice(["a", marker, "b"], 1000)
     assert notice.startswith("… 3 earlier lines not shown here") and "10,400,000 bytes of log output cut here" in notice
+
+
+def test_a_response_highlighted_once_is_reused_for_the_same_answer():
+    from console.tui.render import highlighted_json
+
+    payload = b'{"statusCode": 200, "body": "' + b"x" * 500 + b'"}'
+    highlighted_json.cache_clear()
+    first = plain(render_result(result(payload), Palette()))
+    second = plain(render_result(result(payload), Palette()))
+    assert first == second and '"statusCode": 200' in first
+    info = highlighted_json.cache_info()
+    assert (info.hits, info.misses) == (1, 1)
+    render_result(result(payload), Palette(dark=False))  # another theme: highlighted anew
+    render_result(result(b'{"other": 1}'), Palette())
+    assert highlighted_json.cache_info().misses == 3

@@ -1000,7 +1000,37 @@ def _private_tmp(path, size_mb):
         return False
 
 
+def _await_setup(argv):
+    """A preboot runtime (`--preboot`, see console/engine/preboot.py) was started before its
+    function was known: wait for what it would have been started with (environment, folder,
+    memory, layout), take it on, and return the command line it would have had. Nothing of the
+    function has run yet; the interpreter's start read only what the engine checked was the same."""
+    # Meanwhile, what every start imports before the function's code runs whatever the function
+    # (ctypes for the private /tmp and the keeper, tokenize to read the handler's source).
+    for name in ("ctypes", "tokenize"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    setup, _ = Channel(int(argv[1])).receive()
+    if not isinstance(setup, dict):
+        os._exit(0)  # the engine ended (or used another interpreter) without needing this one
+    # What the interpreter's own start changed in the variables it was started with (the locale
+    # coercion of PEP 538 sets LC_CTYPE) stays changed, as it would in a started runtime.
+    started = setup.get("start") or {}
+    own = [(k, v) for k, v in os.environ.items() if started.get(k) != v]
+    os.environ.clear()
+    os.environ.update(setup["env"])
+    os.environ.update(own)
+    time.tzset()
+    os.chdir(setup["cwd"])
+    lib = [a for a in argv if a.startswith("--lib=")]
+    return [argv[0], argv[1], str(setup["data_mb"]), _stdlib_json.dumps(setup["layout"])] + lib
+
+
 def main(argv):
+    if "--preboot" in argv:
+        argv = _await_setup(argv)
     startup_path = list(sys.path)
     layout = {}
     if len(argv) > 3 and not argv[3].startswith("--"):

@@ -225,7 +225,9 @@ class CodeEditor(FileActions, Vertical):
             marker += " ⚠ changed on disk (autosave paused)"
         if self._syntax:
             marker += f" {self._syntax}"
-        self.border_title = f"Code ─ {name}{marker}"
+        title = f"Code ─ {name}{marker}"
+        if title != self.border_title:  # setting it repaints the whole pane, even unchanged (on every F5)
+            self.border_title = title
         if dirty != self._was_dirty:
             self._was_dirty = dirty
             self.post_message(self.DirtyChanged(dirty))

@@ -6,11 +6,15 @@ import io
 import re
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
+from textual.geometry import Size
 from textual.color import Color
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import RichLog, Static
 
 from ..render import Palette, banner_text, classify_from, hanging_wrap, log_line_text, render_result, split_lines
@@ -47,6 +51,57 @@ def palette_for(widget: Any) -> Palette:
     )
 
 
+class DrawnOnce:
+    """A renderable drawn once per width and then replayed: the result body measures its height
+    (to decide whether a relayout is needed) and the compositor then paints the same lines,
+    instead of rendering the Summary tables and the response twice per invocation."""
+
+    def __init__(self, renderable: Any) -> None:
+        self.renderable = renderable
+        self._drawn: dict[tuple, list[Segment]] = {}
+        self.draws = 0  # how many times the renderable itself was rendered (tests pin the reuse)
+
+    def segments(self, console: Console, options: ConsoleOptions) -> list[Segment]:
+        key = (options.max_width, options.min_width, options.justify, options.overflow, options.no_wrap)
+        drawn = self._drawn.get(key)
+        if drawn is None:
+            if len(self._drawn) >= 2:  # a resize: the old width is not coming back soon
+                self._drawn.clear()
+            self.draws += 1
+            drawn = self._drawn[key] = list(console.render(self.renderable, options))
+        return drawn
+
+    def height(self, console: Console, options: ConsoleOptions) -> int:
+        """Lines at options' width, counted the way Textual's RichVisual.get_height counts them."""
+        return sum(text.count("\n") for text, _, _ in self.segments(console, options))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
+        yield from self.segments(console, options)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.renderable)
+
+
+class ResultBody(Static):
+    """The result pane's content: a new result of the same height (the usual repeated test) is
+    repainted in place, without relayouting the whole screen."""
+
+    def show(self, renderable: Any) -> bool:
+        """Show `renderable`; True when it needed a relayout (its height changed)."""
+        if isinstance(renderable, Text):  # notes: Static's own measuring and justification
+            self.update(renderable)
+            return True
+        drawn = DrawnOnce(renderable)
+        width = self.size.width
+        relayout = True
+        if self.is_mounted and self.display and width > 0:
+            app = self.app
+            options = app.console_options.update_width(width).update(highlight=False)
+            relayout = drawn.height(app.console, options) != self.size.height
+        self.update(drawn, layout=relayout)
+        return relayout
+
+
 class ResultPane(VerticalScroll):
     """'Execution result: succeeded/failed', the response pretty-printed, and the Summary."""
 
@@ -59,11 +114,11 @@ class ResultPane(VerticalScroll):
         self._renderable: Any = Text("Press F5 to run the test event.", style="italic")
 
     def compose(self):
-        yield Static(self._renderable, id="result-body")
+        yield ResultBody(self._renderable, id="result-body")
 
     @property
-    def body(self) -> Static:
-        return self.query_one("#result-body", Static)
+    def body(self) -> ResultBody:
+        return self.query_one("#result-body", ResultBody)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_result())
@@ -104,7 +159,7 @@ class ResultPane(VerticalScroll):
 
     def _set_body(self, renderable: Any) -> None:
         self._renderable = renderable
-        self.body.update(renderable)
+        self.body.show(renderable)
 
 
 _CUT_MARKER = re.compile(r"^\[lambda-console: ([\d,]+) bytes of log output cut here")
@@ -158,6 +213,21 @@ class LogPane(RichLog):
         if self._log_text and not self._partial:
             self.call_after_refresh(self._rerender)
 
+    def clear(self) -> LogPane:
+        """RichLog.clear keeping the virtual size for the lines written next: a log as long as the
+        last one (the usual repeated test) then repaints in place instead of relayouting the whole
+        screen twice (cleared, then written). Callers write right after, then _settle_size()."""
+        kept = self.virtual_size
+        self.set_reactive(Widget.virtual_size, Size(0, 0))  # so RichLog's own reset is a no-op
+        super().clear()
+        self.set_reactive(Widget.virtual_size, kept)
+        return self
+
+    def _settle_size(self) -> None:
+        """After a clear that wrote nothing: the log is empty (writes set the size themselves)."""
+        if not self.lines and self._size_known:
+            self.virtual_size = Size(0, 0)
+
     def _rerender(self) -> None:
         log, self._log_text = self._log_text, ""
         self.show_log(log)
@@ -199,6 +269,7 @@ class LogPane(RichLog):
         else:
             classified = classify_from(lines, False)[0]
         self._write_classified(classified, palette)
+        self._settle_size()
 
     def show_note(self, note: str) -> None:
         """Nothing ran for what the Result pane shows (a test that did not run, a DryRun): say so,
@@ -271,3 +342,4 @@ class LogPane(RichLog):
             self._skipped_live = True  # so the finished log is drawn again in full
             self.write(Text(f"… {skipped} lines skipped while streaming (the log appears in full when the run ends)", style=palette.muted))
         self._write_classified(classified, palette)
+        self._settle_size()
