@@ -101,3 +101,49 @@ def test_drawn_once_renders_once_per_width_and_counts_lines_like_textual():
     assert drawn.draws == 1
     assert drawn.height(console, wide) < plain  # another width is drawn anew
     assert drawn.draws == 2
+
+
+async def test_the_editors_give_up_their_room_when_the_result_is_painted_not_before(default_dir, engine, monkeypatch):
+    """F5 from the code editor: the panes change size together with the result (one repaint for a
+    quick run), or when the running note appears for a slow one."""
+    import threading
+
+    monkeypatch.setattr(running, "SHOW_AFTER_S", 3600.0)
+    app = LambdaConsoleApp(default_dir, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen()
+        gate, called = threading.Event(), threading.Event()
+        invoke = app.invoker.invoke
+
+        def gated(*args, **kwargs):
+            called.set()
+            assert gate.wait(20), "the test never opened the gate"
+            return invoke(*args, **kwargs)
+
+        monkeypatch.setattr(app.invoker, "invoke", gated)
+        await pilot.press("alt+c")
+        await wait_for(pilot, lambda: screen.has_class("-editing"))
+        before = len(app.history)
+        await pilot.press("f5")
+        await wait_for(pilot, called.is_set)
+        await pilot.pause()
+        assert screen.running and screen.has_class("-editing")  # nothing to show yet: no relayout
+        gate.set()
+        await wait_for(pilot, lambda: len(app.history) > before and not screen.running)
+        await pilot.pause()
+        assert not screen.has_class("-editing")
+        assert app.history[-1].result.request_id in screen.result_pane.plain_text()
+
+        # A slow run: the running note takes the room as soon as it shows.
+        gate.clear()
+        called.clear()
+        monkeypatch.setattr(running, "SHOW_AFTER_S", 0.0)
+        screen.result_pane.focus()
+        await pilot.pause()
+        await pilot.press("alt+c")  # focus moving into the editors: editing again
+        await wait_for(pilot, lambda: screen.has_class("-editing"))
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "running" in screen.result_pane.plain_text())
+        assert not screen.has_class("-editing")
+        gate.set()
+        await wait_for(pilot, lambda: not screen.running)
