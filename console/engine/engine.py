@@ -494,6 +494,9 @@ class _Run:
         self.launch: Launch | None = None
         # A dependency build's output goes live to the invocation's log listener (not its log).
         self.build_progress: Callable[[str], None] | None = None
+        # Made while the runtime runs the event (see invoke).
+        self._end_line: str | None = None
+        self._figures: dict[str, str] | None = None
 
     # ------------------------------------------------------------ cold start
 
@@ -563,14 +566,18 @@ class _Run:
     def invoke(self, env: Environment, header: dict, body: bytes) -> InvocationResult:
         config, log = self.config, self.log
         self.launch = env.launch or self.launch
-        log.line(self.platform.start(self.request_id))
         if self.invoke_started is None:
             self.invoke_started = time.perf_counter()
         deadline = self.invoke_started + config.timeout_s
-        if env.send_invoke(header, body, deadline):
-            reply = env.wait(log, deadline, self.cancel, request_id=self.request_id)
-        else:
-            reply = env.wait(log, deadline, None, request_id=self.request_id)  # it is dying: collect why
+        # The event goes first, and what the record needs that the answer does not decide is made
+        # while the runtime wakes up and runs it. START still precedes the function's output in
+        # the log: that is read in wait() only.
+        sent = env.send_invoke(header, body, deadline)
+        log.line(self.platform.start(self.request_id))
+        self._end_line = self.platform.end(self.request_id)
+        self._figures = self._runtime_figures()
+        # A runtime that did not take the event is dying: the wait collects why, uncancelled.
+        reply = env.wait(log, deadline, self.cancel if sent else None, request_id=self.request_id)
         elapsed = (time.perf_counter() - self.invoke_started) * 1000
 
         if reply.outcome in ("result", "error"):
@@ -675,7 +682,7 @@ class _Run:
         cancelled: bool = False,
     ) -> InvocationResult:
         config, log = self.config, self.log
-        log.line(self.platform.end(self.request_id))
+        log.line(self._end_line if self._end_line is not None else self.platform.end(self.request_id))
         # Since August 2025 Lambda bills the init phase of a cold start too.
         billed = math.ceil(duration_ms + (self.init_ms or 0.0))
         log.line(
@@ -704,7 +711,7 @@ class _Run:
                 billed_duration_ms=billed,
                 memory_size_mb=config.memory_mb,
                 max_memory_used_mb=max_used_mb,
-                **self._runtime_figures(),
+                **(self._figures if self._figures is not None else self._runtime_figures()),
             ),
             function_name=config.function_name,
             platform_error=error_type if report_status else None,
