@@ -56,6 +56,7 @@ class LambdaConsoleApp(App[int]):
         self._main_loop: asyncio.AbstractEventLoop | None = None
         self._signal_handlers: dict[int, Any] = {}
         self._quit_armed_at = -1e9
+        self._warm_up_started = False
         self.async_log: deque[str] = deque(maxlen=200)  # recent async-queue happenings, for Monitor
         if theme:
             self.theme = theme
@@ -119,11 +120,16 @@ class LambdaConsoleApp(App[int]):
 
         self._main_loop = asyncio.get_running_loop()
         self._install_signal_handlers()
+        # The main screen calls warm_up() once its first frame is on the terminal.
         self.push_screen(MainScreen(self.code_dir))
-        # Start the engine (and its zygote) once the screen is up, so the first Test is quick.
-        self.call_after_refresh(
-            lambda: threading.Thread(target=self._warm_up_engine, name="engine-start", daemon=True).start()
-        )
+
+    def warm_up(self) -> None:
+        """Start the engine (and its zygote) in the background, once the first screen is painted,
+        so that the first Test is quick (F5 pressed earlier starts it itself and waits for it)."""
+        if self._warm_up_started:
+            return
+        self._warm_up_started = True
+        threading.Thread(target=self._warm_up_engine, name="engine-start", daemon=True).start()
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM / SIGHUP (kill, the terminal closing) end the console like Ctrl+Q: pending edits

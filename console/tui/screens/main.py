@@ -106,8 +106,6 @@ class MainScreen(PaneLayout, Screen[None]):
         if self._settings_warning:
             self.notify(self._settings_warning, title="Configuration", severity="error", timeout=12)
         self.result_pane.focus()  # AUTO_FOCUS did; kept for a screen whose focus moved meanwhile
-        # Work the first screen does not show waits until it is painted.
-        self.call_after_refresh(self._resume_events)
         self.set_timer(0.25, self._paint_if_never_painted)  # a safety net: see _compositor_refresh
 
     # -- the first paint ---------------------------------------------------------------------
@@ -123,9 +121,16 @@ class MainScreen(PaneLayout, Screen[None]):
         if not self._painted and app._batch_count and self is app.screen and not app.is_inline:
             self._repaint_required = True
             return
-        if not app._batch_count:
-            self._painted = True
+        first = not self._painted and not app._batch_count and self is app.screen
         super()._compositor_refresh()
+        if first:
+            self._painted = True
+            self.call_later(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """What the first screen does not show waits until it is on the terminal."""
+        self.app.warm_up()  # the engine, on a thread
+        self._resume_events()
 
     _resumed = False
 
@@ -138,8 +143,10 @@ class MainScreen(PaneLayout, Screen[None]):
         super()._on_screen_resume(event)
 
     def _paint_if_never_painted(self) -> None:
-        if not self._painted:
+        if not self._painted:  # e.g. a dialog opened over it at once: do not wait for its paint
+            self._painted = True
             self.refresh()
+            self._after_first_paint()
 
     def _set_breakpoint_class(self) -> None:
         """Give the screen its width class (-narrow / -wide) before the panes mount, as Textual
