@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .datapaths import data_dir
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Any
@@ -81,15 +83,6 @@ class UnknownSampleEventError(_UnknownName):
     """No sample event of that name (a KeyError listing the available names)."""
 
     kind = "sample event"
-
-
-def data_dir() -> Path:
-    """Folder holding `blueprints/` and `sample_events/`: the wheel's console/_data, else the checkout's top level."""
-    package = Path(__file__).resolve().parent
-    installed = package / "_data"
-    if (installed / "blueprints").is_dir() or (installed / "sample_events").is_dir():
-        return installed
-    return package.parent
 
 
 def _blueprints_dir(root: Path | None) -> Path:

@@ -11,11 +11,16 @@ import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from . import jsonfile
+from .datapaths import data_dir
+
 TYPE_CHECKING = False  # typing is imported for annotations only: a one-shot command starts without it
 if TYPE_CHECKING:
     from typing import Any, Iterable
 
-from . import catalog, jsonfile
+    # The catalog is imported where blueprints or sample events are read: invoking a folder reads
+    # neither.
+    from . import catalog
 
 if TYPE_CHECKING:  # the engine is only imported when a config is actually built
     from .engine import FunctionConfig
@@ -151,7 +156,7 @@ def state_dir(function_dir: Path | str, function_name: str | None = None) -> Pat
     the installed package), a folder named after the function in the workspace."""
     folder = Path(function_dir)
     try:
-        folder.resolve().relative_to((catalog.data_dir() / "blueprints").resolve())
+        folder.resolve().relative_to((data_dir() / "blueprints").resolve())
     except ValueError:
         return folder / CONFIG_DIR
     return workspace_root() / "blueprint-runs" / (function_name or _name_for(folder)) / CONFIG_DIR
@@ -468,6 +473,8 @@ def create_function_from_blueprint(
     blueprint: catalog.Blueprint | str, name: str, root: Path | None = None
 ) -> Function:
     """Copy a blueprint's code into a new function folder; FunctionExistsError if `name` is taken."""
+    from . import catalog
+
     if isinstance(blueprint, str):
         blueprint = catalog.get_blueprint(blueprint)
     if blueprint.kind != "function":
@@ -542,6 +549,8 @@ def state_machine_functions(
 
 def _state_machine_blueprint(folder: Path) -> catalog.Blueprint | None:
     """The state-machine blueprint a definition's folder is (or was copied from), if any."""
+    from . import catalog
+
     try:
         meta = json.loads((folder / "blueprint.json").read_text(encoding="utf-8"))
         name = meta.get("name") if isinstance(meta, dict) and meta.get("kind") == "state-machine" else None
@@ -612,6 +621,8 @@ def ensure_default_function(root: Path | None = None) -> Function:
 
 def default_event_text(function: Function) -> str:
     """The test event to start with: the function's blueprint's default event, else hello-world."""
+    from . import catalog
+
     if function.settings.blueprint:
         try:
             return catalog.get_blueprint(function.settings.blueprint).event_text()

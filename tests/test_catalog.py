@@ -158,11 +158,13 @@ def test_source_checkout_uses_the_top_level_folders():
 
 
 def test_installed_layout_prefers_console_data(tmp_path):
-    # Mimic the wheel: console/catalog.py next to console/_data/{blueprints,sample_events}.
+    # Mimic the wheel: console/catalog.py (and datapaths.py, which places the data) next to
+    # console/_data/{blueprints,sample_events}.
     pkg = tmp_path / "site" / "console"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
-    shutil.copy(REPO / "console" / "catalog.py", pkg / "catalog.py")
+    for module in ("catalog.py", "datapaths.py"):
+        shutil.copy(REPO / "console" / module, pkg / module)
     make_catalog(pkg / "_data")
     code = "from console import catalog; print(catalog.data_dir()); print([b.name for b in catalog.blueprints()])"
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,

@@ -99,10 +99,11 @@ def test_every_command_is_mapped_to_the_module_that_registers_it():
 # Modules a one-shot `lambda-console invoke` has no use for, each costing its start-up time (issue
 # 15): typing (annotations only), uuid and platform (a request id is 16 random bytes), secrets,
 # ctypes.util (runs `ldconfig -p`), inotify_simple (a one-shot engine watches no folder), zipfile
-# (layer archives only), queue (the zygote's), sqlite3 (the Event queue's) and the UI's.
+# (layer archives only), queue (the zygote's), sqlite3 (the Event queue's), the catalog (blueprints
+# and sample events: the event here is given) and the UI's.
 NOT_FOR_ONE_SHOT = {
     "typing", "uuid", "platform", "secrets", "ctypes.util", "inotify_simple", "zipfile", "queue", "sqlite3",
-    "yaml", "textual", "rich",
+    "console.catalog", "datetime", "yaml", "textual", "rich",
 }
 
 
@@ -112,7 +113,7 @@ def test_a_one_shot_invoke_of_a_folder_imports_nothing_it_does_not_need(tmp_path
         "import contextlib, io\n"
         "from console.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    assert main(['invoke', {str(tmp_path)!r}, '--json']) == 0\n"
+        f"    assert main(['invoke', {str(tmp_path)!r}, '--event', '{{\"key\": 1}}', '--json']) == 0\n"
     )
     modules = _modules_after(code)
     assert "console.engine.engine" in modules  # it really invoked

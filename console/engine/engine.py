@@ -21,7 +21,7 @@ from . import interpreters
 from .codehash import CodeIndex
 from .config import DEFAULT_RUNTIME, ConfigError, FunctionConfig, check
 from .environment import MAX_RESPONSE_BYTES, Environment, Reply
-from .envvars import request_id as new_request_id, trace_id
+from .envvars import TRACE_RANDOM_BYTES, request_id as new_request_id, trace_id
 from .freezer import Freezer
 from .isolation import harden_process
 from .launch import Launch, layer_root, size_warning
@@ -42,6 +42,7 @@ ZYGOTE_RESTART_S = 1.0
 MAX_IDLE_PER_CONFIG = 16
 MAX_IDLE_TOTAL = 64
 IDLE_TTL_S = 15 * 60
+SWEEP_S = 1.0
 HOST_PYTHON = sys.version.split()[0]  # platform.python_version()'s answer, without importing platform
 
 
@@ -116,6 +117,7 @@ class Engine:
         self._all: set[Environment] = set()
         self._current: dict[tuple, tuple] = {}
         self._valid: set[tuple] = set()  # configurations already checked (they are immutable)
+        self._next_sweep = 0.0  # when _expired() next looks at every idle environment
         # Each function folder's code, kept exact and cheap to re-check (see codehash.CodeFolder);
         # watch_code=False: every look walks the folder (a one-shot engine looks once).
         self._code = CodeIndex(watch=watch_code)
@@ -167,9 +169,11 @@ class Engine:
             stale.extend(self._expired())
             pool = self._idle.get(wanted, [])
             env = None
+            now = time.monotonic()
             while pool and env is None:
                 candidate = pool.pop()
-                if candidate.check_alive():
+                # Its own age is looked at here: the sweep of the whole pool runs only now and then.
+                if now - candidate.idle_since <= IDLE_TTL_S and candidate.check_alive():
                     env = candidate
                 else:
                     stale.append(candidate)
@@ -206,8 +210,13 @@ class Engine:
 
     def _expired(self) -> list[Environment]:
         """Idle environments past their time, and the oldest beyond the global cap, taken out of
-        the pool (Lambda too recycles environments that sit idle). Called with the lock held."""
+        the pool (Lambda too recycles environments that sit idle). Called with the lock held.
+        Sorting every idle environment at each invocation would cost more than the rest of the
+        pool's work: the pool is swept when it is over its cap, else at most every SWEEP_S."""
         now = time.monotonic()
+        if now < self._next_sweep and sum(len(pool) for pool in self._idle.values()) <= MAX_IDLE_TOTAL:
+            return []
+        self._next_sweep = now + SWEEP_S
         idle = sorted((env for pool in self._idle.values() for env in pool), key=lambda e: e.idle_since)
         excess = max(0, len(idle) - MAX_IDLE_TOTAL)
         out = [env for n, env in enumerate(idle) if n < excess or now - env.idle_since > IDLE_TTL_S]
@@ -423,7 +432,9 @@ class Engine:
         if not snapshot.files and not config.code_dir.is_dir():
             check(config)  # the folder went away since it was checked: say so
         sha = self.code_sha256(config, code_state)
-        request_id = request_id or new_request_id()
+        # One read of the system's random source for both ids (each read is a syscall).
+        random = os.urandom(16 + TRACE_RANDOM_BYTES)
+        request_id = request_id or new_request_id(random[:16])
         log = LogBuffer(on_log)
         run = _Run(self, config, code_state, sha, request_id, log, cancel)
         run.build_progress = on_log
@@ -440,7 +451,7 @@ class Engine:
                 "id": request_id,
                 "deadline": int(time.time() * 1000) + config.timeout_s * 1000,
                 "arn": config.function_arn + (f":{qualifier}" if qualifier else ""),
-                "trace": trace_id(),
+                "trace": trace_id(random[16:]),
             }
             if client_context is not None:
                 header["cc"] = json.dumps(client_context)

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import select
 import selectors
 import signal
 import socket
@@ -46,6 +47,9 @@ MAX_HEADER_BYTES = 64 * 1024
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 CONTENT_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|"[^"\\\x00-\x1f\x7f]*"))*')
 MAX_CONTENT_TYPE = 256
+# The two the runtime sends (a str or dict answer, a bytes one): known good without the pattern.
+_USUAL_CONTENT_TYPES = frozenset({"application/json", "application/unknown"})
+_HEADER_DECODER = json.JSONDecoder()
 _INIT_TYPES = ("ready", "init_error", "oom")
 _INVOKE_TYPES = ("result", "error", "oom")
 # How often memory is sampled while user code runs: often enough to stop a runaway allocation
@@ -56,7 +60,13 @@ CANCEL_POLL_S = 0.05
 # log pipe: a quick invocation then costs one wake-up instead of one per print.
 QUICK_S = 0.002
 LOG_PIPE_BYTES = 1 << 20
+LOG_READ_BYTES = 1 << 16
 _F_SETPIPE_SZ = 1031
+# What one read of the channel asks for: enough for any usual answer in one read, and no more,
+# since recv() allocates what it asks for (a megabyte costs a few times the whole round trip).
+# A frame known to be longer is read in reads of up to RECV_MAX_BYTES.
+RECV_BYTES = 64 * 1024
+RECV_MAX_BYTES = 1 << 20
 # A backstop for allocations faster than the sampling: the kernel refuses data beyond this.
 DATA_LIMIT_HEADROOM_MB = 512
 
@@ -178,11 +188,16 @@ class Environment:
             pass  # a smaller pipe only means more wake-ups
         ours.setblocking(False)
         os.set_blocking(self._log_r, False)
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(ours, selectors.EVENT_READ, "resp")
-        self._selector.register(self._log_r, selectors.EVENT_READ, "log")
-        self._resp_selector = selectors.DefaultSelector()
-        self._resp_selector.register(ours, selectors.EVENT_READ, "resp")
+        # Plain poll objects, not selectors: a warm invocation waits once or twice, and the
+        # selectors module's book-keeping around each wait costs more than the wait's syscall.
+        self._chan_fd = ours.fileno()
+        self._poll_all = select.poll()  # the answer and the log
+        self._poll_all.register(self._chan_fd, select.POLLIN)
+        self._poll_all.register(self._log_r, select.POLLIN)
+        self._poll_resp = select.poll()  # the answer alone
+        self._poll_resp.register(self._chan_fd, select.POLLIN)
+        self._log_open = True
+        self._want = RECV_BYTES  # what the next read of the channel asks for
         self._closed = False
         self._lock = threading.Lock()
 
@@ -259,14 +274,22 @@ class Environment:
             self.frozen = True
 
     def thaw(self) -> None:
-        """Continue what freeze() stopped, before the environment gets an invocation. The keeper
-        and the runtime are continued in any case: another function (same user) may have
-        stopped them."""
+        """Continue what freeze() stopped, before the environment gets an invocation. Another
+        function (same user) may have stopped the keeper or the runtime too: a frozen
+        environment has them continued here with the rest, any other once its runtime has not
+        answered within QUICK_S (see wait), which a runtime that answers never costs a signal."""
+        if not self.frozen:
+            return
         frozen, self._frozen = self._frozen, []
         self.frozen = False
         targets = [self.pid, *frozen]
         if self.runtime_pid is not None and self.runtime_pid not in frozen:
             targets.append(self.runtime_pid)
+        proctree.signal_all(targets, signal.SIGCONT)
+
+    def _continue(self) -> None:
+        """Continue the keeper and the runtime, whoever stopped them."""
+        targets = [self.pid] if self.runtime_pid is None else [self.pid, self.runtime_pid]
         proctree.signal_all(targets, signal.SIGCONT)
 
     def kill(self, wait: bool = True) -> None:
@@ -291,8 +314,6 @@ class Environment:
                     pass
         if wait:
             wait_exit(self.process, 5)
-        self._selector.close()
-        self._resp_selector.close()
         self._chan.close()
         _rmtree(self.tmp_dir)
         try:
@@ -343,6 +364,7 @@ class Environment:
         start = time.perf_counter()
         limit_kb = self.config.memory_mb * 1024
         resp_open = True
+        continued = False
         while True:
             now = time.perf_counter()
             remaining = deadline - now
@@ -359,15 +381,23 @@ class Environment:
             if cancel is not None:
                 step = min(step, CANCEL_POLL_S)
             quick = now - start < QUICK_S
-            selector = self._resp_selector if quick else self._selector
+            if not quick and not continued:
+                continued = True
+                self._continue()
+            poller = self._poll_resp if quick or not self._log_open else self._poll_all
             if quick:
                 step = min(step, QUICK_S)
-            for key, _ in selector.select(step):
-                if key.data == "log":
-                    self._read_log(log)
+            # poll() rounds a timeout up to the next millisecond: never a busy loop.
+            for fd, _ in poller.poll(step * 1000):
+                if fd != self._chan_fd:
+                    if not self._read_log(log):
+                        # End of file: every writer is gone (the runtime closed its output);
+                        # polling it again would return at once, again and again.
+                        self._log_open = False
+                        self._poll_all.unregister(self._log_r)
                     continue
                 try:
-                    chunk = self._chan.recv(1 << 20)
+                    chunk = self._chan.recv(self._want)
                 except BlockingIOError:
                     continue
                 except OSError:
@@ -395,6 +425,7 @@ class Environment:
         offset and the buffer compacted once per call, so many small frames cost linear time."""
         buf = self._buffer
         at = 0
+        self._want = RECV_BYTES
         try:
             while True:
                 if len(buf) - at < _FRAME.size:
@@ -417,6 +448,7 @@ class Environment:
                     self._header = header
                 end = start + hlen + blen
                 if len(buf) < end:
+                    self._want = min(RECV_MAX_BYTES, max(RECV_BYTES, end - len(buf)))
                     return None
                 header, self._header = self._header, None
                 body = bytes(buf[start + hlen : end])
@@ -432,7 +464,8 @@ class Environment:
 
     def _check_header(self, raw: bytes, request_id: str | None) -> tuple[dict | None, str]:
         try:
-            header = json.loads(raw)
+            # The runtime writes UTF-8; a prebuilt decoder skips json.loads' encoding detection.
+            header = _HEADER_DECODER.decode(raw.decode("utf-8"))
         except (ValueError, RecursionError):
             return None, "a frame header that is not JSON"
         if not isinstance(header, dict):
@@ -454,7 +487,9 @@ class Environment:
             return None, "a duration that is not a duration"
         if kind == "result":
             ct = header.get("ct")
-            if not isinstance(ct, str) or len(ct) > MAX_CONTENT_TYPE or not CONTENT_TYPE.fullmatch(ct):
+            if not isinstance(ct, str) or (
+                ct not in _USUAL_CONTENT_TYPES and (len(ct) > MAX_CONTENT_TYPE or not CONTENT_TYPE.fullmatch(ct))
+            ):
                 return None, "a content type that is not a media type"
         if kind == "ready" and "p" in header and type(header["p"]) is not int:
             return None, "a process id that is not one"
@@ -494,7 +529,7 @@ class Environment:
         """Move what is in the log pipe into the buffer; False at end of file."""
         while True:
             try:
-                chunk = os.read(self._log_r, 1 << 16)
+                chunk = os.read(self._log_r, LOG_READ_BYTES)
             except BlockingIOError:
                 return True
             except OSError:
@@ -502,6 +537,10 @@ class Environment:
             if not chunk:
                 return False
             log.output(chunk)
+            if len(chunk) < LOG_READ_BYTES:
+                # A pipe read returns all it holds up to the size asked: it is empty now, and
+                # another read would only say so.
+                return True
 
     def _drained(self, log: LogBuffer, reply: Reply) -> Reply:
         # The runtime writes its logs before it answers, so they are all in the pipe by now.
@@ -510,6 +549,7 @@ class Environment:
 
     def _died(self, log: LogBuffer, start: float, deadline: float) -> Reply:
         """The runtime closed its side: it exited. Collect the rest of its output and why."""
+        self._continue()  # a stopped keeper would neither reap the runtime nor exit
         while self._read_log(log):
             if time.perf_counter() > deadline:
                 break

@@ -24,10 +24,10 @@ def _hex(nbytes: int) -> str:
     return os.urandom(nbytes).hex()
 
 
-def request_id() -> str:
+def request_id(random: bytes | None = None) -> str:
     """A new request id: a random (version 4) UUID, as str(uuid.uuid4()) gives, without importing
-    uuid (which loads libuuid and platform) on every start."""
-    b = bytearray(os.urandom(16))
+    uuid (which loads libuuid and platform) on every start. `random`: its 16 random bytes."""
+    b = bytearray(random if random is not None and len(random) == 16 else os.urandom(16))
     b[6] = (b[6] & 0x0F) | 0x40  # version 4
     b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = b.hex()
@@ -81,9 +81,14 @@ def build_environment(
     return env
 
 
-def trace_id() -> str:
-    """An X-Ray trace header shaped like the ones Lambda sets per invocation."""
-    return (
-        f"Root=1-{int(time.time()):08x}-{_hex(12)};"
-        f"Parent={_hex(8)};Sampled=0;Lineage=1:{_hex(4)}:0"
-    )
+def trace_id(random: bytes | None = None) -> str:
+    """An X-Ray trace header shaped like the ones Lambda sets per invocation; `random` (24 bytes,
+    e.g. a slice of one larger read of os.urandom) supplies its random parts."""
+    if random is None or len(random) != TRACE_RANDOM_BYTES:
+        random = os.urandom(TRACE_RANDOM_BYTES)
+    digits = random.hex()
+    return f"Root=1-{int(time.time()):08x}-{digits[:24]};Parent={digits[24:40]};Sampled=0;Lineage=1:{digits[40:]}:0"
+
+
+# The random bytes of a trace header: 12 of its root, 8 of its parent, 4 of its lineage.
+TRACE_RANDOM_BYTES = 24

@@ -32,11 +32,13 @@ class Freezer:
         self._thread: threading.Thread | None = None
         self._stopped = False
         self._wake: float | None = None  # when the thread wakes next; None: when told
+        self._last_release = 0.0
 
     def released(self) -> None:
         """An environment went back to its pool. Called with the engine's lock held."""
         if self._stopped:
             return
+        self._last_release = time.monotonic()
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="lambda-console-freezer", daemon=True)
             self._thread.start()
@@ -65,5 +67,10 @@ class Freezer:
                             env.freeze()
                         elif wake is None or due < wake:
                             wake = due
+                if wake is None and now - self._last_release < FREEZE_AFTER_S:
+                    # Environments are going out and coming back (back-to-back invocations): look
+                    # again in a while rather than be woken by every release, which would hand
+                    # the interpreter lock to this thread at nearly every invocation.
+                    wake = now + FREEZE_AFTER_S
                 self._wake = wake
                 self._cond.wait(None if wake is None else wake - now)

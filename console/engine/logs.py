@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 # What is kept of one invocation's own output; a flood beyond this is counted, not stored.
 HEAD_BYTES = 960 * 1024
 TAIL_BYTES = 64 * 1024
+_UTF8_DECODER = codecs.getincrementaldecoder("utf-8")
 
 
 def fmt_ms(ms: float) -> str:
@@ -186,7 +187,7 @@ class LogBuffer:
     def __init__(self, on_log: Callable[[str], None] | None = None) -> None:
         self._parts: list[str] = []
         self._on_log = on_log
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._decoder = _UTF8_DECODER(errors="replace")
         self._kept = 0
         self._tail: deque[bytes] = deque()
         self._tail_size = 0

@@ -161,6 +161,8 @@ class LambdaConsoleApp(App[int]):
             if self._closing:
                 return  # the console closed before the engine was needed
             self.invoker.engine
+        # What the first result's pane needs (JSON highlighting) was kept off the start path.
+        import rich.syntax  # noqa: F401
 
     # Textual saves screenshots to ~/Downloads and fails when that folder does not exist.
 

@@ -14,7 +14,6 @@ from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -135,6 +134,8 @@ def highlighted_json(body: str, dark: bool, background: str) -> tuple[Text, ...]
     """The response's lines highlighted by pygments, kept for the next test: a function tested
     again usually answers the same, and highlighting is the costly part of a big response.
     (Rendering never changes a Text, so the cached lines are shared safely.)"""
+    from rich.syntax import Syntax  # pygments: off the start-up path (the app warms it after the first paint)
+
     syntax = Syntax(body, "json", theme="monokai" if dark else "default", background_color=background)
     return tuple(syntax.highlight(body.rstrip("\n")).split("\n", allow_blank=True))
 

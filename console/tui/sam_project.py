@@ -5,21 +5,27 @@ the template's (edits go to the CodeUri files; changed settings are saved in its
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console import workspace
-from console.sam.functions import SamProject, TemplateFunction, load_project
-from console.sam.template import find_template
+
+if TYPE_CHECKING:  # the SAM modules load only when a project folder is opened
+    from console.sam.functions import SamProject, TemplateFunction
 
 _current: SamProject | None = None
 
 
 def is_project_folder(folder: Path) -> bool:
     """A folder with a template and no function code of its own at the top."""
+    from console.sam.template import find_template
+
     return find_template(folder) is not None and not (Path(folder) / "lambda_function.py").is_file()
 
 
 def open_folder(folder: Path) -> SamProject:
     """Read the folder's template (TemplateError says why it cannot be) and make it the console's project."""
+    from console.sam.functions import load_project
+
     global _current
     _current = load_project(folder)
     return _current

@@ -403,6 +403,11 @@ CASES: list[Case] = [
          _returning('{"p": P(1, 2), "items": [P(3, P(4, 5))]}',
                     'import collections\nP = collections.namedtuple("P", "x y")')),
     Case("return_lone_surrogate_python311", _returning('"bad \\ud800"'), runtime="python3.11"),
+    # subclasses of str, int and float: written by the runtime's own encoder (see _fast_dumps)
+    Case("return_str_int_float_subclasses",
+         _returning('{"s": S("sub"), "e": E.A, "f": F(2.5), "b": True}',
+                    'import enum\nclass S(str):\n    pass\nclass E(enum.IntEnum):\n    A = 1\n'
+                    'class F(float):\n    pass\n')),
     # ---- logs
     Case("print_stdout_stderr", _fn(_PRINTS)),
     Case("logging_info_with_setlevel", _fn(_LOGGING_INFO)),
@@ -526,6 +531,11 @@ CASES: list[Case] = [
     _event_case("event_number_edge_cases", b'{"a": 1.10, "b": 1e400, "c": 12345678901234567890123, "d": -0}'),
     _event_case("event_invalid_json_unmarshal_error", b'{"key1": '),
     _event_case("event_empty_unmarshal_error", b""),
+    # documents the standard library reads differently from simplejson (see _fast_loads)
+    _event_case("event_nan_and_infinity", b'{"a": NaN, "b": Infinity, "c": -Infinity}'),
+    _event_case("event_utf8_bom", b'\xef\xbb\xbf{"a": 1}'),
+    _event_case("event_invalid_utf8", b'{"a": "\xff"}'),
+    _event_case("event_lone_surrogate_escape", b'{"a": "\\ud800"}'),
     _event_case("event_unicode_raw_utf8", '{"text": "ünïcödé ✓ 😀"}'.encode("utf-8")),
 ]
 

@@ -206,3 +206,26 @@ def test_concurrent_invocations_get_environments_of_their_own(engine, make_funct
         t.join()
     assert all(r.succeeded for r in results)
     assert len({r.payload for r in results}) == 4
+
+
+CLOSES_OUTPUT = """
+import os, time
+
+def lambda_handler(event, context):
+    if event.get("close"):
+        print("last words")
+        os.close(1)
+        os.close(2)
+    time.sleep(event["sleep"])  # long enough for the engine to look at the log pipe while it waits
+    return "still here"
+"""
+
+
+def test_a_function_that_closes_its_output_still_answers_and_stays_warm(engine, make_function):
+    config = make_function(CLOSES_OUTPUT)
+    first = engine.invoke(config, b'{"close": true, "sleep": 0.05}')
+    assert first.payload == b'"still here"', first.payload
+    assert "last words" in first.log
+    second = engine.invoke(config, b'{"sleep": 0.05}')
+    assert second.payload == b'"still here"' and not second.cold_start
+    assert second.log.startswith("START RequestId:")

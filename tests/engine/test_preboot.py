@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -43,9 +44,11 @@ def _own_cache(tmp_path, monkeypatch):
 
 def _invoke(config, preboot: Preboot | None):
     with Engine(use_zygote=False, freeze_idle=False, watch_code=False, preboot=preboot) as engine:
+        started = []
+        adopt = engine._adopt
+        engine._adopt = lambda env: started.append(env) or adopt(env)  # type: ignore[method-assign]
         result = engine.invoke(config, b"{}")
-        env = next(iter(engine._all))
-        return result, env
+        return result, started[0]
 
 
 def _booted(argv: list[str]) -> Preboot:
@@ -157,3 +160,35 @@ def test_the_hint_lives_in_the_runtime_cache_folder(tmp_path):
     from console.engine.environment import BOOTSTRAP
 
     assert prebooting.BOOTSTRAP == BOOTSTRAP
+
+
+BROKEN = """
+import logging
+print('loading')
+logging.getLogger().warning('about to fail')
+raise ValueError('bad config')
+
+def lambda_handler(event, context):
+    return 1
+"""
+
+
+def _shape(result) -> tuple:
+    """What an invocation shows, without what differs from one run to the next."""
+    log = re.sub(r"[0-9a-f-]{36}", "ID", result.log)
+    log = re.sub(r"\d+(\.\d+)? ms", "N ms", log)
+    log = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z", "TIME", log)
+    log = re.sub(r"Max Memory Used: \d+ MB", "Max Memory Used: N MB", log)
+    return result.status, result.function_error, result.payload, log
+
+
+def test_an_init_error_reads_the_same_from_a_preboot_runtime(make_function):
+    config = make_function(BROKEN)
+    argv = ["invoke", str(config.code_dir)]
+    direct, _ = _invoke(config, Preboot.start(argv))
+    preboot = _booted(argv)
+    pid = preboot.process.pid
+    booted, env = _invoke(config, preboot)
+    assert env.pid == pid
+    assert direct.status == "Failed" and "Runtime.Unknown" not in direct.log
+    assert _shape(booted) == _shape(direct)

@@ -134,11 +134,15 @@ def lambda_handler(event, context):
     [
         '{"t": "result", "id": context.aws_request_id, "ct": "text/plain\\r\\nX-Injected: yes", "d": 1, "m": 1}',
         '{"t": "result", "id": context.aws_request_id, "ct": "text/plain\\nSet-Cookie: a=b", "d": 1, "m": 1}',
+        '{"t": "result", "id": context.aws_request_id, "ct": ["application/json"], "d": 1, "m": 1}',
         '{"t": "result", "id": context.aws_request_id, "ct": "application/json", "d": float("inf"), "m": 1}',
         '{"t": "result", "id": context.aws_request_id, "ct": "application/json", "d": 1, "m": "lots"}',
         '{"t": "ready", "id": context.aws_request_id}',
     ],
-    ids=["crlf-content-type", "lf-content-type", "infinite-duration", "memory-not-a-number", "wrong-type"],
+    ids=[
+        "crlf-content-type", "lf-content-type", "list-content-type", "infinite-duration", "memory-not-a-number",
+        "wrong-type",
+    ],
 )
 def test_a_malformed_keyed_frame_is_refused(engine, make_function, header):
     r = engine.invoke(make_function(_keyed_send(header)), b"{}")

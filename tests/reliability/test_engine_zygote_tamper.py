@@ -92,6 +92,33 @@ def test_a_function_that_stops_another_functions_environment_breaks_neither_it_n
     assert wait_for(lambda: proc_state(pids["keeper"]) == "" and proc_state(pids["runtime"]) == "")
 
 
+IDENTIFY_OR_EXIT = """
+import os
+def lambda_handler(event, context):
+    if event.get("exit"):
+        os._exit(3)
+    return {"runtime": os.getpid(), "keeper": os.getppid()}
+"""
+
+
+def test_a_stopped_environment_is_continued_even_when_idle_ones_are_never_frozen(make_function):
+    # Without the freezer no thaw ever sends a signal: the engine continues a runtime that does
+    # not answer, and a keeper before it waits for it to exit.
+    with Engine(freeze_idle=False) as engine:
+        victim = make_function(IDENTIFY_OR_EXIT, timeout_s=60)
+        signaller = make_function(SIGNALLER)
+        pids = json.loads(engine.invoke(victim, b"{}").payload)
+        stopped = engine.invoke(signaller, json.dumps({"pids": [pids["keeper"], pids["runtime"]]}).encode())
+        assert stopped.succeeded, stopped.payload
+        again = engine.invoke(victim, b"{}")
+        assert again.succeeded and not again.cold_start, again.payload
+        assert json.loads(again.payload) == pids
+        assert engine.invoke(signaller, json.dumps({"pids": [pids["keeper"]]}).encode()).succeeded
+        exited = engine.invoke(victim, b'{"exit": true}')
+        assert exited.platform_error == "Runtime.ExitError", exited.payload
+        assert "Runtime exited with error: exit status 3" in json.loads(exited.payload)["errorMessage"]
+
+
 def test_a_function_cannot_keep_its_processes_by_killing_its_keeper(engine, make_function, tmp_path):
     code = """
 import os, signal, subprocess, time

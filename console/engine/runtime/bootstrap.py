@@ -165,7 +165,68 @@ def to_json(obj):
     return _ENCODER.encode(obj)
 
 
+# Where simplejson runs without its C speedups (an interpreter it was not built for), its parser
+# and encoder are pure Python, several times slower than the standard library's C ones. The
+# standard library then does the usual cases, and simplejson anything else, so the result is
+# simplejson's in every case: see _fast_loads and _fast_dumps.
+_PURE_SIMPLEJSON = getattr(json.decoder, "c_scanstring", None) is None or json.encoder.c_make_encoder is None
+
+
+def _refuse_constant(name):
+    raise ValueError(name)
+
+
+# NaN and Infinity are left to simplejson: whether it accepts them depends on its version.
+_stdlib_decoder = _stdlib_json.JSONDecoder(parse_constant=_refuse_constant)
+_stdlib_encoder_ascii = _stdlib_json.JSONEncoder(ensure_ascii=True, allow_nan=True)
+_stdlib_encoder_utf8 = _stdlib_json.JSONEncoder(ensure_ascii=False, allow_nan=True)
+_MISSING = object()
+
+
+def _fast_loads(body):
+    """The event as the standard library parses it, or _MISSING for simplejson to parse it. A
+    document both parse (strict UTF-8, no BOM, no NaN/Infinity) is read the same by both."""
+    try:
+        return _stdlib_decoder.decode(body.decode("utf-8"))
+    except Exception:
+        return _MISSING
+
+
+def _plain(value):
+    """True when value holds only dicts with str keys, lists, str, int, float, bool and None,
+    exactly those types (no subclass): the values both encoders write the same way."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return True
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not _plain(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            if not _plain(item):
+                return False
+        return True
+    return False
+
+
+def _fast_dumps(response):
+    """The response encoded by the standard library when it is plain (see _plain), else None."""
+    try:
+        if not _plain(response):
+            return None
+        encoder = _stdlib_encoder_utf8 if _MINOR >= 12 else _stdlib_encoder_ascii
+        return encoder.encode(response)
+    except Exception:  # too deep, circular: simplejson says what is wrong
+        return None
+
+
 def unmarshal_request(body):
+    if _PURE_SIMPLEJSON:
+        event = _fast_loads(body)
+        if event is not _MISSING:
+            return event
     try:
         return json.loads(body)
     except Exception as e:
@@ -177,6 +238,10 @@ def unmarshal_request(body):
 def marshal_response(response):
     if isinstance(response, bytes):
         return response, "application/unknown"
+    if _PURE_SIMPLEJSON:
+        text = _fast_dumps(response)
+        if text is not None:
+            return text, "application/json"
     try:
         return _ENCODER.encode(response), "application/json"
     except Exception as e:
@@ -652,7 +717,9 @@ _len = len
 _join = b"".join
 _memoryview = memoryview
 _pack = _FRAME.pack
-_unpack = _FRAME.unpack
+_unpack_from = _FRAME.unpack_from
+_HEAD_SIZE = _FRAME.size
+_READ_BYTES = 65536
 
 
 class Channel:
@@ -663,6 +730,7 @@ class Channel:
     def __init__(self, fd):
         self.fd = fd
         self.key = ""
+        self._pending = b""  # bytes read past the end of the last frame
 
     def _read_exact(self, n):
         chunks = []
@@ -675,14 +743,24 @@ class Channel:
         return _join(chunks)
 
     def receive(self):
-        head = self._read_exact(_FRAME.size)
-        if head is None:
-            return None, None
-        hlen, blen = _unpack(head)
-        data = self._read_exact(hlen + blen)
-        if data is None:
-            return None, None
-        return _raw_decode(data[:hlen].decode())[0], data[hlen:]
+        # One read takes a usual event whole (length, header and body): a read per part would
+        # be a syscall more per invocation. A longer frame's rest is read to its exact size.
+        data = self._pending
+        while _len(data) < _HEAD_SIZE:
+            chunk = _os_read(self.fd, _READ_BYTES)
+            if not chunk:
+                return None, None
+            data += chunk
+        hlen, blen = _unpack_from(data)
+        end = _HEAD_SIZE + hlen + blen
+        if _len(data) < end:
+            rest = self._read_exact(end - _len(data))
+            if rest is None:
+                return None, None
+            data = _join((data, rest))
+        self._pending = data[end:]
+        header = _raw_decode(data[_HEAD_SIZE : _HEAD_SIZE + hlen].decode())[0]
+        return header, data[_HEAD_SIZE + hlen : end]
 
     def send(self, header, body=b""):
         header["k"] = self.key
@@ -1000,6 +1078,9 @@ def _private_tmp(path, size_mb):
         return False
 
 
+_SETUP_CHANNEL = None
+
+
 def _await_setup(argv):
     """A preboot runtime (`--preboot`, see console/engine/preboot.py) was started before its
     function was known: wait for what it would have been started with (environment, folder,
@@ -1012,7 +1093,11 @@ def _await_setup(argv):
             importlib.import_module(name)
         except ImportError:
             pass
-    setup, _ = Channel(int(argv[1])).receive()
+    # main() goes on reading from this channel: what one read took past the setup frame (the
+    # engine's next frame) is in it.
+    global _SETUP_CHANNEL
+    _SETUP_CHANNEL = Channel(int(argv[1]))
+    setup, _ = _SETUP_CHANNEL.receive()
     if not isinstance(setup, dict):
         os._exit(0)  # the engine ended (or used another interpreter) without needing this one
     # What the interpreter's own start changed in the variables it was started with (the locale
@@ -1044,7 +1129,7 @@ def main(argv):
     chan_fd = int(argv[1])
     os.set_inheritable(chan_fd, False)  # the function's own processes must not hold the channel
     become_keeper(chan_fd)
-    channel = Channel(chan_fd)
+    channel = _SETUP_CHANNEL if _SETUP_CHANNEL is not None else Channel(chan_fd)
     hello, _ = channel.receive()  # the engine's first frame: this environment's key
     if not isinstance(hello, dict):
         return

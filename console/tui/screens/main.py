@@ -40,6 +40,9 @@ class MainScreen(PaneLayout, Screen[None]):
         "../widgets/panes.tcss",
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # Not in the code: a newcomer's Tab or Enter meant to move around must not edit it. Focused
+    # as the screen composes (not moved there once mounted, which re-composed the footer).
+    AUTO_FOCUS = "#result-pane"
     BINDINGS = [
         Binding("f5", "test", "Test", priority=True),
         Binding("ctrl+r", "test", "Test", show=False, priority=True),
@@ -87,6 +90,7 @@ class MainScreen(PaneLayout, Screen[None]):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        self._set_breakpoint_class()
         yield FunctionBar(self.code_dir, self.function_name, self._settings)
         with Horizontal(id="top"):
             yield CodeEditor(self.code_dir, on_disk_change=self._code_on_disk_changed, id="code-pane")
@@ -101,8 +105,22 @@ class MainScreen(PaneLayout, Screen[None]):
         self._update_titles()
         if self._settings_warning:
             self.notify(self._settings_warning, title="Configuration", severity="error", timeout=12)
-        # Not in the code: a newcomer's Tab or Enter meant to move around must not edit it.
-        self.result_pane.focus()
+        self.result_pane.focus()  # AUTO_FOCUS did; kept for a screen whose focus moved meanwhile
+        # Work the first screen does not show waits until it is painted.
+        self.call_after_refresh(self._resume_events)
+
+    def _set_breakpoint_class(self) -> None:
+        """Give the screen its width class (-narrow / -wide) before the panes mount, as Textual
+        would on the first resize: the panes are styled once, not styled and then restyled."""
+        width = self.app.size.width
+        breakpoints = sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True)
+        chosen = next((name for threshold, name in breakpoints if width >= threshold), None)
+        self.update_classes({name: name == chosen for _, name in breakpoints}, animate=False)
+
+    def _resume_events(self) -> None:
+        """Take over the Event invocations an earlier console left queued for this function."""
+        if not self.is_attached:
+            return
         try:
             resumed = self.session.resume_events(self.config())
         except (OSError, ConfigError) as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,13 +14,15 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.document._history import EditHistory
 from textual.containers import Horizontal
-from textual.widgets import DirectoryTree, Tab, Tabs, TextArea
+from textual.widgets import Tab, Tabs, TextArea
 
 from ..filemodel import FileModel, FlushResult, check_relative
 from .editor_area import EditorArea
 from .file_actions import FileActions
-from .file_tree import FunctionTree
 from .highlighting import follow_app_theme, set_language
+
+if TYPE_CHECKING:
+    from textual.widgets import DirectoryTree
 
 AUTOSAVE_DELAY_S = 0.6
 POLL_INTERVAL_S = 1.0
@@ -64,17 +66,16 @@ class CodeEditor(FileActions, Vertical):
         self._histories: dict[str, tuple[object, str]] = {}  # undo history of files not shown, with their text
 
     def compose(self) -> ComposeResult:
+        # The file tree (FileActions.toggle_tree) is mounted at the left of #code-row on first Alt+F.
         with Horizontal(id="code-row"):
-            tree = FunctionTree(self.code_dir, id="file-tree")
-            tree.display = False  # Alt+F shows it
-            yield tree
             with Vertical(id="code-column"):
                 yield Tabs(id="file-tabs")
                 # The language is set per file when one is opened (see highlighting.py).
                 yield EditorArea.code_editor("", id="code", soft_wrap=False)
 
-    @on(DirectoryTree.FileSelected, "#file-tree")
-    def _tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+    def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+        # By handler name, not @on(DirectoryTree.FileSelected): the tree's module is imported
+        # only when Alt+F first shows it. The file tree is the only DirectoryTree in here.
         self.open_from_tree(event)
 
     @property
@@ -141,8 +142,11 @@ class CodeEditor(FileActions, Vertical):
         self.current = name
         buffer = self.model.buffers[name]
         self._loading = True
-        set_language(area, _LANGUAGES.get(Path(name).suffix.lower()))
+        # Text first, then the language: each of them builds a new document, and only one that
+        # has a language compiles its highlight query (~7 ms); the other way round the first
+        # file's query was compiled twice, once for the empty area.
         area.load_text(buffer.text)
+        set_language(area, _LANGUAGES.get(Path(name).suffix.lower()))
         kept = self._histories.pop(name, None)
         if kept is not None and kept[1] == buffer.text:
             area.history = kept[0]  # undo reaches back across file switches (and autosaves)
@@ -184,8 +188,7 @@ class CodeEditor(FileActions, Vertical):
     def create_file(self, name: str) -> None:
         self._keep_typing()
         self.model.create(name)
-        if self.tree.display:
-            self.tree.reload()
+        self.reload_tree()
         name = check_relative(name)
         self._sync_tabs()
         self.open_file(name)
@@ -197,8 +200,7 @@ class CodeEditor(FileActions, Vertical):
         self._keep_typing()
         old = self.current
         self.model.rename(old, new)
-        if self.tree.display:
-            self.tree.reload()
+        self.reload_tree()
         new = check_relative(new)
         self.current = None
         self._sync_tabs()

@@ -16,6 +16,7 @@ from console.workspace import WorkspaceError
 
 from .. import store
 from ..render import event_problem
+from .compact_button import CompactButton
 from .editor_area import EditorArea
 from .highlighting import follow_app_theme, set_language
 
@@ -42,10 +43,9 @@ class EventPanel(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="event-row"):
             yield Select([], prompt=UNSAVED, allow_blank=True, compact=True, id="saved-events")
-            yield Button("Template…", id="template-button", compact=True)
-        editor = EditorArea.code_editor("", id="event-json", soft_wrap=True, show_line_numbers=False)
-        set_language(editor, "json")  # not via the constructor: see highlighting.py
-        yield editor
+            yield CompactButton("Template…", id="template-button")
+        # JSON highlighting is switched on once the event is loaded (on_mount; one query compiled).
+        yield EditorArea.code_editor("", id="event-json", soft_wrap=True, show_line_numbers=False)
         yield Static("", id="event-status")
 
     @property
@@ -69,6 +69,7 @@ class EventPanel(Vertical):
             self.template_name, self.draft = template, text
         self.refresh_saved()
         self._set_text(self.draft)
+        set_language(self.editor, "json")  # not via the constructor: see highlighting.py
         self._update_title()
         if saved and saved in store.saved_events(self.code_dir):  # the saved event last tested
             self.query_one("#saved-events", Select).value = saved

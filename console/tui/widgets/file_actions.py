@@ -4,12 +4,14 @@ delete file, and keep-mine / reload-theirs (a mixin of CodeEditor, which does th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from textual.widgets import DirectoryTree
+from typing import TYPE_CHECKING, Any
 
 from ..filemodel import check_relative
-from .file_tree import FunctionTree
+
+if TYPE_CHECKING:
+    from textual.widgets import DirectoryTree
+
+    from .file_tree import FunctionTree
 
 
 class FileActions:
@@ -24,17 +26,38 @@ class FileActions:
 
     @property
     def tree(self) -> FunctionTree:
+        """The file tree (raises NoMatches until Alt+F first showed it)."""
+        from .file_tree import FunctionTree
+
         return self.query_one(FunctionTree)
 
     def toggle_tree(self) -> None:
-        """Show the function's files (sub-folders too) beside the code, or hide them."""
-        tree = self.tree
+        """Show the function's files (sub-folders too) beside the code, or hide them.
+
+        The tree is mounted the first time it is shown, not with the screen: most sessions never
+        open it, and a DirectoryTree (its CSS, its nodes, its folder scan) would delay the first paint.
+        """
+        from .file_tree import FunctionTree
+
+        found = self.query(FunctionTree)
+        if not found:
+            tree = FunctionTree(self.code_dir, id="file-tree")  # it reads the folder as it mounts
+            self.query_one("#code-row").mount(tree, before=0)
+            tree.focus()
+            return
+        tree = found.first()
         tree.display = not tree.display
         if tree.display:
             tree.reload()
             tree.focus()
         else:
             self.text_area.focus()
+
+    def reload_tree(self) -> None:
+        """Read the folder again into the tree, when it is shown (files were added or removed)."""
+        for tree in self.query("#file-tree"):
+            if tree.display:
+                tree.reload()
 
     def open_from_tree(self, event: DirectoryTree.FileSelected) -> None:
         """A file chosen in the tree opens in a tab (a file of a sub-folder joins the watched ones)."""
@@ -74,8 +97,7 @@ class FileActions:
             self.current = None
             self._sync_tabs()
             self._after_scan()
-            if self.tree.display:
-                self.tree.reload()
+            self.reload_tree()
             self.notify(f"Deleted {name}.", title="Code")
             self.post_message(self.CodeChanged(external=False, names=[name]))
 

@@ -18,6 +18,7 @@ from console.workspace import WorkspaceError
 
 from .. import store
 from ..store import HOST_PYTHON, Settings
+from .compact_button import CompactButton
 from .running import RunningIndicator
 
 
@@ -71,7 +72,7 @@ class FunctionBar(Vertical):
             yield Static("", id="handler-ok")
         with Horizontal(id="bar-row-2"):
             yield Static(self._limits_text(), id="limits")
-            yield Button("Config", id="config-button", compact=True)
+            yield CompactButton("Config", id="config-button")
             yield Label("Invoke as", id="invoke-as-label")
             yield Select(
                 [(t, t) for t in INVOCATION_TYPES],
