@@ -418,6 +418,54 @@ class Engine:
         request_id: str | None = None,
     ) -> InvocationResult:
         """Run one synchronous (RequestResponse) invocation and return what the caller gets."""
+        run, body = self._new_run(config, event, request_id, cancel, on_log)
+        if force_cold:
+            self.new_environment(config)
+        env = self._acquire(config, run.code_state)
+        if env is None:
+            env = run.cold_start()
+            if env is None:
+                return run.result
+        try:
+            sent = run.begin(env, self._header(run, client_context, identity, qualifier), body)
+            return run.end(env, run.wait(env, sent))
+        except BaseException:
+            # Whatever went wrong, the environment is not left running outside the pool.
+            if not run.settled:
+                self._discard(env)
+            raise
+
+    def start(
+        self,
+        config: FunctionConfig,
+        event: bytes | str = b"{}",
+        *,
+        client_context: dict[str, Any] | None = None,
+        identity: dict[str, Any] | None = None,
+        qualifier: str | None = None,
+    ) -> "PendingInvocation | None":
+        """Hand the event to a warm environment and return without waiting (an event loop's way
+        to invoke: see PendingInvocation), or None when no warm environment of this function is
+        idle (the caller then uses invoke(), which cold-starts one)."""
+        run, body = self._new_run(config, event, None, None, None)
+        env = self._acquire(config, run.code_state)
+        if env is None:
+            return None
+        try:
+            sent = run.begin(env, self._header(run, client_context, identity, qualifier), body)
+        except BaseException:
+            self._discard(env)
+            raise
+        return PendingInvocation(run, env, sent)
+
+    def _new_run(
+        self,
+        config: FunctionConfig,
+        event: bytes | str,
+        request_id: str | None,
+        cancel: threading.Event | None,
+        on_log: Callable[[str], None] | None,
+    ) -> tuple["_Run", bytes]:
         key = config.key()
         if key not in self._valid:
             check(config)
@@ -435,34 +483,94 @@ class Engine:
         # One read of the system's random source for both ids (each read is a syscall).
         random = os.urandom(16 + TRACE_RANDOM_BYTES)
         request_id = request_id or new_request_id(random[:16])
-        log = LogBuffer(on_log)
-        run = _Run(self, config, code_state, sha, request_id, log, cancel)
+        run = _Run(self, config, code_state, sha, request_id, LogBuffer(on_log), cancel)
+        run.trace_random = random[16:]
         run.build_progress = on_log
+        return run, body
 
-        if force_cold:
-            self.new_environment(config)
-        env = self._acquire(config, code_state)
-        if env is None:
-            env = run.cold_start()
-            if env is None:
-                return run.result
+    @staticmethod
+    def _header(
+        run: "_Run", client_context: dict[str, Any] | None, identity: dict[str, Any] | None, qualifier: str | None
+    ) -> dict:
+        config = run.config
+        header = {
+            "id": run.request_id,
+            "deadline": int(time.time() * 1000) + config.timeout_s * 1000,
+            "arn": config.function_arn + (f":{qualifier}" if qualifier else ""),
+            "trace": trace_id(run.trace_random),
+        }
+        if client_context is not None:
+            header["cc"] = json.dumps(client_context)
+        if identity is not None:
+            header["ci"] = json.dumps(identity)
+        return header
+
+
+class PendingInvocation:
+    """A warm invocation handed to its environment and not waited for (Engine.start).
+
+    `fileno()` becomes readable when the runtime may have answered; `poll()` then returns the
+    result once the answer is whole, without blocking. `stalled` says polling cannot finish it
+    (the runtime went away, or did not take the event): `wait()` then does, blocking, with every
+    rule of Engine.invoke (timeout, memory limit, the runtime's exit). An invocation not answered
+    within QUICK_S is also best finished by wait() on a thread of its own: it samples memory.
+    One thread at a time uses it; poll() or wait() ends it exactly once."""
+
+    def __init__(self, run: "_Run", env: Environment, sent: bool) -> None:
+        self._run = run
+        self._env = env
+        self._sent = sent
+        self._eof = False
+        self.request_id = run.request_id
+        self.started = time.perf_counter()
+        self.result: InvocationResult | None = None
+
+    def fileno(self) -> int:
+        return self._env.fileno()
+
+    @property
+    def stalled(self) -> bool:
+        return not self._sent or self._eof
+
+    def poll(self) -> InvocationResult | None:
+        if self.result is not None:
+            return self.result
+        if self.stalled:
+            return None
         try:
-            header = {
-                "id": request_id,
-                "deadline": int(time.time() * 1000) + config.timeout_s * 1000,
-                "arn": config.function_arn + (f":{qualifier}" if qualifier else ""),
-                "trace": trace_id(random[16:]),
-            }
-            if client_context is not None:
-                header["cc"] = json.dumps(client_context)
-            if identity is not None:
-                header["ci"] = json.dumps(identity)
-            return run.invoke(env, header, body)
+            reply = self._env.poll_reply(self._run.log, self._run.request_id)
         except BaseException:
-            # Whatever went wrong, the environment is not left running outside the pool.
-            if not run.settled:
-                self._discard(env)
+            self._abandon()
             raise
+        if reply is None:
+            return None
+        if reply.outcome == "eof":
+            self._eof = True
+            return None
+        return self._end(reply)
+
+    def wait(self) -> InvocationResult:
+        if self.result is not None:
+            return self.result
+        try:
+            reply = self._run.wait(self._env, self._sent)
+        except BaseException:
+            self._abandon()
+            raise
+        return self._end(reply)
+
+    def _end(self, reply: Reply) -> InvocationResult:
+        try:
+            self.result = self._run.end(self._env, reply)
+        except BaseException:
+            self._abandon()
+            raise
+        return self.result
+
+    def _abandon(self) -> None:
+        if not self._run.settled:
+            self._run.settled = True
+            self._run.engine._discard(self._env)
 
 
 class _Run:
@@ -490,6 +598,7 @@ class _Run:
         self.invoke_started: float | None = None
         self.result: InvocationResult | None = None
         self.settled = False  # the environment was released or discarded
+        self.trace_random = b""  # random bytes for the invocation's trace id
         self.platform = logs.platform_log(config.environment)
         self.launch: Launch | None = None
         # A dependency build's output goes live to the invocation's log listener (not its log).
@@ -560,17 +669,26 @@ class _Run:
 
     # ------------------------------------------------------------ the invoke phase
 
-    def invoke(self, env: Environment, header: dict, body: bytes) -> InvocationResult:
-        config, log = self.config, self.log
+    def begin(self, env: Environment, header: dict, body: bytes) -> bool:
+        """Hand the event to the runtime; False when it did not take it (it is dying)."""
         self.launch = env.launch or self.launch
-        log.line(self.platform.start(self.request_id))
+        self.log.line(self.platform.start(self.request_id))
         if self.invoke_started is None:
             self.invoke_started = time.perf_counter()
-        deadline = self.invoke_started + config.timeout_s
-        if env.send_invoke(header, body, deadline):
-            reply = env.wait(log, deadline, self.cancel, request_id=self.request_id)
-        else:
-            reply = env.wait(log, deadline, None, request_id=self.request_id)  # it is dying: collect why
+        return env.send_invoke(header, body, self.invoke_started + self.config.timeout_s)
+
+    def wait(self, env: Environment, sent: bool) -> Reply:
+        assert self.invoke_started is not None
+        deadline = self.invoke_started + self.config.timeout_s
+        if sent:
+            return env.wait(self.log, deadline, self.cancel, request_id=self.request_id)
+        return env.wait(self.log, deadline, None, request_id=self.request_id)  # it is dying: collect why
+
+    def end(self, env: Environment, reply: Reply) -> InvocationResult:
+        """The invocation's record from the runtime's reply; the environment goes back to the pool
+        or is discarded."""
+        config, log = self.config, self.log
+        assert self.invoke_started is not None
         elapsed = (time.perf_counter() - self.invoke_started) * 1000
 
         if reply.outcome in ("result", "error"):

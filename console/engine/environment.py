@@ -72,7 +72,8 @@ DATA_LIMIT_HEADROOM_MB = 512
 
 if TYPE_CHECKING:
     Outcome = Literal[
-        "ready", "init_error", "result", "error", "timeout", "exited", "oom", "cancelled", "invalid", "too_large"
+        "ready", "init_error", "result", "error", "timeout", "exited", "oom", "cancelled", "invalid", "too_large",
+        "eof",  # poll_reply() only: the runtime closed its side; wait() collects why
     ]
 
 
@@ -418,6 +419,34 @@ class Environment:
                     return self._drained(log, reply)
             if not resp_open:
                 return self._died(log, start, deadline)
+
+    def fileno(self) -> int:
+        """The channel the runtime answers on: readable when an answer (or its end) arrived."""
+        return self._chan.fileno()
+
+    def poll_reply(self, log: LogBuffer, request_id: str) -> Reply | None:
+        """The answer to invocation `request_id` if it has arrived whole, without blocking; None
+        while it has not, Reply("eof") when the runtime closed its side (wait() then says why)."""
+        while True:
+            want = self._want
+            try:
+                chunk = self._chan.recv(want)
+            except BlockingIOError:
+                return None
+            except OSError:
+                chunk = b""
+            if not chunk:
+                return Reply("eof")
+            self._buffer += chunk
+            reply = self._take_frame(request_id)
+            if reply is not None:
+                if reply.outcome in ("invalid", "too_large"):
+                    self._read_log(log)
+                    return reply
+                self.peak_kb = max(self.peak_kb, int(reply.header.get("m", 0)))
+                return self._drained(log, reply)
+            if len(chunk) < want:
+                return None  # all there was, and no whole frame yet
 
     def _take_frame(self, request_id: str | None) -> Reply | None:
         """The next complete frame in the buffer, checked; None until one is complete. Frames for

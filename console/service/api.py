@@ -24,7 +24,8 @@ from .masking import masked_environment
 if TYPE_CHECKING:
     from console.engine import FunctionConfig
 
-    from .invoker import Invoker
+    from .invocation_types import InvokeOutcome
+    from .invoker import Invoker, StartedInvocation
     from .registry import FunctionRegistry
 
 PREFIX = "/2015-03-31/functions"
@@ -84,15 +85,48 @@ class InvokeApi:
         try:
             self._check_client(headers)
             return self._route(method, target, headers, body)
-        except InvokeError as exc:
-            return error_response(exc)
-        except ConfigError as exc:
-            return error_response(InvalidParameterValue(str(exc)))
         except Exception as exc:  # the server must survive anything a function or request does
-            # The caller gets Lambda's ServiceException without internals; the console's own
-            # terminal gets the details (one line).
-            print(f"lambda-console serve: internal error: {type(exc).__name__}: {exc}"[:2000], file=sys.stderr)
-            return error_response(ServiceError("An internal error occurred in lambda-console; see its output"))
+            return self.failure(exc)
+
+    def start(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response | PendingResponse | None:
+        """handle() for an event loop, which must not block: a RequestResponse invocation of a
+        function with a warm environment idle is started and returned as a PendingResponse; a
+        request refused before anything runs gets its Response now; anything else (another
+        operation or invocation type, a cold start) is None: answer it with handle() on a
+        thread. Never raises."""
+        try:
+            self._check_client(headers)
+            if method != "POST" or headers.get("x-amz-invocation-type", "RequestResponse") != "RequestResponse":
+                return None
+            path, _, query = target.partition("?")
+            if not path.startswith(PREFIX + "/") or not path.endswith("/invocations"):
+                return None
+            raw_name = path[len(PREFIX) + 1 : -len("/invocations")]
+            if not raw_name or "/" in raw_name:
+                return None
+            qualifier = None
+            if query:
+                params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+                qualifier = params.get("Qualifier")
+            config, qualifier = self._resolve(unquote(raw_name), qualifier)
+            client_context = _client_context(headers.get("x-amz-client-context"))
+            started = self.invoker.start(config, body, client_context=client_context, qualifier=qualifier)
+            if started is None:
+                return None
+            return PendingResponse(self, started, headers.get("x-amz-log-type") == "Tail")
+        except Exception as exc:  # noqa: BLE001 - the same answers handle() gives
+            return self.failure(exc)
+
+    def failure(self, exc: Exception) -> Response:
+        """The Response for what an invocation raised (handle()'s rules)."""
+        if isinstance(exc, InvokeError):
+            return error_response(exc)
+        if isinstance(exc, ConfigError):
+            return error_response(InvalidParameterValue(str(exc)))
+        # The caller gets Lambda's ServiceException without internals; the console's own terminal
+        # gets the details (one line).
+        print(f"lambda-console serve: internal error: {type(exc).__name__}: {exc}"[:2000], file=sys.stderr)
+        return error_response(ServiceError("An internal error occurred in lambda-console; see its output"))
 
     def _check_client(self, headers: dict[str, str]) -> None:
         """Refuse what a web page could send: another site's Host (DNS rebinding), any browser
@@ -154,15 +188,7 @@ class InvokeApi:
         outcome = self.invoker.invoke(config, body, invocation_type, client_context=client_context, qualifier=qualifier)
         if invocation_type != "RequestResponse":
             return Response(outcome.status_code, request_id=outcome.request_id, content_type="")
-        result = outcome.result
-        assert result is not None
-        out_headers = [("X-Amz-Executed-Version", EXECUTED_VERSION)]
-        if result.function_error:
-            out_headers.append(("X-Amz-Function-Error", result.function_error))
-        if headers.get("x-amz-log-type") == "Tail":
-            out_headers.append(("X-Amz-Log-Result", log_tail(result.log)))
-        return Response(200, result.payload, out_headers, safe_content_type(result.content_type),
-                        request_id=result.request_id)
+        return sync_response(outcome, headers.get("x-amz-log-type") == "Tail")
 
     def _list_functions(self, params: dict[str, str]) -> Response:
         configs = self.registry.all()
@@ -204,6 +230,51 @@ class InvokeApi:
             "State": "Active",
             "LastUpdateStatus": "Successful",
         }
+
+
+def sync_response(outcome: InvokeOutcome, tail: bool) -> Response:
+    """The Invoke API's answer to a RequestResponse invocation (with the log's tail if asked)."""
+    result = outcome.result
+    assert result is not None
+    out_headers = [("X-Amz-Executed-Version", EXECUTED_VERSION)]
+    if result.function_error:
+        out_headers.append(("X-Amz-Function-Error", result.function_error))
+    if tail:
+        out_headers.append(("X-Amz-Log-Result", log_tail(result.log)))
+    return Response(200, result.payload, out_headers, safe_content_type(result.content_type),
+                    request_id=result.request_id)
+
+
+class PendingResponse:
+    """The answer to a started invocation (InvokeApi.start): `fileno()` becomes readable when it
+    may be ready, `poll()` gives the Response then or None, `wait()` blocks for it (on a thread,
+    once it is `stalled` or has run longer than a glance). Neither raises."""
+
+    def __init__(self, api: InvokeApi, started: StartedInvocation, tail: bool) -> None:
+        self._api = api
+        self._started = started
+        self._tail = tail
+        self.started = started.started
+
+    def fileno(self) -> int:
+        return self._started.fileno()
+
+    @property
+    def stalled(self) -> bool:
+        return self._started.stalled
+
+    def poll(self) -> Response | None:
+        try:
+            outcome = self._started.poll()
+            return None if outcome is None else sync_response(outcome, self._tail)
+        except Exception as exc:  # noqa: BLE001
+            return self._api.failure(exc)
+
+    def wait(self) -> Response:
+        try:
+            return sync_response(self._started.wait(), self._tail)
+        except Exception as exc:  # noqa: BLE001
+            return self._api.failure(exc)
 
 
 def safe_content_type(value: str | None) -> str:

@@ -65,10 +65,7 @@ def read_request(
     started()
     if len(line) > MAX_LINE:
         raise BadRequest(414, "Request line too long")
-    parts = line.split()
-    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
-        raise BadRequest(400, "Malformed request line")
-    method, target, version = (p.decode("latin-1") for p in parts)
+    method, target, version = request_line(line)
     fields: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
     while True:
@@ -79,34 +76,17 @@ def read_request(
             return None
         if len(h) > MAX_LINE or len(fields) >= MAX_HEADERS:
             raise BadRequest(431, "Request header fields too large")
-        key, sep, value = h.partition(b":")
-        # No space before the colon, no folded lines (RFC 9112 5.1): both are smuggling tools.
-        if not sep or not _TOKEN.fullmatch(key):
-            raise BadRequest(400, "Malformed header line")
-        name = key.lower().decode("latin-1")
-        if name in headers and name in _SINGLE:
-            raise BadRequest(400, f"Duplicate {name} header")
-        text = value.strip().decode("latin-1")
-        fields.append((key.decode("latin-1"), text))
-        headers[name] = f"{headers[name]}, {text}" if name in headers else text
-    connection = headers.get("connection", "").lower()
-    keep_alive = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
+        header_line(h, fields, headers)
+    keep_alive = wants_keep_alive(version, headers)
 
     def request(body: bytes | None, alive: bool) -> Request:
         return Request(method, target, version, fields, headers, body, alive)
 
-    if "transfer-encoding" in headers:
-        if "content-length" in headers:
-            raise BadRequest(400, "Both Transfer-Encoding and Content-Length")
-        if headers["transfer-encoding"].strip().lower() != "chunked":
-            raise BadRequest(501, "Only the chunked transfer coding is supported")
+    length = body_length(headers)
+    if length is None:
         _continue(headers, send)
         body = _read_chunked(rfile, max_body, max_drain)
         return request(body, keep_alive and body is not None)
-    raw_length = headers.get("content-length", "0").strip() or "0"
-    if not _DIGITS.fullmatch(raw_length.encode("latin-1")):
-        raise BadRequest(400, "Invalid Content-Length")
-    length = int(raw_length)
     if length > max_drain:
         return request(None, False)
     _continue(headers, send)
@@ -118,6 +98,49 @@ def read_request(
     if len(body) < length:
         return None
     return request(body, keep_alive)
+
+
+def request_line(line: bytes) -> tuple[str, str, str]:
+    """Method, target and version of a request line; BadRequest when it is not one."""
+    parts = line.split()
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+        raise BadRequest(400, "Malformed request line")
+    method, target, version = (p.decode("latin-1") for p in parts)
+    return method, target, version
+
+
+def header_line(h: bytes, fields: list[tuple[str, str]], headers: dict[str, str]) -> None:
+    """Add one header line (its line ending included) to `fields` and `headers`, strictly."""
+    key, sep, value = h.partition(b":")
+    # No space before the colon, no folded lines (RFC 9112 5.1): both are smuggling tools.
+    if not sep or not _TOKEN.fullmatch(key):
+        raise BadRequest(400, "Malformed header line")
+    name = key.lower().decode("latin-1")
+    if name in headers and name in _SINGLE:
+        raise BadRequest(400, f"Duplicate {name} header")
+    text = value.strip().decode("latin-1")
+    fields.append((key.decode("latin-1"), text))
+    headers[name] = f"{headers[name]}, {text}" if name in headers else text
+
+
+def wants_keep_alive(version: str, headers: dict[str, str]) -> bool:
+    connection = headers.get("connection", "").lower()
+    return connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
+
+
+def body_length(headers: dict[str, str]) -> int | None:
+    """The body's length from Content-Length (0 without one), None for a chunked body;
+    BadRequest for ambiguous or unsupported framing."""
+    if "transfer-encoding" in headers:
+        if "content-length" in headers:
+            raise BadRequest(400, "Both Transfer-Encoding and Content-Length")
+        if headers["transfer-encoding"].strip().lower() != "chunked":
+            raise BadRequest(501, "Only the chunked transfer coding is supported")
+        return None
+    raw_length = headers.get("content-length", "0").strip() or "0"
+    if not _DIGITS.fullmatch(raw_length.encode("latin-1")):
+        raise BadRequest(400, "Invalid Content-Length")
+    return int(raw_length)
 
 
 def log_safe(line: str) -> str:

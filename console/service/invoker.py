@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import sys
 import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -177,19 +178,8 @@ class Invoker:
             request_id = self.async_queue.submit(config, body)
             return InvokeOutcome(202, "Event", request_id)
         name = config.function_name
-        running = 1
-        if self.limiter is not None:
-            running = self.limiter.try_acquire(name)
-            if not running:
-                from .errors import TooManyRequests
-
-                self._learn(config)
-                self.metrics.record_throttle(name)
-                self._flush_soon()
-                raise TooManyRequests("Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
+        self._take_slot(config)
         try:
-            if self.limiter is not None:
-                self.metrics.record_concurrency(name, running)
             result = self.engine.invoke(
                 config,
                 body,
@@ -203,8 +193,57 @@ class Invoker:
         finally:
             if self.limiter is not None:
                 self.limiter.release(name)
+        return self._record(config, result)
+
+    def start(
+        self,
+        config: FunctionConfig,
+        event: bytes | str,
+        *,
+        client_context: Mapping[str, Any] | None = None,
+        qualifier: str | None = None,
+    ) -> StartedInvocation | None:
+        """A RequestResponse invocation handed to a warm environment without waiting (an event
+        loop's way to invoke; see Engine.start), under every rule of invoke(): the event is
+        checked, a concurrency slot taken, and the metrics recorded when it ends.
+
+        None when no warm environment is idle: nothing was taken or recorded, and the caller runs
+        invoke() instead (on a thread: it may cold-start). Raises what invoke() raises."""
+        body = _check_event(event, "RequestResponse")
+        self._take_slot(config)
+        try:
+            pending = self.engine.start(
+                config, body, client_context=dict(client_context) if client_context is not None else None,
+                qualifier=qualifier,
+            )
+        except BaseException:
+            if self.limiter is not None:
+                self.limiter.release(config.function_name)
+            raise
+        if pending is None:
+            if self.limiter is not None:
+                self.limiter.release(config.function_name)
+            return None
+        return StartedInvocation(self, config, pending)
+
+    def _take_slot(self, config: FunctionConfig) -> None:
+        """A concurrency slot for one synchronous invocation, or TooManyRequests (counted)."""
+        if self.limiter is None:
+            return
+        name = config.function_name
+        running = self.limiter.try_acquire(name)
+        if not running:
+            from .errors import TooManyRequests
+
+            self._learn(config)
+            self.metrics.record_throttle(name)
+            self._flush_soon()
+            raise TooManyRequests("Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded")
+        self.metrics.record_concurrency(name, running)
+
+    def _record(self, config: FunctionConfig, result: InvocationResult) -> InvokeOutcome:
         self._learn(config)
-        self.metrics.record_invocation(name, result)
+        self.metrics.record_invocation(config.function_name, result)
         self._flush_soon()
         return InvokeOutcome(200, "RequestResponse", result.request_id, result)
 
@@ -260,11 +299,13 @@ class Invoker:
             self._flush_soon()
 
     def _flush_soon(self) -> None:
-        """Save the metrics shortly, on the flusher thread (started on first use)."""
-        if not self.persist_metrics or not self.background_flush:
-            return
+        """Save the metrics shortly, on the flusher thread (started on first use). Only the first
+        invocation after a save wakes it: the ones that follow within FLUSH_DELAY_S join that
+        save, so a busy server writes a function's metrics a few times a second, not per request."""
+        if not self.persist_metrics or not self.background_flush or self._flush_pending:
+            return  # a save is already due (read without the lock: at worst one extra wake-up)
         with self._flush_wanted:
-            if self._closed:
+            if self._closed or self._flush_pending:
                 return
             self._flush_pending = True
             if self._flusher is None:
@@ -278,8 +319,14 @@ class Invoker:
                 self._flush_wanted.wait_for(lambda: self._flush_pending or self._closed)
                 if self._closed:
                     return
-                # Let a burst of invocations settle into one write.
-                self._flush_wanted.wait(FLUSH_DELAY_S)
+                # Let a burst of invocations settle into one write: wait out the delay whatever
+                # wakes the condition meanwhile (only close() cuts it short).
+                due = time.monotonic() + FLUSH_DELAY_S
+                while not self._closed and (left := due - time.monotonic()) > 0:
+                    self._flush_wanted.wait(left)
+                if self._closed:
+                    return  # close() saves what is left itself
+                # Cleared before saving: what is recorded during the save is due for the next one.
                 self._flush_pending = False
             self.flush_metrics()
 
@@ -325,6 +372,60 @@ class Invoker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class StartedInvocation:
+    """A synchronous invocation running in a warm environment (Invoker.start). `fileno()` becomes
+    readable when the function may have answered; `poll()` then gives its outcome without
+    blocking, or None. When `stalled`, or when it has run longer than a glance, `wait()` finishes
+    it, blocking (on a thread of its own). It ends once: the slot is released and the metrics
+    recorded whichever way it ends."""
+
+    def __init__(self, invoker: Invoker, config: FunctionConfig, pending: Any) -> None:
+        self._invoker = invoker
+        self._config = config
+        self._pending = pending
+        self._outcome: InvokeOutcome | None = None
+        self._ended = False
+        self.started = pending.started
+
+    def fileno(self) -> int:
+        return self._pending.fileno()
+
+    @property
+    def stalled(self) -> bool:
+        return self._pending.stalled
+
+    def poll(self) -> InvokeOutcome | None:
+        if self._ended:
+            return self._outcome
+        try:
+            result = self._pending.poll()
+        except BaseException:
+            self._end(None)
+            raise
+        return None if result is None else self._end(result)
+
+    def wait(self) -> InvokeOutcome:
+        if self._ended and self._outcome is not None:
+            return self._outcome
+        try:
+            result = self._pending.wait()
+        except BaseException:
+            self._end(None)
+            raise
+        return self._end(result)  # type: ignore[return-value]
+
+    def _end(self, result: InvocationResult | None) -> InvokeOutcome | None:
+        if self._ended:
+            return self._outcome
+        self._ended = True
+        invoker = self._invoker
+        if invoker.limiter is not None:
+            invoker.limiter.release(self._config.function_name)
+        if result is not None:
+            self._outcome = invoker._record(self._config, result)
+        return self._outcome
 
 
 # Invokers not closed when the interpreter exits still save their metrics (never lost at exit).

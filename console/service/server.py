@@ -1,9 +1,8 @@
-"""`lambda-console serve`: a lean threaded HTTP/1.1 server for the Invoke API over local functions."""
+"""`lambda-console serve`: the Invoke API over local functions, on an event-loop HTTP/1.1 server (serve_loop.py)."""
 
 from __future__ import annotations
 
 import socket
-import socketserver
 import sys
 import threading
 import time
@@ -14,10 +13,11 @@ from typing import Callable, Iterable
 from .api import InvokeApi, Response
 from .concurrency import DEFAULT_CONCURRENCY, ConcurrencyLimiter
 from .events import SYNC_PAYLOAD_LIMIT, too_large
-from .http_parsing import BadRequest, header_value, log_safe, open_reader, read_request
+from .http_parsing import BadRequest, header_value
 from .invoker import Invoker
 from .metrics import MetricsRegistry, metrics_path
 from .registry import FunctionRegistry
+from .serve_loop import ServeLoop
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3001  # what `sam local start-lambda` listens on, so existing scripts just work
@@ -26,9 +26,10 @@ DEFAULT_PORT = 3001  # what `sam local start-lambda` listens on, so existing scr
 MAX_BODY = SYNC_PAYLOAD_LIMIT
 MAX_DRAIN = 64 * 1024 * 1024
 IDLE_TIMEOUT_S = 300.0
-# Connection threads at most: past it the longest-idle keep-alive connection is closed to make
-# room, and when none is idle the new one is answered 503 at once.
+# Connections at most: past it the longest-idle keep-alive connection is closed to make room, and
+# when none is idle the new one is answered 503 at once.
 MAX_CONNECTIONS = 128
+BACKLOG = 256
 FLUSH_INTERVAL_S = 5.0
 _REASONS = {
     100: "Continue", 200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request",
@@ -57,81 +58,18 @@ class _Date:
 _DATE = _Date()
 
 
-class _Connection(socketserver.BaseRequestHandler):
-    """One client connection: requests are read and answered in turn while it stays alive."""
-
-    server: _TCPServer
-
-    def setup(self) -> None:
-        self.rfile = open_reader(self.request, IDLE_TIMEOUT_S)
-        self.server.track(self.request, True)
-
-    def finish(self) -> None:
-        self.server.track(self.request, False)
-        try:
-            self.rfile.close()
-        except OSError:
-            pass
-
-    def handle(self) -> None:
-        api = self.server.api
-        sock: socket.socket = self.request
-        try:
-            while True:
-                try:
-                    self.server.idle(sock, True)
-                    request = self._read_request()
-                except BadRequest as exc:
-                    if exc.status == 413:
-                        sock.sendall(_encode(_too_large(), False))
-                        return
-                    body = f'{{"Type":"User","message":"{exc}"}}'.encode()
-                    sock.sendall(_encode(Response(exc.status, body, [("x-amzn-ErrorType", "BadRequest")]), False))
-                    return
-                if request is None:
-                    return
-                method, target, headers, body, keep_alive = request
-                if body is None:  # past Lambda's limit (read and dropped, or not read at all)
-                    response = _too_large()
-                    keep_alive = False
-                else:
-                    started = time.perf_counter()
-                    response = api.handle(method, target, headers, body)
-                    if self.server.access_log is not None:
-                        elapsed = (time.perf_counter() - started) * 1000
-                        self._log(method, target, headers, response, elapsed)
-                sock.sendall(_encode(response, keep_alive))
-                if not keep_alive:
-                    return
-        except (OSError, ValueError):
-            return  # the client went away or timed out; nothing to answer
-
-    def _log(self, method: str, target: str, headers: dict[str, str], response: Response, ms: float) -> None:
-        kind = headers.get("x-amz-invocation-type", "RequestResponse") if method == "POST" else ""
-        error = dict(response.headers).get("x-amzn-ErrorType") or dict(response.headers).get("X-Amz-Function-Error", "")
-        stamp = time.strftime("%H:%M:%S")
-        line = f"{stamp} {method} {target.split('?')[0]} {kind} {response.status} {error} {ms:.1f} ms".replace("  ", " ")
-        line = log_safe(line)
-        try:
-            self.server.access_log(line)  # type: ignore[misc]
-        except Exception:
-            pass  # a broken log sink must not fail the request
-
-    def _read_request(self) -> tuple[str, str, dict[str, str], bytes | None, bool] | None:
-        sock: socket.socket = self.request
-        request = read_request(
-            self.rfile, max_body=MAX_BODY, max_drain=MAX_DRAIN, send=sock.sendall,
-            started=lambda: self.server.idle(sock, False),
-        )
-        if request is None:
-            return None
-        return request.method, request.target, request.headers, request.body, request.keep_alive
-
-
 def _too_large() -> Response:
     from .api import error_response
 
     return error_response(too_large(MAX_DRAIN + 1))
+
+
+def _bad_request(exc: BadRequest) -> bytes:
+    body = f'{{"Type":"User","message":"{exc}"}}'.encode()
+    return _encode(Response(exc.status, body, [("x-amzn-ErrorType", "BadRequest")]), False)
+
+
+_BUSY = b'{"Type":"Service","Message":"Too many connections; try again"}'
 
 
 def _encode(response: Response, keep_alive: bool) -> bytes:
@@ -150,90 +88,17 @@ def _encode(response: Response, keep_alive: bool) -> bytes:
     return head + response.body if status != 204 else head
 
 
-class _TCPServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256
-    block_on_close = False
-    api: InvokeApi
-    access_log: Callable[[str], None] | None = None
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        self._thread_count = 0  # connection threads started and not yet finished
-        self._idle: dict[socket.socket, float] = {}  # connections waiting for a request, since when
-
-    def track(self, sock: socket.socket, open_: bool) -> None:
-        with self._connections_lock:
-            (self._connections.add if open_ else self._connections.discard)(sock)
-            if not open_:
-                self._idle.pop(sock, None)
-
-    def idle(self, sock: socket.socket, waiting: bool) -> None:
-        with self._connections_lock:
-            if waiting:
-                self._idle.setdefault(sock, time.monotonic())
-            else:
-                self._idle.pop(sock, None)
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
-        """A thread per connection, at most MAX_CONNECTIONS of them (see MAX_CONNECTIONS)."""
-        victim = None
-        with self._connections_lock:
-            if self._thread_count >= MAX_CONNECTIONS:
-                if not self._idle:
-                    full = True
-                else:
-                    full = False
-                    victim = min(self._idle, key=self._idle.__getitem__)
-                    del self._idle[victim]
-            else:
-                full = False
-            if not full:
-                self._thread_count += 1
-        if full:
-            try:
-                body = b'{"Type":"Service","Message":"Too many connections; try again"}'
-                request.sendall(_encode(Response(503, body, [("x-amzn-ErrorType", "ServiceException")]), False))
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        if victim is not None:
-            try:
-                victim.shutdown(socket.SHUT_RDWR)  # its thread sees the end of input and ends
-            except OSError:
-                pass
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            with self._connections_lock:
-                self._thread_count -= 1
-            raise
-
-    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            with self._connections_lock:
-                self._thread_count -= 1
-
-    def close_connections(self) -> None:
-        """Hang up on keep-alive clients, so no connection thread serves after close()."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for sock in connections:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A connection that fails is that client's problem; the server carries on quietly.
-        exc = sys.exc_info()[1]
-        print(f"lambda-console serve: connection error from {client_address}: {exc!r}", file=sys.stderr)
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class LambdaServer:
@@ -287,15 +152,17 @@ class LambdaServer:
         # Event invocations accepted before a restart (or by another front that quit) run now.
         self.resumed_events = self.async_queue.resume(configs)
         self.remaining_events = 0  # what close() leaves queued, for the goodbye line
-        server_cls = _TCPServer
-        if ":" in host:
-            server_cls = type("_TCPServer6", (_TCPServer,), {"address_family": socket.AF_INET6})
-        self._server = server_cls((host, port), _Connection)
-        self._server.api = self.api
+        self._listener = _listen(host, port)
         if host in ("127.0.0.1", "localhost", "::1"):
             # Only the names of this loopback address: a page whose DNS name was rebound to it is refused.
             self.api.allowed_hosts = frozenset({"localhost", "127.0.0.1", "::1", host.lower()})
-        self._server.access_log = access_log
+        busy = _encode(Response(503, _BUSY, [("x-amzn-ErrorType", "ServiceException")]), False)
+        # Module globals read at each request: tests narrow the limits on a running server.
+        self._loop = ServeLoop(
+            self._listener, self.api, encode=_encode, bad_request=_bad_request, too_large=_too_large, busy=busy,
+            max_connections=MAX_CONNECTIONS, idle_timeout=IDLE_TIMEOUT_S, max_body=lambda: MAX_BODY,
+            max_drain=lambda: MAX_DRAIN, access_log=access_log,
+        )
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._maintenance = threading.Thread(target=self._maintain, name="lambda-serve-maintenance", daemon=True)
@@ -304,7 +171,7 @@ class LambdaServer:
 
     @property
     def address(self) -> tuple[str, int]:
-        host, port = self._server.server_address[:2]
+        host, port = self._listener.getsockname()[:2]
         return str(host), int(port)
 
     @property
@@ -314,22 +181,19 @@ class LambdaServer:
 
     def start(self) -> LambdaServer:
         """Serve in a background thread (tests, the TUI)."""
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="lambda-serve", daemon=True)
+        self._thread = threading.Thread(target=self._loop.serve, name="lambda-serve", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
-        self._server.serve_forever(poll_interval=0.5)
+        self._loop.serve()
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._thread is not None:
-            self._server.shutdown()
-        self._server.server_close()
-        self._server.close_connections()
+        self._loop.stop()  # hangs up on every connection, keep-alive ones too
+        self._listener.close()
         self._stop.set()
         # Stops the queue (what stays queued is counted), saves the metrics, stops its own engine.
         self.remaining_events = self.invoker.close(timeout=5.0)

@@ -120,3 +120,25 @@ def test_render_totals_sizes_columns_to_content_and_fits_80_columns():
     assert row.split() == ["hello-world", "1", "0", "0", "0", "2.50", "2.50"]
     assert max(len(line) for line in table.splitlines()) <= 66  # an 80-column terminal's Monitor dialog
     assert len(rule) == len(header) == len(row)
+
+
+def test_a_burst_of_invocations_is_saved_in_one_write_not_one_per_invocation(function_dirs, shared_engine, monkeypatch):
+    """Each invocation asks for a save; the flusher waits out FLUSH_DELAY_S whatever wakes it, so
+    the burst costs one write (made here by close(), the delay being long) and loses nothing."""
+    from console.service import invoker as invoker_module
+    from console.service.invoker import Invoker
+    from console.service.registry import FunctionRegistry
+
+    monkeypatch.setattr(invoker_module, "FLUSH_DELAY_S", 3600.0)
+    saves = []
+    original = MetricsRegistry.save_file
+    monkeypatch.setattr(MetricsRegistry, "save_file", lambda self, *a, **k: (saves.append(a), original(self, *a, **k))[1])
+    config = FunctionRegistry([function_dirs["hello"]]).get("hello")
+    invoker = Invoker(shared_engine)
+    for _ in range(30):
+        invoker.invoke(config, b"{}")
+    assert saves == []  # the flusher is still waiting out its delay, not saving per invocation
+    invoker.close()
+    assert len(saves) == 1
+    saved = json.loads((function_dirs["hello"] / ".lambda-console" / "metrics.json").read_text())
+    assert sum(b["counts"]["Invocations"] for b in saved["buckets"].values()) == 30
