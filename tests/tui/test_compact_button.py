@@ -109,3 +109,18 @@ async def test_the_main_screen_does_not_load_buttons_css(default_dir):
         assert app.screen.query(CompactButton)
         sources = {str(location[1]) for location in app.stylesheet.source}
         assert "Button.DEFAULT_CSS" not in sources
+
+
+@pytest.mark.parametrize(("button", "screen"), [("#config-button", "ConfigModal"), ("#template-button", "TemplatePicker")])
+async def test_the_main_screens_buttons_open_their_dialogs(default_dir, button, screen):
+    from console.tui.app import LambdaConsoleApp
+
+    class NoEngine:
+        def close(self) -> None:
+            pass
+
+    app = LambdaConsoleApp(default_dir, engine=NoEngine())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(button))
+        await pilot.click(button)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == screen)

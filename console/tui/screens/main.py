@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -108,6 +108,38 @@ class MainScreen(PaneLayout, Screen[None]):
         self.result_pane.focus()  # AUTO_FOCUS did; kept for a screen whose focus moved meanwhile
         # Work the first screen does not show waits until it is painted.
         self.call_after_refresh(self._resume_events)
+        self.set_timer(0.25, self._paint_if_never_painted)  # a safety net: see _compositor_refresh
+
+    # -- the first paint ---------------------------------------------------------------------
+
+    _painted = False
+
+    def _compositor_refresh(self) -> None:
+        """Textual 8.2 starts the app inside a batch update, and a screen refreshed during a batch
+        renders a whole frame that App._display then drops: ~15 ms of the console's start went to
+        a frame nobody saw. Until the first frame is shown, a refresh inside a batch only marks the
+        screen for repainting; the start's resize event (or _paint_if_never_painted) paints it."""
+        app = self.app
+        if not self._painted and app._batch_count and self is app.screen and not app.is_inline:
+            self._repaint_required = True
+            return
+        if not app._batch_count:
+            self._painted = True
+        super()._compositor_refresh()
+
+    _resumed = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # The first resume follows the mount, where every widget was just styled with the
+        # screen's final classes: restyling the whole tree again (~12 ms) changes nothing.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+        super()._on_screen_resume(event)
+
+    def _paint_if_never_painted(self) -> None:
+        if not self._painted:
+            self.refresh()
 
     def _set_breakpoint_class(self) -> None:
         """Give the screen its width class (-narrow / -wide) before the panes mount, as Textual
