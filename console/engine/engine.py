@@ -603,6 +603,9 @@ class _Run:
         self.launch: Launch | None = None
         # A dependency build's output goes live to the invocation's log listener (not its log).
         self.build_progress: Callable[[str], None] | None = None
+        # Made while the runtime runs the event (see invoke).
+        self._end_line: str | None = None
+        self._figures: dict[str, str] | None = None
 
     # ------------------------------------------------------------ cold start
 
@@ -672,10 +675,16 @@ class _Run:
     def begin(self, env: Environment, header: dict, body: bytes) -> bool:
         """Hand the event to the runtime; False when it did not take it (it is dying)."""
         self.launch = env.launch or self.launch
-        self.log.line(self.platform.start(self.request_id))
         if self.invoke_started is None:
             self.invoke_started = time.perf_counter()
-        return env.send_invoke(header, body, self.invoke_started + self.config.timeout_s)
+        # The event goes first, and what the record needs that the answer does not decide is made
+        # while the runtime wakes up and runs it. START still precedes the function's output in
+        # the log: that is read only once the answer is waited for (wait, or poll_reply).
+        sent = env.send_invoke(header, body, self.invoke_started + self.config.timeout_s)
+        self.log.line(self.platform.start(self.request_id))
+        self._end_line = self.platform.end(self.request_id)
+        self._figures = self._runtime_figures()
+        return sent
 
     def wait(self, env: Environment, sent: bool) -> Reply:
         assert self.invoke_started is not None
@@ -793,7 +802,7 @@ class _Run:
         cancelled: bool = False,
     ) -> InvocationResult:
         config, log = self.config, self.log
-        log.line(self.platform.end(self.request_id))
+        log.line(self._end_line if self._end_line is not None else self.platform.end(self.request_id))
         # Since August 2025 Lambda bills the init phase of a cold start too.
         billed = math.ceil(duration_ms + (self.init_ms or 0.0))
         log.line(
@@ -822,7 +831,7 @@ class _Run:
                 billed_duration_ms=billed,
                 memory_size_mb=config.memory_mb,
                 max_memory_used_mb=max_used_mb,
-                **self._runtime_figures(),
+                **(self._figures if self._figures is not None else self._runtime_figures()),
             ),
             function_name=config.function_name,
             platform_error=error_type if report_status else None,

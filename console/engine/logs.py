@@ -129,6 +129,11 @@ class JsonPlatformLog(TextPlatformLog):
         return self._event("platform.report", record)
 
 
+# Both formats keep no state: one of each serves every invocation.
+_TEXT_PLATFORM_LOG = TextPlatformLog()
+_JSON_PLATFORM_LOG = JsonPlatformLog()
+
+
 @dataclass(frozen=True)
 class ReportFields:
     """A REPORT line read back (what a remote invocation's log tail tells about its figures)."""
@@ -177,8 +182,8 @@ def parse_report(log: str) -> ReportFields | None:
 def platform_log(environment: dict) -> TextPlatformLog:
     """The platform's line format for a function, chosen as Lambda chooses it."""
     if str(environment.get("AWS_LAMBDA_LOG_FORMAT", "")).upper() == "JSON":
-        return JsonPlatformLog()
-    return TextPlatformLog()
+        return _JSON_PLATFORM_LOG
+    return _TEXT_PLATFORM_LOG
 
 
 class LogBuffer:
@@ -193,6 +198,7 @@ class LogBuffer:
         self._tail_size = 0
         self.cut_bytes = 0
         self._at_line_start = True
+        self._fed = False  # output went into the decoder since its last final decode
 
     @property
     def truncated(self) -> bool:
@@ -202,15 +208,19 @@ class LogBuffer:
         """A platform line (or any text the engine adds): always on a line of its own, as each
         platform record is its own log event in CloudWatch."""
         self._flush_tail()
-        pending = self._decoder.decode(b"", final=True)
-        if pending:
-            self._emit(pending)
+        if self._fed:
+            # Only output fed to the decoder can leave a partial character in it.
+            self._fed = False
+            pending = self._decoder.decode(b"", final=True)
+            if pending:
+                self._emit(pending)
         if text and not self._at_line_start:
             text = "\n" + text
         self._emit(text)
 
     def output(self, data: bytes) -> None:
         """Bytes the function wrote to stdout/stderr."""
+        self._fed = True
         room = HEAD_BYTES - self._kept
         if room > 0:
             head, data = data[:room], data[room:]

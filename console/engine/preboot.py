@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import subprocess
     from collections.abc import Mapping
 
-HINT_FILE = "preboot.json"
+HINT_DIR = "preboot"  # one small file per command line
 BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runtime", "bootstrap.py")
 # Variables a process reads when it starts, before any Python code runs (the locale Python sets up
 # its standard streams with, the dynamic loader's paths, libc's allocator and locale files): the
@@ -47,9 +47,9 @@ def start_env(env: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k in _AT_START or k.startswith(_AT_START_PREFIXES)}
 
 
-def hint_path() -> str:
-    """<cache>/runtime/preboot.json, the cache being runtime_dirs.cache_root() (computed here
-    without pathlib, which this early start-up does not import)."""
+def hint_dir() -> str:
+    """<cache>/runtime/preboot, the cache being runtime_dirs.cache_root() (computed here without
+    pathlib, which this early start-up does not import)."""
     explicit = os.environ.get("LAMBDA_CONSOLE_CACHE")
     if explicit:
         root = os.path.expanduser(explicit)
@@ -57,20 +57,40 @@ def hint_path() -> str:
         xdg = os.environ.get("XDG_CACHE_HOME")
         root = os.path.join(os.path.expanduser(xdg) if xdg else os.path.join(os.path.expanduser("~"), ".cache"),
                             "lambda-console")
-    return os.path.join(root, "runtime", HINT_FILE)
+    return os.path.join(root, "runtime", HINT_DIR)
 
 
-# Guesses kept, one per command line (the most recent ones).
-MAX_HINTS = 32
+def _digest(key: str) -> str:
+    from .sha import sha256
+
+    return sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _read_hints() -> dict[str, dict]:
+def hint_path(key: str) -> str:
+    """The file of one command line's guess: a file each, so that the many command lines other
+    processes run (a test suite's) never push out the one being repeated. It is named (and
+    checked) by the command line's digest: what was typed (an --env value) is not written down."""
+    return os.path.join(hint_dir(), _digest(key)[:32] + ".json")
+
+
+# Guesses kept (the most recently written or used).
+MAX_HINTS = 64
+
+
+def _read_hint(key: str) -> dict | None:
+    path = hint_path(key)
     try:
-        with open(hint_path(), "rb") as f:
-            hints = json.loads(f.read(1 << 20))
+        with open(path, "rb") as f:
+            hint = json.loads(f.read(1 << 16))
     except (OSError, ValueError, RecursionError):
-        return {}
-    return hints if isinstance(hints, dict) else {}
+        return None
+    if not isinstance(hint, dict) or hint.get("key") != _digest(key):
+        return None
+    try:
+        os.utime(path)  # recently used: kept when the oldest are pruned
+    except OSError:
+        pass
+    return _valid(hint)
 
 
 def _valid(hint: object) -> dict | None:
@@ -85,25 +105,34 @@ def _valid(hint: object) -> dict | None:
 
 
 def _write_hint(key: str, hint: dict) -> None:
-    """Remember what this command line's environment started with (the file is a cache: a
-    write lost to a concurrent one only costs a preboot)."""
-    hints = _read_hints()
-    hints.pop(key, None)
-    hints[key] = hint
-    for old in list(hints)[: max(0, len(hints) - MAX_HINTS)]:
-        del hints[old]
-    path = hint_path()
-    staging = f"{path}.{os.getpid()}"
+    """Remember what this command line's environment started with (a cache: a write lost to a
+    concurrent one only costs a preboot), and forget the least recently used past MAX_HINTS."""
+    path = hint_path(key)
+    staging = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(staging, "w", encoding="utf-8") as f:
-            json.dump(hints, f)
+            json.dump({"key": _digest(key), **hint}, f)
         os.replace(staging, path)
     except OSError:
         try:
             os.unlink(staging)
         except OSError:
             pass  # a cache that cannot be written only means no preboot next time
+        return
+    _prune(os.path.dirname(path))
+
+
+def _prune(folder: str) -> None:
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.endswith(".json")]
+        if len(entries) <= MAX_HINTS:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for entry in entries[: len(entries) - MAX_HINTS]:
+            os.unlink(entry.path)
+    except OSError:
+        pass  # another process pruned first
 
 
 class Preboot:
@@ -124,7 +153,7 @@ class Preboot:
             key = json.dumps([os.getcwd(), argv])
         except OSError:  # the current folder is gone: the command fails on its own
             return cls("", None)
-        hint = _valid(_read_hints().get(key))
+        hint = _read_hint(key)
         preboot = cls(key, hint)
         if hint is not None and os.access(hint["python"], os.X_OK) and os.path.isfile(BOOTSTRAP):
             preboot._spawn()

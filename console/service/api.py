@@ -135,8 +135,11 @@ class InvokeApi:
         if self.allowed_hosts is not None and "host" in headers:
             if host_name(headers["host"]) not in self.allowed_hosts:
                 raise AccessDenied("Requests must be addressed to the local server (Host header refused)")
-        if "origin" in headers or any(k.startswith("sec-fetch-") for k in headers):
+        if "origin" in headers:
             raise AccessDenied("Requests from web browsers are refused")
+        for name in headers:
+            if name.startswith("sec-fetch-"):
+                raise AccessDenied("Requests from web browsers are refused")
         auth = headers.get("authorization")
         if auth is not None and not auth.startswith("AWS4-HMAC-SHA256 "):
             raise AccessDenied("Only AWS Signature Version 4 authorization is accepted")

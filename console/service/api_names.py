@@ -30,7 +30,23 @@ class FunctionRef:
     qualifier: str | None
 
 
+_PARSED: dict[tuple[str, str | None, str], FunctionRef] = {}  # names already validated (a server sees few)
+_PARSED_MAX = 1024
+
+
 def parse_function_name(raw: str, qualifier: str | None, arn_prefix: str) -> FunctionRef:
+    """parse_function_name_uncached, remembering the names it accepted (the checks are pure)."""
+    key = (raw, qualifier, arn_prefix)
+    ref = _PARSED.get(key)
+    if ref is None:
+        ref = parse_function_name_uncached(raw, qualifier, arn_prefix)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = ref
+    return ref
+
+
+def parse_function_name_uncached(raw: str, qualifier: str | None, arn_prefix: str) -> FunctionRef:
     """Validate FunctionName (name, name:qualifier, partial or full ARN) and the Qualifier.
 
     Only $LATEST exists locally: another qualifier is ResourceNotFound with Lambda's message.

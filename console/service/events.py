@@ -13,6 +13,9 @@ from .errors import InvalidRequestContent, InvokeError, RequestTooLarge
 # Lambda's limits (API_Invoke): a synchronous request, and an asynchronous one (1 MB since Oct 2025).
 SYNC_PAYLOAD_LIMIT = 6_291_456
 ASYNC_PAYLOAD_LIMIT = 1_048_576
+# Numbers are only checked, not converted: a huge integer is valid JSON for Lambda. One decoder
+# for every event (json.loads with options would build one per call).
+_VALIDATOR = json.JSONDecoder(parse_int=str, parse_float=str)
 # The Invoke API's prefix for a body that is not JSON.
 _NOT_JSON = "Could not parse request body into json: Could not parse payload into json: "
 
@@ -50,8 +53,7 @@ def check_event(event: bytes | str, invocation_type: str = "RequestResponse") ->
     except UnicodeDecodeError as exc:
         raise InvalidRequestContent(f"{_NOT_JSON}Invalid UTF-8 start byte 0x{data[exc.start]:02x}") from None
     try:
-        # Numbers are only checked, not converted: a huge integer is valid JSON for Lambda.
-        json.loads(text, parse_int=str, parse_float=str)
+        _VALIDATOR.decode(text)
     except json.JSONDecodeError as exc:
         raise InvalidRequestContent(f"{_NOT_JSON}{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:

@@ -50,6 +50,19 @@ def test_second_invocation_is_warm_and_module_code_runs_once(engine, make_functi
     assert "INIT_START" not in second.log and "Init Duration" not in second.log
 
 
+def test_a_warm_invocations_live_log_is_start_then_output_then_end_and_report(engine, make_function):
+    config = make_function(HELLO)
+    engine.invoke(config, HELLO_EVENT)
+    pieces: list[str] = []
+    r = engine.invoke(config, HELLO_EVENT, on_log=pieces.append)
+    assert "".join(pieces) == r.log
+    lines = r.log.splitlines()
+    assert lines[0] == f"START RequestId: {r.request_id} Version: $LATEST"
+    assert lines[1:3] == ["value1 = value1", f"END RequestId: {r.request_id}"]
+    assert lines[3].startswith(f"REPORT RequestId: {r.request_id}\tDuration: ") and len(lines) == 4
+    assert pieces[0] == lines[0] + "\n"  # START reached the listener before any output
+
+
 def test_billed_duration_rounds_up_and_includes_init_on_cold_start(engine, make_function):
     config = make_function(HELLO)
     cold = engine.invoke(config, HELLO_EVENT).summary

@@ -74,10 +74,11 @@ def test_a_fitting_preboot_runtime_becomes_the_environment_and_the_function_cann
 
 def test_the_guess_on_disk_holds_no_variable_of_the_function_beyond_those_read_at_start(make_function):
     config = make_function(PROBE, environment={"SECRET_TOKEN": "hunter2", "LC_ALL": "C.UTF-8"})
-    _invoke(config, Preboot.start(["invoke", "x"]))
-    saved = open(prebooting.hint_path()).read()
-    assert "hunter2" not in saved and "SECRET_TOKEN" not in saved
-    assert json.loads(saved)[json.dumps([os.getcwd(), ["invoke", "x"]])]["env"]["LC_ALL"] == "C.UTF-8"
+    argv = ["invoke", "x", "--env", "SECRET_TOKEN=hunter2"]
+    _invoke(config, Preboot.start(argv))
+    saved = open(prebooting.hint_path(json.dumps([os.getcwd(), argv]))).read()
+    assert "hunter2" not in saved and "SECRET_TOKEN" not in saved  # neither the function's nor the command line's
+    assert json.loads(saved)["env"]["LC_ALL"] == "C.UTF-8"
 
 
 def test_a_preboot_started_with_another_locale_is_killed_unused_and_the_guess_updated(make_function):
@@ -156,7 +157,7 @@ def test_only_a_local_request_response_invoke_is_prebooted():
 def test_the_hint_lives_in_the_runtime_cache_folder(tmp_path):
     from console.engine.runtime_dirs import cache_root
 
-    assert prebooting.hint_path() == str(cache_root() / "runtime" / prebooting.HINT_FILE)
+    assert prebooting.hint_dir() == str(cache_root() / "runtime" / prebooting.HINT_DIR)
     from console.engine.environment import BOOTSTRAP
 
     assert prebooting.BOOTSTRAP == BOOTSTRAP
@@ -192,3 +193,17 @@ def test_an_init_error_reads_the_same_from_a_preboot_runtime(make_function):
     assert env.pid == pid
     assert direct.status == "Failed" and "Runtime.Unknown" not in direct.log
     assert _shape(booted) == _shape(direct)
+
+
+def test_guesses_are_kept_per_command_line_and_the_least_recently_used_are_forgotten(monkeypatch):
+    hint = {"python": sys.executable, "lib": "", "env": {"LANG": "C.UTF-8"}}
+    monkeypatch.setattr(prebooting, "MAX_HINTS", 4)
+    for n in range(4):
+        prebooting._write_hint(f"command {n}", hint)
+        # distinct times, oldest first, whatever the file system's timestamp resolution
+        os.utime(prebooting.hint_path(f"command {n}"), ns=(n * 10**9, n * 10**9))
+    assert prebooting._read_hint("command 0") == hint  # used now: the most recent
+    prebooting._write_hint("command 4", hint)
+    kept = {n for n in range(5) if prebooting._read_hint(f"command {n}") is not None}
+    assert kept == {0, 2, 3, 4}
+    assert prebooting._read_hint("another command") is None

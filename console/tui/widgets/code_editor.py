@@ -19,7 +19,7 @@ from textual.widgets import Tab, Tabs, TextArea
 from ..filemodel import FileModel, FlushResult, check_relative
 from .editor_area import EditorArea
 from .file_actions import FileActions
-from .highlighting import follow_app_theme, set_language
+from .highlighting import editor_theme, follow_app_theme, set_language
 
 if TYPE_CHECKING:
     from textual.widgets import DirectoryTree
@@ -71,7 +71,7 @@ class CodeEditor(FileActions, Vertical):
             with Vertical(id="code-column"):
                 yield Tabs(id="file-tabs")
                 # The language is set per file when one is opened (see highlighting.py).
-                yield EditorArea.code_editor("", id="code", soft_wrap=False)
+                yield EditorArea.code_editor("", id="code", soft_wrap=False, theme=editor_theme(self.app))
 
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         # By handler name, not @on(DirectoryTree.FileSelected): the tree's module is imported

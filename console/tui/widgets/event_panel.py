@@ -18,7 +18,7 @@ from .. import store
 from ..render import event_problem
 from .compact_button import CompactButton
 from .editor_area import EditorArea
-from .highlighting import follow_app_theme, set_language
+from .highlighting import editor_theme, follow_app_theme, set_language
 
 UNSAVED = "(unsaved event)"
 
@@ -45,7 +45,9 @@ class EventPanel(Vertical):
             yield Select([], prompt=UNSAVED, allow_blank=True, compact=True, id="saved-events")
             yield CompactButton("Template…", id="template-button")
         # JSON highlighting is switched on once the event is loaded (on_mount; one query compiled).
-        yield EditorArea.code_editor("", id="event-json", soft_wrap=True, show_line_numbers=False)
+        yield EditorArea.code_editor(
+            "", id="event-json", soft_wrap=True, show_line_numbers=False, theme=editor_theme(self.app)
+        )
         yield Static("", id="event-status")
 
     @property

@@ -152,9 +152,12 @@ class FunctionBar(Vertical):
             runtime.value = settings.runtime
         self.recheck()
 
+    _checked_handler: str | None = None  # the handler string the shown check is about
+
     def recheck(self) -> None:
         """Run the static handler check again (after edits to the handler or the code)."""
         handler = self.query_one("#handler", Input).value
+        self._checked_handler = handler
         problem = handler_problem(store.to_config(self.code_dir, store.updated(self.settings, handler=handler)))
         ok = self.query_one("#handler-ok", Static)
         line = self.query_one("#handler-problem", Static)
@@ -176,7 +179,8 @@ class FunctionBar(Vertical):
     @on(Input.Changed, "#handler")
     def _handler_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.recheck()
+        if event.value != self._checked_handler:  # the Input announces its first value on mount too
+            self.recheck()
         if event.value != self.settings.handler:
             self.settings = store.updated(self.settings, handler=event.value)
             self.save_soon()

@@ -45,6 +45,12 @@ def _editor_theme(dark: bool) -> str:
     return "css" if dark else "github_light"
 
 
+def editor_theme(app: object) -> str:
+    """The syntax theme an editor starts with under the app's current theme (given to the
+    constructor, so follow_app_theme finds it set and the area does not build its theme twice)."""
+    return _editor_theme(bool(getattr(getattr(app, "current_theme", None), "dark", True)))
+
+
 def follow_app_theme(area: TextArea) -> None:
     """Keep an editor's syntax theme in step with the app's light/dark theme (call once mounted)."""
 
