@@ -119,7 +119,23 @@ def _exit_now(status: int) -> None:
     os._exit(status)
 
 
+def _opens_the_console(argv: list[str]) -> bool:
+    """No command: `lambda-console`, `lambda-console DIR`, `lambda-console --theme NAME`. The
+    console starts without building the commands' parser (importing every command module and
+    argparse took about a tenth of its time to the first screen)."""
+    if not argv:
+        return True
+    first = argv[0]
+    if first in COMMANDS or first in ("-h", "--help", "--version"):
+        return False
+    return first.startswith("-") or "/" in first or os.path.exists(first)
+
+
 def _run(argv: list[str], preboot) -> int:
+    if _opens_the_console(argv):
+        from console.tui.launch import run_tui
+
+        return run_tui(argv)
     # A known command needs its own module only (no other command's imports on its start-up).
     module = COMMANDS.get(argv[0]) if argv else None
     parser = build_parser((module,) if module in COMMAND_MODULES else COMMAND_MODULES)

@@ -43,20 +43,33 @@ def _origin(module: str) -> str | None:
     return spec.origin
 
 
-def _link_farm(kind: str, modules: tuple[str, ...]) -> str:
+def _link_farm(kind: str, modules: tuple[str, ...], required: tuple[str, ...] = ()) -> str:
     """A folder of symlinks to just these installed modules (the rest of the console's
-    site-packages stays out of reach). Made once per set of installed locations."""
+    site-packages stays out of reach). Made once per set of installed locations; OSError when a
+    `required` module is not installed beside the console."""
     with _lock:
         known = _made.get(kind)
         if known is not None and os.path.isdir(known):
             return known  # looked up once per process: a cold start does not search sys.path
     origins = {m: o for m in modules if (o := _origin(m)) is not None}
+    missing = [m for m in required if m not in origins]
+    if missing:
+        # Without this the runtime would start and fail on its own import, which reads as if the
+        # function were broken.
+        raise OSError(
+            f"the runtime needs {', '.join(missing)}, which is not installed for the console's Python "
+            f"(reinstall lambda-console, or pip install {' '.join(missing)})"
+        )
     digest = sha256(repr(sorted(origins.items())).encode()).hexdigest()[:16]
     key = f"{kind}-{digest}"
     with _lock:
         for root in (cache_root() / "runtime", Path(tempfile.gettempdir()) / f"lambda-console-{os.getuid()}"):
             folder = root / key
             try:
+                if folder.is_dir() and not _links_hold(folder, origins):
+                    # A link points at a module since deleted, or the folder was tampered with:
+                    # set it aside (never reuse it) and make the folder again.
+                    os.rename(folder, Path(tempfile.mkdtemp(prefix=f".{key}.stale.", dir=root)) / key)
                 if not folder.is_dir():
                     staging = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=_mkdir(root)))
                     for module, origin in origins.items():
@@ -74,6 +87,18 @@ def _link_farm(kind: str, modules: tuple[str, ...]) -> str:
         raise OSError(f"cannot create the runtime's {kind} folder under {cache_root()} or the temp folder")
 
 
+def _links_hold(folder: Path, origins: dict[str, str]) -> bool:
+    """Whether the folder links exactly to these origins, every link resolving."""
+    try:
+        names = set(os.listdir(folder))
+        wanted = {os.path.basename(origin): origin for origin in origins.values()}
+        return names == set(wanted) and all(
+            os.readlink(folder / name) == origin and os.path.exists(folder / name) for name, origin in wanted.items()
+        )
+    except OSError:
+        return False
+
+
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -83,7 +108,7 @@ def private_lib() -> str:
     """Where the runtime imports simplejson from. A foreign interpreter ignores the compiled
     speed-ups built for the console's Python and uses simplejson's pure-Python code, which
     produces the same bytes."""
-    return _link_farm("lib", PRIVATE_MODULES)
+    return _link_farm("lib", PRIVATE_MODULES, required=PRIVATE_MODULES)
 
 
 def sdk_dir() -> str:

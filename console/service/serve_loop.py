@@ -24,6 +24,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Callable
 
+from .serve_tools import Poller, PrefixedReader, Workers
 from .http_parsing import (
     MAX_HEADERS,
     BadRequest,
@@ -52,30 +53,6 @@ WRITE = select.POLLOUT
 _READY = select.POLLIN | select.POLLERR | select.POLLHUP  # an end or an error reads as readable
 
 
-class _Poller:
-    """epoll where there is one (Linux), poll elsewhere: file descriptor numbers in, (fd, events)
-    out. Plainer than `selectors` for the same system calls, which counts at thousands a second."""
-
-    def __init__(self) -> None:
-        if hasattr(select, "epoll"):
-            self._p = select.epoll()
-            self._scale = 1.0
-        else:  # pragma: no cover - macOS
-            self._p = select.poll()
-            self._scale = 1000.0
-        self.register = self._p.register
-        self.modify = self._p.modify
-        self.unregister = self._p.unregister
-
-    def poll(self, timeout: float) -> list[tuple[int, int]]:
-        return self._p.poll(timeout * self._scale)
-
-    def close(self) -> None:
-        close = getattr(self._p, "close", None)
-        if close is not None:
-            close()
-
-
 class Conn:
     """One client connection as the loop sees it."""
 
@@ -97,66 +74,6 @@ class Conn:
     def idle(self) -> bool:
         """Waiting for a request that has not begun: the one to close first when full."""
         return not self.busy and not self.thread and not self.out and b"\n" not in self.buf.lstrip(b"\r\n")
-
-
-class _Prefixed(io.RawIOBase):
-    """A socket's reader for the blocking parser that first gives back what the loop read ahead."""
-
-    def __init__(self, prefix: bytes, sock: socket.socket) -> None:
-        super().__init__()
-        self._prefix = memoryview(prefix)
-        self._sock = sock
-
-    def readinto(self, b) -> int:  # the raw reader of an io.BufferedReader
-        if self._prefix:
-            n = min(len(b), len(self._prefix))
-            b[:n] = self._prefix[:n]
-            self._prefix = self._prefix[n:]
-            return n
-        return self._sock.recv_into(b)
-
-    def readable(self) -> bool:
-        return True
-
-
-class Workers:
-    """Daemon threads for what must not run on the loop, started as needed and reused."""
-
-    def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._idle = 0
-        self._count = 0
-        self._name = name
-
-    def submit(self, job: Callable[[], None]) -> None:
-        with self._lock:
-            spawn = self._idle == 0
-            if spawn:
-                self._count += 1
-            else:
-                self._idle -= 1
-        self._jobs.put(job)
-        if spawn:
-            threading.Thread(target=self._run, name=f"{self._name}-{self._count}", daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            try:
-                job()
-            except Exception:  # noqa: BLE001 - a job answers its own failures; never kill the worker
-                pass
-            with self._lock:
-                self._idle += 1
-
-    def stop(self) -> None:
-        with self._lock:
-            count = self._count
-        for _ in range(count):
-            self._jobs.put(None)
 
 
 class ServeLoop:
@@ -191,7 +108,7 @@ class ServeLoop:
         self._max_body = max_body
         self._max_drain = max_drain
         self.access_log = access_log
-        self._poller = _Poller()
+        self._poller = Poller()
         self._handlers: dict[int, object] = {}  # fd -> its Conn, or its PendingResponse
         self._conns: dict[int, Conn] = {}
         self._lock = threading.Lock()  # guards _conns against close_connections() from other threads
@@ -470,9 +387,7 @@ class ServeLoop:
         response = pending.poll()
         if response is None and not pending.stalled:
             return
-        del self._pending[fd]
-        del self._handlers[fd]
-        self._poller.unregister(fd)
+        self._unwatch_pending(fd)
         if response is None:
             self._on_worker(conn, pending.wait)
         else:
@@ -482,10 +397,16 @@ class ServeLoop:
         late = time.perf_counter() - PATIENCE_S
         for fd, (conn, pending) in list(self._pending.items()):
             if pending.started <= late:
-                del self._pending[fd]
-                del self._handlers[fd]
-                self._poller.unregister(fd)
+                self._unwatch_pending(fd)
                 self._on_worker(conn, pending.wait)
+
+    def _unwatch_pending(self, fd: int) -> None:
+        del self._pending[fd]
+        del self._handlers[fd]
+        try:
+            self._poller.unregister(fd)
+        except OSError:
+            pass  # its environment was killed meanwhile (closing the channel unwatched it)
 
     def _on_worker(self, conn: Conn, answer: Callable[[], Response]) -> None:
         def job() -> None:
@@ -562,7 +483,7 @@ class ServeLoop:
         try:
             sock.setblocking(True)
             sock.settimeout(self.idle_timeout)
-            rfile = io.BufferedReader(_Prefixed(prefix, sock), 65536)  # type: ignore[arg-type]
+            rfile = io.BufferedReader(PrefixedReader(prefix, sock), 65536)  # type: ignore[arg-type]
             while not self._stop:
                 try:
                     request = read_request(rfile, max_body=self._max_body(), max_drain=self._max_drain(),

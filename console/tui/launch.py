@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # not for a bare `lambda-console`: it starts with no arguments to parse
+
     parser = argparse.ArgumentParser(
         prog="lambda-console",
         description="Open the console on DIR (a function's code folder), or on the default hello-world function.",
@@ -18,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_tui(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv) if argv else SimpleNamespace(dir=None, theme=None)
     from console.catalog import CatalogError
     from console.workspace import WorkspaceError
 

@@ -87,3 +87,25 @@ def test_the_first_screen_parses_no_css_of_hidden_or_other_widgets(home):
     assert "Select.DEFAULT_CSS" in css  # the probe saw the first screen's stylesheet
     # Button's (CompactButton on the first screen), the file tree's (mounted on first Alt+F).
     assert not css & {"Button.DEFAULT_CSS", "DirectoryTree.DEFAULT_CSS", "Tree.DEFAULT_CSS"}
+
+
+START_PATH = """
+import sys
+from console.tui import launch
+calls = []
+launch.run_tui = lambda argv: calls.append(argv) or 0
+from console.cli import main
+for argv in ([], ["--theme", "nord"], [sys.argv[1]]):
+    assert main(argv) == 0
+assert calls == [[], ["--theme", "nord"], [sys.argv[1]]], calls
+print(" ".join(sorted(m for m in sys.modules if m.startswith("console.cli.") or m == "argparse")))
+"""
+
+
+def test_opening_the_console_builds_no_command_parser(tmp_path):
+    """`lambda-console`, `lambda-console DIR` and `--theme` go straight to the console: the
+    commands' modules (and argparse) are not imported to find out there is no command."""
+    out = subprocess.run(
+        [sys.executable, "-c", START_PATH, str(tmp_path)], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.split() == []
