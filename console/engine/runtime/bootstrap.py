@@ -716,6 +716,10 @@ _raw_decode = _stdlib_json.JSONDecoder().raw_decode  # json.loads itself looks u
 _len = len
 _join = b"".join
 _memoryview = memoryview
+_type = type
+_escape = _stdlib_json.encoder.encode_basestring_ascii  # what json.dumps writes a str with
+_float_repr = float.__repr__
+_int_repr = int.__repr__
 _pack = _FRAME.pack
 _unpack_from = _FRAME.unpack_from
 _HEAD_SIZE = _FRAME.size
@@ -762,9 +766,28 @@ class Channel:
         header = _raw_decode(data[_HEAD_SIZE : _HEAD_SIZE + hlen].decode())[0]
         return header, data[_HEAD_SIZE + hlen : end]
 
+    def answer(self, kind, invoke_id, duration, memory, body, content_type=None):
+        """An invocation's answer: its header written directly, as json.dumps would write it
+        (for a str id, a float duration and an int memory figure), at a third of the cost."""
+        if _type(invoke_id) is not str or _type(duration) is not float or _type(memory) is not int:
+            header = {"t": kind, "id": invoke_id}
+            if content_type is not None:
+                header["ct"] = content_type
+            header["d"] = duration
+            header["m"] = memory
+            return self.send(header, body)
+        ct = "" if content_type is None else ', "ct": ' + _escape(content_type)
+        h = (
+            '{"t": "' + kind + '", "id": ' + _escape(invoke_id) + ct + ', "d": ' + _float_repr(duration)
+            + ', "m": ' + _int_repr(memory) + ', "k": ' + _escape(self.key) + "}"
+        ).encode()
+        self._write(h, body)
+
     def send(self, header, body=b""):
         header["k"] = self.key
-        h = _dumps(header).encode()
+        self._write(_dumps(header).encode(), body)
+
+    def _write(self, h, body):
         if _len(body) <= 65536:
             parts = (_join((_pack(_len(h), _len(body)), h, body)),)
         else:
@@ -1039,16 +1062,14 @@ def handle_event_request(channel, request_handler, header, body):
         log_error(log_view)
         payload = to_json(error_result).encode("utf-8")
         duration = (time.perf_counter() - started) * 1000.0
-        channel.send({"t": "error", "id": invoke_id, "d": duration, "m": _peak_rss_kb()}, payload)
+        channel.answer("error", invoke_id, duration, _peak_rss_kb(), payload)
     else:
         # Outside the try, as in awslambdaric: a lone surrogate (raw UTF-8 from 3.12 on) cannot be
         # encoded and the runtime dies of it, which the platform reports as Runtime.ExitError.
         if isinstance(result, str):
             result = result.encode("utf-8")
         duration = (time.perf_counter() - started) * 1000.0
-        channel.send(
-            {"t": "result", "id": invoke_id, "ct": content_type, "d": duration, "m": _peak_rss_kb()}, result
-        )
+        channel.answer("result", invoke_id, duration, _peak_rss_kb(), result, content_type)
 
 
 def _private_tmp(path, size_mb):
