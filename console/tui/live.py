@@ -6,7 +6,10 @@ callback per chunk. No Textual here: the batchers call a `deliver` function (whi
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
+import time
 from typing import Any, Callable, Hashable
 
 LIVE_LOG_CAP = 256 * 1024  # characters streamed while running; the whole (capped) log comes with the result
@@ -14,18 +17,65 @@ LIVE_DELIVERY_S = 0.1  # how often batched text is handed over
 OVERFLOW_NOTE = "\n… output continues; the full log appears when the run ends\n"
 
 
+class _FlushClock:
+    """One daemon thread that flushes each Batcher when its interval is up. A batch costs a heap
+    entry, not a threading.Timer: a Timer is a new thread whose start() blocks the caller (the
+    invocation's thread, on every test's first line of log) until that thread has been scheduled."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, Batcher]] = []
+        self._tokens = itertools.count(1)
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, batcher: Batcher, delay_s: float) -> int:
+        """Call batcher._due(token) after delay_s; returns the token."""
+        with self._cond:
+            token = next(self._tokens)
+            heapq.heappush(self._heap, (time.monotonic() + delay_s, token, batcher))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="live-log-clock", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+            return token
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                deadline, token, batcher = self._heap[0]
+                wait = deadline - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+            try:
+                batcher._due(token)  # outside the clock's lock: delivering may take a while
+            except Exception:  # a failing delivery must not stop every other batcher's clock
+                pass
+
+
+_CLOCK = _FlushClock()
+
+
 class Batcher:
     """Collects text per source from any thread; `deliver(source, text)` runs at most every
-    `interval_s` (on a timer thread) with everything that arrived, in arrival order."""
+    `interval_s` (on the shared flush clock's thread) with everything that arrived, in order."""
 
     def __init__(self, deliver: Callable[[Hashable, str], Any], interval_s: float = LIVE_DELIVERY_S) -> None:
         self._deliver = deliver
         self._interval = interval_s
         self._lock = threading.Lock()  # also held while delivering, so batches never overtake
         self._pending: list[tuple[Hashable, str]] = []
-        self._timer: threading.Timer | None = None
+        self._token = 0  # the clock's token of the flush due, 0 when none is
         self._closed = False
         self.deliveries = 0  # how many batches were handed over (a flood's cost to the UI)
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether a timed flush is due."""
+        return self._token != 0
 
     def add(self, source: Hashable, text: str) -> None:
         with self._lock:
@@ -35,26 +85,32 @@ class Batcher:
                 self._pending[-1] = (source, self._pending[-1][1] + text)
             else:
                 self._pending.append((source, text))
-            if self._timer is None:
-                self._timer = threading.Timer(self._interval, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
+            if not self._token:
+                self._token = _CLOCK.schedule(self, self._interval)
+
+    def _due(self, token: int) -> None:
+        """The clock's call: flush, unless this flush was done (or re-scheduled) meanwhile."""
+        with self._lock:
+            if token != self._token:
+                return
+            self._flush_locked()
 
     def flush(self) -> None:
         """Hand over what is pending now (before something that must come after it)."""
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            pending, self._pending = self._pending, []
-            for source, text in pending:
-                self.deliveries += 1
-                self._deliver(source, text)
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        self._token = 0
+        pending, self._pending = self._pending, []
+        for source, text in pending:
+            self.deliveries += 1
+            self._deliver(source, text)
 
     def close(self) -> None:
         """Deliver the rest; later text is dropped."""
-        self.flush()
         with self._lock:
+            self._flush_locked()
             self._closed = True
 
 

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
+from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -170,10 +173,21 @@ class SummaryGrid:
         self.rows = rows
         self.palette = palette
 
-    def _grid(self, columns: int) -> Table:
+    def _grid(self, rows: list[tuple[str, ...]], max_width: int) -> Any:
+        """Rows as a Rich grid: label columns muted and never wrapped, values folded."""
+        columns = len(rows[0]) if rows else 2
+        widths = [max((cell_len(row[i]) for row in rows), default=0) for i in range(columns)]
+        plain = not any("[" in cell or ":" in cell for row in rows for cell in row)  # Rich reads markup, emoji
+        if rows and plain and sum(widths) + columns - 1 <= max_width and all(widths):
+            return _FittingGrid(rows, widths, Style.parse(self.palette.muted))
+        return self.rich_grid(rows)
+
+    def rich_grid(self, rows: list[tuple[str, ...]]) -> Table:
         table = Table.grid(padding=(0, 1))
-        for i in range(columns):
+        for i in range(len(rows[0]) if rows else 2):
             table.add_column(style=self.palette.muted if i % 2 == 0 else "", no_wrap=i % 2 == 0, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
         return table
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
@@ -187,20 +201,35 @@ class SummaryGrid:
 
         needed = widest(left, 0) + widest(left, 1) + widest(right, 0) + widest(right, 1) + 3
         fits_two = needed <= options.max_width
-        head = self._grid(2)
-        for name, value in wide:
-            head.add_row(name, value)
-        yield head
+        yield self._grid(wide, options.max_width)
         if not fits_two:
-            table = self._grid(2)
-            for name, value in figures:
-                table.add_row(name.ljust(label_width), value)
-            yield table
+            yield self._grid([(name.ljust(label_width), value) for name, value in figures], options.max_width)
             return
-        table = self._grid(4)
-        for (name, value), (name2, value2) in zip(left, [*right, ("", "")]):
-            table.add_row(name, value, name2, value2)
-        yield table
+        pairs = zip(left, [*right, ("", "")])
+        yield self._grid([(name, value, name2, value2) for (name, value), (name2, value2) in pairs], options.max_width)
+
+
+class _FittingGrid:
+    """SummaryGrid's grid when every cell fits at its natural width: the very segments Rich's
+    Table.grid(padding=(0, 1)) yields then (each cell padded to its column, one space between
+    columns in the column's style), without Rich measuring and rendering each cell (most of the
+    result pane's render time on every test). tests/tui/test_render.py holds them equal."""
+
+    def __init__(self, rows: list[tuple[str, ...]], widths: list[int], muted: Style) -> None:
+        self.rows = rows
+        self.widths = widths
+        self.muted = muted
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        muted, plain, last = self.muted, Style(), len(self.widths) - 1
+        new_line = Segment.line()
+        for row in self.rows:
+            for i, (cell, width) in enumerate(zip(row, self.widths)):
+                label = i % 2 == 0
+                yield Segment(cell + " " * (width - cell_len(cell)), muted if label else None)
+                if i != last:
+                    yield Segment(" ", muted if label else plain)
+            yield new_line
 
 
 def event_error_position(text: str) -> tuple[int, int] | None:

@@ -7,6 +7,7 @@ The main screen drives it and renders the messages it posts; fast tests drive it
 from __future__ import annotations
 
 import itertools
+import queue
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -67,6 +68,33 @@ class DryRunPassed:
 Outcome = NotRun | Started | Accepted | DryRunPassed
 
 
+class _Runner:
+    """The session's one invocation thread, fed by a queue: a test hands it a run instead of
+    starting a thread (Thread.start() blocks the UI until the new thread has been scheduled).
+    Tests run one at a time anyway, and each run's messages keep their order."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=f"tests-{name}", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+    def _serve(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                job()  # run() turns every invocation failure into InvocationFailed itself
+            except Exception:  # noqa: BLE001 - the next test must still find a live thread
+                continue
+
+
 class TestSession:
     """Runs tests through the app's invoker and posts what happens with `post` (thread-safe).
 
@@ -101,6 +129,7 @@ class TestSession:
         self._follower: AsyncFollower | None = None
         self._queue: Any = None
         self._closed = False
+        self._runner: _Runner | None = None
 
     # -- state -----------------------------------------------------------------------------
 
@@ -204,7 +233,9 @@ class TestSession:
                 live.close()  # the streamed tail reaches the UI before the result
                 self._post(InvocationFinished(run_id, outcome.result, event_name, event_text))
 
-        threading.Thread(target=run, name=f"test-{run_id}", daemon=True).start()
+        if self._runner is None:
+            self._runner = _Runner(self.function_name)
+        self._runner.submit(run)
         return Started(run_id)
 
     def resume_events(self, config: FunctionConfig) -> int:
@@ -253,6 +284,8 @@ class TestSession:
         """The screen went: stop the running test and stop following Event invocations."""
         self._closed = True
         self.cancel()
+        if self._runner is not None:
+            self._runner.stop()  # after the cancelled test has posted its end
         if self._follower is not None:
             self._follower.close()
             if self._queue is not None:

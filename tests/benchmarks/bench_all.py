@@ -179,8 +179,9 @@ def print_table(f: dict) -> None:
         print(f"  (serve p99 {f['serve_p99_ms_8']} ms, errors {f['serve_errors_8']}; "
               f"baseline p99 {f['serve_baseline_p99_ms_8']} ms)")
     if "warm_p50_ms" in f:
-        print(f"  (engine: cold start {f['cold_start_ms']} ms, {f['invokes_per_s']} invokes/s; "
-              "bench_engine.py prints the rest)")
+        print(f"  (engine: cold start {f['cold_start_ms']} ms, {f['invokes_per_s']} invokes/s, CPU per warm invoke "
+              f"{f.get('cpu_per_invoke_engine_us')} us engine + {f.get('cpu_per_invoke_environment_us')} us "
+              "environment; bench_engine.py prints the rest)")
 
 
 def main() -> int:

@@ -1,6 +1,8 @@
 """Engine figures: warm and cold invoke latency, throughput and environment memory, beside baselines.
 
 Run: python tests/benchmarks/bench_engine.py [--json] [--n 3000] [--no-deps]
+Besides latency it prints the CPU one warm invoke costs in the engine's process and in the
+environment (runtime and keeper), read around the sequential-throughput loop.
 Baselines measured in the same run: a raw pipe round trip between two Python processes (the floor
 for any out-of-process runtime), a fresh `python -c` process per invoke (the naive design), and
 the same warm invokes on an engine that does not freeze idle environments (what SIGSTOP/SIGCONT of
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -73,6 +76,21 @@ while True:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu_s(pid: int) -> float:
+    """User and system time of another process so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def baseline_pipe_rtt_ms(n: int) -> float:
@@ -271,14 +289,20 @@ def main() -> None:
             engine.invoke(config, EVENT)
             warm.append((time.perf_counter() - t) * 1000)
 
+        # The throughput loop also gives the CPU one warm invoke costs on each side: this process
+        # (the engine, all its threads) and the environment (its runtime and keeper).
+        env = next(iter(engine._all))
+        env_pids = [env.pid, env.runtime_pid or env.pid]
+        engine_cpu, env_cpu = _own_cpu_s(), sum(_process_cpu_s(pid) for pid in env_pids)
         start = time.perf_counter()
         count = 0
         while time.perf_counter() - start < 2.0:
             engine.invoke(config, EVENT)
             count += 1
         per_s = count / (time.perf_counter() - start)
+        engine_cpu_us = (_own_cpu_s() - engine_cpu) / count * 1e6
+        env_cpu_us = (sum(_process_cpu_s(pid) for pid in env_pids) - env_cpu) / count * 1e6
 
-        env = next(iter(engine._all))
         env_rss_mb = _rss_kb(env.runtime_pid or env.pid) / 1024
 
         cold = []
@@ -301,6 +325,8 @@ def main() -> None:
             "warm_p99_ms": round(percentile(warm, 0.99), 3),
             "cold_start_ms": round(statistics.median(cold), 2),
             "invokes_per_s": round(per_s),
+            "cpu_per_invoke_engine_us": round(engine_cpu_us, 1),
+            "cpu_per_invoke_environment_us": round(env_cpu_us, 1),
             "env_rss_mb": round(env_rss_mb, 1),
             "baseline_pipe_rtt_ms": round(baseline_pipe_rtt_ms(2000), 3),
             "baseline_process_per_invoke_ms": round(baseline_process_per_invoke_ms(folder, 15), 2),
@@ -315,6 +341,8 @@ def main() -> None:
     print(f"  warm invoke p50           {figures['warm_p50_ms']:8.3f} ms   (target <= 0.2 ms)")
     print(f"  warm invoke p99           {figures['warm_p99_ms']:8.3f} ms")
     print(f"  sequential invokes/s      {figures['invokes_per_s']:8d}      (target >= 3000)")
+    print(f"  CPU per warm invoke       {figures['cpu_per_invoke_engine_us']:8.1f} us  engine process, "
+          f"{figures['cpu_per_invoke_environment_us']:.1f} us environment (runtime and keeper)")
     print(f"  cold start (new code)     {figures['cold_start_ms']:8.2f} ms   (target <= 40 ms)")
     print(f"  environment RSS           {figures['env_rss_mb']:8.1f} MB")
     print(f"  warm p50, freezing idle   {figures['warm_frozen_p50_ms']:8.3f} ms   (back to back, alternating rounds)")

@@ -56,7 +56,7 @@ def test_nothing_is_delivered_after_close():
     batcher = Batcher(lambda _source, text: got.append(text), interval_s=0.01)
     batcher.close()
     batcher.add("run", "late\n")
-    assert got == [] and batcher._timer is None
+    assert got == [] and not batcher.scheduled
 
 
 def test_the_follower_delivers_log_text_before_the_happening_that_follows_it_and_skips_other_functions():
@@ -74,3 +74,28 @@ def test_the_follower_delivers_log_text_before_the_happening_that_follows_it_and
     follower(update("log", name="other", text="not mine\n"))
     follower(update("attempt"))
     assert seen == [("start", "r1"), ("log", "a\nb\n"), ("attempt", "r1")]
+
+
+def test_batches_are_timed_by_one_shared_clock_thread_never_a_thread_per_batch(monkeypatch):
+    def no_timer(*args, **kwargs):
+        raise AssertionError("a threading.Timer per batch blocks the invocation's thread while it starts")
+
+    monkeypatch.setattr(threading, "Timer", no_timer)
+    got: list[str] = []
+    batchers = [Batcher(lambda _source, text: got.append(text), interval_s=0.01) for _ in range(20)]
+    for i, batcher in enumerate(batchers):
+        batcher.add("run", f"{i}\n")
+    _wait(lambda: len(got) == 20)
+    assert sorted(got) == sorted(f"{i}\n" for i in range(20))
+    assert [t.name for t in threading.enumerate()].count("live-log-clock") == 1
+    assert not any(b.scheduled for b in batchers)
+
+
+def test_a_flush_done_early_is_not_repeated_by_its_stale_clock_entry():
+    got: list[str] = []
+    batcher = Batcher(lambda _source, text: got.append(text), interval_s=0.02)
+    batcher.add("run", "a\n")
+    batcher.flush()  # before the clock's turn
+    batcher.add("run", "b\n")  # a new batch, due a whole interval later
+    _wait(lambda: got == ["a\n", "b\n"])
+    assert batcher.deliveries == 2

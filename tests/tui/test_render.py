@@ -158,3 +158,35 @@ def test_a_response_highlighted_once_is_reused_for_the_same_answer():
     render_result(result(payload), Palette(dark=False))  # another theme: highlighted anew
     render_result(result(b'{"other": 1}'), Palette())
     assert highlighted_json.cache_info().misses == 3
+
+
+def test_the_summary_grid_draws_exactly_what_rich_tables_draw_at_every_width():
+    import dataclasses
+
+    from console.tui.render import SummaryGrid, _FittingGrid
+
+    class RichOnly(SummaryGrid):
+        """The same grid, every table laid out by Rich itself."""
+
+        def _grid(self, rows, max_width):
+            return self.rich_grid(rows)
+
+    console = Console(width=200, color_system="truecolor", file=open("/dev/null", "w"))
+    records = [
+        result(),
+        result(status="Failed", init=None),
+        dataclasses.replace(result(), request_id="short"),
+        dataclasses.replace(result(), request_id="[bold]not markup[/bold] :smile:"),
+        dataclasses.replace(result(), summary=Summary("", None, 12345.67, 12346, 10240, 10240)),
+    ]
+    fast_paths = 0
+    for record in records:
+        rows = summary_rows(record)
+        for palette in (Palette(), Palette(muted="#8a8a8a")):
+            for width in range(4, 120):
+                options = console.options.update_width(width)
+                ours = list(console.render(SummaryGrid(rows, palette), options))
+                assert ours == list(console.render(RichOnly(rows, palette), options)), (record.request_id, width)
+                parts = SummaryGrid(rows, palette).__rich_console__(console, options)
+                fast_paths += sum(isinstance(part, _FittingGrid) for part in parts)
+    assert fast_paths > 100  # the comparison covered the fitting grids, not only Rich's own

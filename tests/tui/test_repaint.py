@@ -147,3 +147,21 @@ async def test_the_editors_give_up_their_room_when_the_result_is_painted_not_bef
         assert not screen.has_class("-editing")
         gate.set()
         await wait_for(pilot, lambda: not screen.running)
+
+
+async def test_the_log_panes_kept_style_follows_theme_and_focus_changes(default_dir):
+    from textual.dom import DOMNode
+
+    app = LambdaConsoleApp(default_dir, engine=NoEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.main_screen().log_pane
+        log.show_log(FAILURE.log)
+        await pilot.pause()
+        dark = log.rich_style
+        assert dark == DOMNode.rich_style.fget(log)
+        app.theme = "textual-light"
+        await wait_for(pilot, lambda: log.rich_style != dark)
+        assert log.rich_style == DOMNode.rich_style.fget(log)
+        log.focus()
+        await pilot.pause()
+        assert log.rich_style == DOMNode.rich_style.fget(log)
