@@ -66,17 +66,26 @@ class FileActions:
             name = Path(event.path).resolve().relative_to(self.code_dir.resolve()).as_posix()
         except ValueError:
             return
-        if name not in self.model.buffers:
-            try:
-                self._keep_typing()
-                self.model.open(name)
-            except (OSError, ValueError) as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self._sync_tabs()
-        self.open_file(name)
-        self._after_scan()
+        if name in self.model.buffers:
+            self.open_file(name)
+            self._after_scan()
+        elif not self._open_in_tab(name):
+            return
         self.text_area.focus()
+
+    def _open_in_tab(self, name: str) -> bool:
+        """Take a file of the folder into the model and show it in its tab; False (and one error
+        notice) when it cannot be read or is not editable text."""
+        try:
+            self._keep_typing()
+            self.model.open(name)
+        except (OSError, ValueError) as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        self._sync_tabs()
+        self.open_file(check_relative(name))
+        self._after_scan()
+        return True
 
     def delete_file(self) -> None:
         """Delete the file in the editor, after asking (palette: Delete file)."""
@@ -154,17 +163,8 @@ class FileActions:
             return None if (self.code_dir / name).is_file() else f"No file {name} in the function folder"
 
         def chosen(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                self._keep_typing()
-                self.model.open(name)
-            except (OSError, ValueError) as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self._sync_tabs()
-            self.open_file(check_relative(name))
-            self._after_scan()
+            if name:
+                self._open_in_tab(name)
 
         self.app.push_screen(
             NamePrompt("Open file", value="lib/", check=problem, hint="A path in the function folder, like lib/helpers.py"),
